@@ -1,0 +1,177 @@
+"""``symconv layer KIND --input DIMS [torch options]``: one layer's derived quantities.
+
+Examples
+--------
+>>> from symconv.cli import main
+>>> main(["layer", "conv2d", "--input", "64,256,256", "--out-channels", "128",
+...       "--kernel-size", "3", "--padding", "1", "--json"])  # doctest: +ELLIPSIS
+{
+  "layer": "Conv2d(64, 128, ...
+  "output_shape": [
+    128,
+    256,
+    256
+  ],
+  ...
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+import sympy as sp
+
+import symconv.layers as L
+from symconv.analyze import analyze
+from symconv.cli import UsageError
+from symconv.exprmap import as_number
+from symconv.printing import LABELS
+from symconv.symbols import to_expr
+
+#: ``KIND`` names accepted (lower-case torch class names).
+KINDS = {name.lower(): getattr(L, name) for name in L.__all__ if name not in ("Layer", "LayerError")}
+
+
+def parse_value(text: str) -> Any:
+    """An integer, or a symbol name; nothing else is interpreted.
+
+    >>> parse_value("64"), parse_value("k_h")
+    (64, k_h)
+    """
+    text = text.strip()
+    if text.lstrip("-").isdigit():
+        return int(text)
+    try:
+        return to_expr(text)
+    except ValueError:
+        raise UsageError(f"{text!r} is neither an integer nor a symbol name") from None
+
+
+def parse_dims(text: str) -> tuple[Any, ...]:
+    """``"c_i,h,w"`` or ``"64x256x256"`` as a tuple of values."""
+    parts = [p for p in text.replace("x", ",").replace("×", ",").split(",") if p.strip()]
+    if not parts:
+        raise UsageError(f"no sizes in {text!r}")
+    return tuple(parse_value(p) for p in parts)
+
+
+def parse_tuple(text: str | None) -> Any:
+    if text is None:
+        return None
+    dims = parse_dims(text)
+    return dims[0] if len(dims) == 1 else dims
+
+
+def parse_sets(items: list[str]) -> dict[str, sp.Expr]:
+    values = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--set takes NAME=VALUE, got {item!r}")
+        values[name.strip()] = as_number(value)
+    return values
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("layer", help="derive one layer's shapes, parameters, costs and memory",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("kind", help="layer class, as in torch.nn: " + ", ".join(sorted(KINDS)))
+    p.add_argument("--input", required=True, metavar="DIMS",
+                   help="per-sample input shape, e.g. c_i,h,w or 64,256,256")
+    p.add_argument("--batch", default="1", help="batch size (integer or symbol name)")
+    for opt in ("in-channels", "out-channels", "kernel-size", "stride", "padding", "dilation",
+                "groups", "output-padding", "in-features", "out-features", "output-size",
+                "num-features"):
+        p.add_argument(f"--{opt}", metavar="V[,V...]")
+    p.add_argument("--no-bias", action="store_true", help="layer without bias")
+    p.add_argument("--ceil-mode", action="store_true", help="pooling: ceil instead of floor")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="substitute a value for a symbol (repeatable)")
+    p.add_argument("--dtype", default="float32", help="dtype for memory in bytes")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def build_layer(args: argparse.Namespace, input_shape: tuple[Any, ...]) -> L.Layer:
+    cls = KINDS.get(args.kind.lower().replace("_", ""))
+    if cls is None:
+        raise UsageError(f"unknown layer kind {args.kind!r}; known: {', '.join(sorted(KINDS))}")
+    given = {
+        name: getattr(args, name)
+        for name in ("in_channels", "out_channels", "kernel_size", "stride", "padding", "dilation",
+                     "groups", "output_padding", "in_features", "out_features", "output_size",
+                     "num_features")
+        if getattr(args, name) is not None
+    }
+    kwargs: dict[str, Any] = {}
+    for name, text in given.items():
+        if name == "padding" and text in ("same", "valid"):
+            kwargs[name] = text
+        else:
+            kwargs[name] = parse_tuple(text)
+    name = cls.__name__
+    if name.startswith(("Conv", "BatchNorm")):
+        key = "num_features" if name.startswith("BatchNorm") else "in_channels"
+        kwargs.setdefault(key, input_shape[0])
+    if name == "Linear":
+        kwargs.setdefault("in_features", input_shape[-1])
+    if name.startswith("Conv") or name == "Linear":
+        kwargs["bias"] = not args.no_bias
+    elif args.no_bias:
+        raise UsageError(f"--no-bias does not apply to {name}")
+    if args.ceil_mode:
+        kwargs["ceil_mode"] = True
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise UsageError(f"{name}: {exc}".replace("__init__() ", "")) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    input_shape = parse_dims(args.input)
+    layer = build_layer(args, input_shape)
+    report = analyze(layer, input_shape, batch=parse_value(args.batch))
+    values = parse_sets(args.set)
+    numeric = report.subs(values) if values else None
+    if args.json:
+        print(json.dumps((numeric or report).to_dict(args.dtype), indent=2))
+        return 0
+    print_table(report, numeric, args.dtype)
+    return 0
+
+
+def print_table(report: Any, numeric: Any, dtype: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=report.layer, show_lines=False)
+    table.add_column("quantity")
+    table.add_column("formula")
+    if numeric is not None:
+        table.add_column("value", justify="right")
+    rows = dict(report.quantities())
+    rows.update({f"memory.{k} ({dtype} bytes)": v
+                 for k, v in report.memory.bytes(dtype).items()} if report.memory else {})
+    values = dict(numeric.quantities()) if numeric is not None else {}
+    if numeric is not None and numeric.memory:
+        values.update({f"memory.{k} ({dtype} bytes)": v
+                       for k, v in numeric.memory.bytes(dtype).items()})
+    for key, formula in rows.items():
+        cells = [LABELS.get(key, key), _fmt(formula)]
+        if numeric is not None:
+            cells.append(_fmt(values.get(key, "")))
+        table.add_row(*cells)
+    for cond in report.conditions:
+        table.add_row("valid when", str(cond), *([""] if numeric is not None else []))
+    Console().print(table)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, tuple):
+        return " × ".join(_fmt(v) for v in value)
+    if isinstance(value, sp.Integer):
+        return f"{int(value):,}"
+    return str(value)

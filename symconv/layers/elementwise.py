@@ -1,0 +1,179 @@
+"""Layers that act element by element: activations, dropout, batch normalisation.
+
+Each is described by the work it does per element, so one class computes
+every report; the subclasses only name torch's layer and its per-element
+cost.
+
+Examples
+--------
+>>> from symconv import ReLU, BatchNorm2d, analyze
+>>> analyze(ReLU(), ("c", "h", "w")).comparisons
+c*h*w
+>>> r = analyze(BatchNorm2d("c"), ("c", "h", "w"))
+>>> r.params, r.mults, r.adds
+(2*c, c*h*w, c*h*w)
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import sympy as sp
+
+from symconv.counting import OpCounts, conventions
+from symconv.layers.base import Layer, LayerError, as_shape, fmt_args
+from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
+from symconv.symbols import Value, is_number, to_expr
+from symconv.window import product
+
+ZERO = sp.Integer(0)
+
+
+class _Elementwise(Layer):
+    kind = "activation"
+    family: ClassVar[str] = "other"
+    #: (mults, adds, comparisons, transcendental evaluations) per element.
+    per_element: ClassVar[tuple[int, int, int, int]] = (0, 0, 0, 0)
+    #: (mults, adds) per element of the backward pass.
+    per_element_backward: ClassVar[tuple[int, int]] = (0, 0)
+    note: ClassVar[str] = ""
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return tuple(input_shape)
+
+    def _params(self, input_shape: Shape) -> tuple[sp.Expr, sp.Expr]:
+        return ZERO, ZERO
+
+    def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
+        input_shape = as_shape(input_shape)
+        el = batch * product(input_shape)
+        m, a, c, e = (el * x for x in self.per_element)
+        weight, bias = self._params(input_shape)
+        bm, ba = (el * x for x in self.per_element_backward)
+        counts = OpCounts(self.family, ZERO, m, a, ZERO, el, el, affine=weight != 0)
+        return LayerReport(
+            layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=input_shape,
+            batch=batch, weight_params=weight, bias_params=bias, mults=m, adds=a, macs=ZERO,
+            comparisons=c, evaluations=e, conventions=conventions(counts),
+            memory=Memory(input=el, output=el, weight=weight, bias=bias, grad_input=el,
+                          grad_weight=weight, grad_bias=bias),
+            backward=Backward(input_shape, GradientCost(input_shape, bm, ba, self.note)),
+            notes=(self.note,) if self.note else (),
+        )
+
+
+class ReLU(_Elementwise):
+    """``torch.nn.ReLU``: one comparison with 0 per element."""
+
+    family = "relu"
+    per_element = (0, 0, 1, 0)
+    note = "backward passes the gradient where the input was positive (a mask, no arithmetic)"
+
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+class LeakyReLU(_Elementwise):
+    """``torch.nn.LeakyReLU``: a comparison and a multiplication per element."""
+
+    family = "relu"
+    per_element = (1, 0, 1, 0)
+    per_element_backward = (1, 0)
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
+        self.negative_slope = negative_slope
+
+
+class Sigmoid(_Elementwise):
+    """``torch.nn.Sigmoid``: one transcendental evaluation per element."""
+
+    per_element = (0, 0, 0, 1)
+    per_element_backward = (2, 1)  # dy * s * (1 - s)
+
+
+class Tanh(_Elementwise):
+    """``torch.nn.Tanh``: one transcendental evaluation per element."""
+
+    per_element = (0, 0, 0, 1)
+    per_element_backward = (2, 1)  # dy * (1 - t^2)
+
+
+class GELU(_Elementwise):
+    """``torch.nn.GELU``: counted as one transcendental evaluation per element."""
+
+    per_element = (0, 0, 0, 1)
+
+
+class Identity(_Elementwise):
+    """``torch.nn.Identity``."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        pass
+
+
+class Dropout(_Elementwise):
+    """``torch.nn.Dropout``, counted in evaluation mode, where it is the identity."""
+
+    note = "evaluation mode: the identity (training mode scales kept elements by 1/(1-p))"
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        if not 0 <= p <= 1:
+            raise LayerError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class _BatchNormNd(_Elementwise):
+    kind = "norm"
+    family = "norm"
+    per_element = (1, 1, 0, 0)
+    per_element_backward = (1, 0)
+    note = ("evaluation mode: running statistics and the affine map folded into one scale "
+            "and one shift per channel, y = a*x + b")
+    _dims = 2
+
+    def __init__(self, num_features: Value, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True) -> None:
+        self.num_features = to_expr(num_features, "num_features")
+        self.eps, self.momentum = eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+
+    def extra_repr(self) -> str:
+        return fmt_args(num_features=self.num_features, affine=self.affine)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != self._dims + 1:
+            raise LayerError(f"{type(self).__name__} expects (channels, {self._dims} sizes)")
+        c = input_shape[0]
+        if is_number(c - self.num_features) and c != self.num_features:
+            raise LayerError(f"{type(self).__name__}({self.num_features}) got {c} channels")
+        return tuple(input_shape)
+
+    def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
+        self.output_shape(as_shape(input_shape))
+        return super().analyze(input_shape, batch)
+
+    def _params(self, input_shape: Shape) -> tuple[sp.Expr, sp.Expr]:
+        if not self.affine:
+            return ZERO, ZERO
+        return self.num_features, self.num_features  # gamma (weight), beta (bias)
+
+
+class BatchNorm1d(_BatchNormNd):
+    """``torch.nn.BatchNorm1d`` on ``(c, l)`` inputs."""
+
+    _dims = 1
+
+
+class BatchNorm2d(_BatchNormNd):
+    """``torch.nn.BatchNorm2d``; params are gamma and beta (running stats are buffers)."""
+
+    _dims = 2
+
+
+class BatchNorm3d(_BatchNormNd):
+    """``torch.nn.BatchNorm3d``."""
+
+    _dims = 3

@@ -1,0 +1,280 @@
+"""Max, average and adaptive average pooling, on the same window core as convolution.
+
+Pooling loops, as PyTorch's kernels do, over the *real* input positions of
+each window (padding is skipped): a max over ``m`` values takes ``m - 1``
+comparisons, an average ``m - 1`` additions and one multiplication by
+``1/divisor``.  With no padding and no ceil-mode overhang ``m`` is the
+kernel area for every window.
+
+Examples
+--------
+>>> from symconv import MaxPool2d, analyze
+>>> r = analyze(MaxPool2d(2), (64, 256, 256))
+>>> r.output_shape, r.comparisons
+((64, 128, 128), 3145728)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+
+from symconv.counting import OpCounts, conventions
+from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple
+from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
+from symconv.symbols import Value, is_number
+from symconv.window import product, windows
+
+IntArg = Value | Sequence[Value]
+ZERO = sp.Integer(0)
+
+
+class _PoolNd(Layer):
+    kind = "pool"
+    _dims = 2
+    _family = "pool_max"
+
+    def __init__(
+        self,
+        kernel_size: IntArg,
+        stride: IntArg | None = None,
+        padding: IntArg = 0,
+        dilation: IntArg = 1,
+        ceil_mode: bool = False,
+    ) -> None:
+        n = self._dims
+        self.kernel_size = ntuple(kernel_size, n, "kernel_size")
+        self.stride = self.kernel_size if stride is None else ntuple(stride, n, "stride")
+        self.padding = ntuple(padding, n, "padding", minimum=0)
+        self.dilation = ntuple(dilation, n, "dilation")
+        self.ceil_mode = bool(ceil_mode)
+        for p, k in zip(self.padding, self.kernel_size):
+            cond = sp.Le(2 * p, k)
+            if is_number(cond) and not bool(cond):
+                raise LayerError(f"padding {p} must be at most half the kernel size {k} (torch's rule)")
+        self.windows = windows(
+            self.kernel_size, self.stride, tuple((p, p) for p in self.padding), self.dilation,
+            self.ceil_mode,
+        )
+
+    def extra_repr(self) -> str:
+        return fmt_args(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                        dilation=self.dilation, ceil_mode=self.ceil_mode)
+
+    def _split(self, input_shape: Shape) -> tuple[sp.Expr, Shape]:
+        if len(input_shape) != self._dims + 1:
+            raise LayerError(
+                f"{type(self).__name__} expects (channels, {self._dims} spatial sizes), "
+                f"got {tuple(input_shape)}"
+            )
+        return input_shape[0], tuple(input_shape[1:])
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        c, spatial = self._split(input_shape)
+        for axis, (w, n) in enumerate(zip(self.windows, spatial)):
+            for cond in w.validity(n):
+                must_hold(cond, f"pooling window {w.span} is larger than the padded input "
+                                f"{n} + 2*{w.pad_left} on spatial axis {axis}")
+        return (c, *(w.output_size(n) for w, n in zip(self.windows, spatial)))
+
+    def _conditions(self, spatial: Shape) -> tuple[sp.Basic, ...]:
+        kept = []
+        for w, n in zip(self.windows, spatial):
+            for cond in w.validity(n):
+                if not is_number(cond):
+                    kept.append(cond)
+        return tuple(kept)
+
+    def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
+        input_shape = as_shape(input_shape)
+        c, spatial = self._split(input_shape)
+        out_shape = self.output_shape(input_shape)
+        B = batch
+        outputs = B * c * product(out_shape[1:])
+        taps = B * c * product(w.real_taps(n) for w, n in zip(self.windows, spatial))
+        in_el = B * product(input_shape)
+        mults, adds, comps, grad = self._ops(outputs, taps, input_shape, out_shape, spatial)
+        counts = OpCounts(self._family, ZERO, mults, adds, ZERO, in_el, outputs)
+        return LayerReport(
+            layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
+            batch=B, weight_params=ZERO, bias_params=ZERO, mults=mults, adds=adds, macs=ZERO,
+            comparisons=comps, conventions=conventions(counts),
+            memory=Memory(input=in_el, output=outputs, grad_input=in_el),
+            backward=Backward(out_shape, grad),
+            conditions=self._conditions(spatial),
+        )
+
+    def _ops(self, outputs, taps, input_shape, out_shape, spatial):
+        raise NotImplementedError
+
+
+class _MaxPoolNd(_PoolNd):
+    def _ops(self, outputs, taps, input_shape, out_shape, spatial):
+        note = "each output gradient is routed to its window's arg-max (a copy, no arithmetic)"
+        if not self._disjoint():
+            note += ("; where overlapping windows share an arg-max their gradients are added: "
+                     "data-dependent, not counted")
+        grad = GradientCost(shape=input_shape, mults=ZERO, adds=ZERO, note=note)
+        return ZERO, ZERO, taps - outputs, grad
+
+    def _disjoint(self) -> bool:
+        """Windows never overlap when the stride is at least the dilated kernel."""
+        for s, k, d in zip(self.stride, self.kernel_size, self.dilation):
+            cond = sp.Ge(s, d * (k - 1) + 1)
+            if not (is_number(cond) and bool(cond)):
+                return False
+        return True
+
+
+class _AvgPoolNd(_PoolNd):
+    _family = "pool_avg"
+
+    def __init__(
+        self,
+        kernel_size: IntArg,
+        stride: IntArg | None = None,
+        padding: IntArg = 0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__(kernel_size, stride, padding, 1, ceil_mode)
+        self.count_include_pad = bool(count_include_pad)
+        self.divisor_override = divisor_override
+
+    def extra_repr(self) -> str:
+        return fmt_args(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                        ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
+
+    def _ops(self, outputs, taps, input_shape, out_shape, spatial):
+        # Backward: each output gradient is scaled once by 1/divisor and written
+        # to every real tap of its window; positions hit m times take m-1 adds.
+        cover = product(
+            w.scatter_coverage(o) for w, o in zip(self.windows, out_shape[1:])
+        ) if all(p == 0 for p in self.padding) and not self.ceil_mode else None
+        batch_c = outputs / product(out_shape[1:])
+        grad_adds = taps - batch_c * cover if cover is not None else taps - outputs
+        note = "dy / divisor spread over each window's real taps"
+        if cover is None:
+            note += "; with padding or ceil mode additions are bounded, not exact"
+        grad = GradientCost(shape=input_shape, mults=outputs, adds=grad_adds, note=note)
+        return outputs, taps - outputs, ZERO, grad
+
+
+class MaxPool1d(_MaxPoolNd):
+    """``torch.nn.MaxPool1d``; input ``(c, l)``."""
+
+    _dims = 1
+
+
+class MaxPool2d(_MaxPoolNd):
+    """``torch.nn.MaxPool2d`` (stride defaults to the kernel size); input ``(c, h, w)``."""
+
+    _dims = 2
+
+
+class MaxPool3d(_MaxPoolNd):
+    """``torch.nn.MaxPool3d``; input ``(c, d, h, w)``."""
+
+    _dims = 3
+
+
+class AvgPool1d(_AvgPoolNd):
+    """``torch.nn.AvgPool1d``."""
+
+    _dims = 1
+
+
+class AvgPool2d(_AvgPoolNd):
+    """``torch.nn.AvgPool2d`` (stride defaults to the kernel size).
+
+    >>> from symconv import analyze
+    >>> r = analyze(AvgPool2d(2), ("c", "h", "w"))
+    >>> r.output_shape
+    (c, floor(h/2), floor(w/2))
+    """
+
+    _dims = 2
+
+
+class AvgPool3d(_AvgPoolNd):
+    """``torch.nn.AvgPool3d``."""
+
+    _dims = 3
+
+
+class AdaptiveTaps(sp.Function):
+    """Total window length of adaptive pooling of ``n`` positions into ``o`` windows.
+
+    Window ``i`` spans ``floor(i*n/o)`` to ``ceil((i+1)*n/o)`` (torch's rule).
+
+    >>> AdaptiveTaps(10, 3), AdaptiveTaps(sp.Symbol("n"), 1)
+    (12, n)
+    """
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, n, o):  # type: ignore[override]
+        if n.is_Integer and o.is_Integer:
+            ni, oi = int(n), int(o)
+            return sp.Integer(sum(-((-(i + 1) * ni) // oi) - (i * ni) // oi for i in range(oi)))
+        if o == 1 or o == n:
+            return n
+        return None
+
+    def _latex(self, printer):
+        return r"\operatorname{adaptive\,taps}\left(%s, %s\right)" % tuple(
+            printer._print(a) for a in self.args)
+
+
+class _AdaptiveAvgPoolNd(Layer):
+    kind = "pool"
+    _dims = 2
+
+    def __init__(self, output_size: IntArg) -> None:
+        self.output_size = ntuple(output_size, self._dims, "output_size")
+
+    def extra_repr(self) -> str:
+        return fmt_args(output_size=self.output_size)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != self._dims + 1:
+            raise LayerError(f"{type(self).__name__} expects (channels, {self._dims} sizes)")
+        return (input_shape[0], *self.output_size)
+
+    def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
+        input_shape = as_shape(input_shape)
+        out_shape = self.output_shape(input_shape)
+        c, spatial = input_shape[0], input_shape[1:]
+        outputs = batch * c * product(self.output_size)
+        taps = batch * c * product(AdaptiveTaps(n, o) for n, o in zip(spatial, self.output_size))
+        in_el = batch * product(input_shape)
+        counts = OpCounts("pool_adaptive", ZERO, outputs, taps - outputs, ZERO, in_el, outputs)
+        grad = GradientCost(shape=input_shape, mults=outputs, adds=taps - in_el,
+                            note="dy / window size spread over each window")
+        return LayerReport(
+            layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
+            batch=batch, weight_params=ZERO, bias_params=ZERO, mults=outputs,
+            adds=taps - outputs, macs=ZERO, conventions=conventions(counts),
+            memory=Memory(input=in_el, output=outputs, grad_input=in_el),
+            backward=Backward(out_shape, grad),
+        )
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
+    """``torch.nn.AdaptiveAvgPool1d``."""
+
+    _dims = 1
+
+
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """``torch.nn.AdaptiveAvgPool2d``; ``(1, 1)`` is global average pooling.
+
+    >>> from symconv import analyze
+    >>> analyze(AdaptiveAvgPool2d(1), ("c", "h", "w")).adds
+    c*h*w - c
+    """
+
+    _dims = 2

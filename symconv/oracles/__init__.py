@@ -1,0 +1,1 @@
+"""Independent oracles: explicit-loop reference layers and (optionally) torch."""

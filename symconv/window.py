@@ -1,0 +1,219 @@
+"""The one sliding-window core behind convolution, pooling and transposed convolution.
+
+Everything geometric about a layer reduces to one spatial axis at a time: a
+window of ``kernel`` taps, ``dilation`` apart, slides with ``stride`` over an
+input of ``n`` positions padded by ``pad_left``/``pad_right``.  Window ``i``
+(0-based) touches input positions ``i*stride - pad_left + j*dilation`` for
+``j = 0 .. kernel-1``.  From that one definition come
+
+* the number of window positions (the output size), floor or ceil mode;
+* the input index range each output sees (receptive-field algebra);
+* how many taps land on real (non-padding) input positions, which is what
+  pooling loops over;
+* the transposed (scatter) geometry: output size of a transposed conv and how
+  many distinct positions a scatter writes to, which fixes its exact additions.
+
+An N-d window is a tuple of 1-d windows: every count is a product over axes,
+because window positions and taps are chosen independently on each axis.
+
+Examples
+--------
+>>> from symconv.symbols import sym
+>>> h, k, p, s = sym("h"), sym("k_h"), sym("p_h"), sym("s_h")
+>>> Window1d(kernel=k, stride=s, pad_left=p, pad_right=p).output_size(h)
+floor((h - k_h + 2*p_h)/s_h) + 1
+>>> Window1d(kernel=3, stride=2, pad_left=1, pad_right=1).output_size(7)
+4
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symconv.symbols import is_number
+
+
+class ScatterCoverage(sp.Function):
+    r"""Distinct positions ``{i*s + j*d : 0<=i<n, 0<=j<k}`` written by a 1-d scatter.
+
+    Evaluates to a number for numeric arguments and to a closed form when the
+    dilation is 1 (the positions form a gap-free run unless ``s > k``).
+
+    Examples
+    --------
+    >>> ScatterCoverage(3, 2, 3, 1)   # stride 3 > kernel 2: gaps, 3*2 positions
+    6
+    >>> ScatterCoverage(4, 3, 2, 1)   # overlapping windows: (4-1)*2 + 3
+    9
+    >>> ScatterCoverage(2, 2, 1, 3)   # {0, 3} and {1, 4}
+    4
+    """
+
+    nargs = 4
+
+    @classmethod
+    def eval(cls, n, k, s, d):  # type: ignore[override]
+        if all(a.is_Integer for a in (n, k, s, d)):
+            ni, ki, si, di = (int(a) for a in (n, k, s, d))
+            if di == 1:
+                return sp.Integer(ni * ki if si >= ki else (ni - 1) * si + ki)
+            return sp.Integer(len({i * si + j * di for i in range(ni) for j in range(ki)}))
+        if d == 1:
+            return sp.Piecewise((n * k, sp.Ge(s, k)), ((n - 1) * s + k, True))
+        return None
+
+    def _latex(self, printer):  # noqa: D401 - printer hook
+        args = ", ".join(printer._print(a) for a in self.args)
+        return r"\operatorname{cover}\left(" + args + r"\right)"
+
+
+class RealTaps(sp.Function):
+    r"""Taps of all windows that land on real input positions ``0 <= x < n``.
+
+    Arguments ``(n, k, s, d, pad_left, out)``: ``out`` windows of ``k`` taps.
+    Pooling loops over exactly these taps (padding is skipped); with no padding
+    and no ceil-mode overhang every tap is real and the count is ``out*k``.
+
+    Examples
+    --------
+    >>> RealTaps(4, 3, 1, 1, 1, 4)    # padding 1: two taps fall on padding
+    10
+    """
+
+    nargs = 6
+
+    @classmethod
+    def eval(cls, n, k, s, d, pad_left, out):  # type: ignore[override]
+        if all(a.is_Integer for a in (n, k, s, d, pad_left, out)):
+            ni, ki, si, di, pi, oi = (int(a) for a in (n, k, s, d, pad_left, out))
+            return sp.Integer(
+                sum(1 for i in range(oi) for j in range(ki) if 0 <= i * si - pi + j * di < ni)
+            )
+        return None
+
+    def _latex(self, printer):
+        args = ", ".join(printer._print(a) for a in self.args)
+        return r"\operatorname{taps}\left(" + args + r"\right)"
+
+
+@dataclass(frozen=True)
+class Window1d:
+    """A window sliding along one axis (see the module docstring).
+
+    Parameters
+    ----------
+    kernel, stride, dilation : sympy expressions or ints
+    pad_left, pad_right : zero padding before and after the input
+    ceil_mode : use ceil instead of floor for the window count (pooling)
+    """
+
+    kernel: sp.Expr
+    stride: sp.Expr = sp.Integer(1)
+    pad_left: sp.Expr = sp.Integer(0)
+    pad_right: sp.Expr = sp.Integer(0)
+    dilation: sp.Expr = sp.Integer(1)
+    ceil_mode: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("kernel", "stride", "pad_left", "pad_right", "dilation"):
+            object.__setattr__(self, name, sp.sympify(getattr(self, name)))
+
+    @property
+    def span(self) -> sp.Expr:
+        """Effective kernel extent ``d*(k-1) + 1`` (Dumoulin & Visin, relationship 15).
+
+        >>> Window1d(kernel=3, dilation=2).span
+        5
+        """
+        return self.dilation * (self.kernel - 1) + 1
+
+    def output_size(self, n: sp.Expr) -> sp.Expr:
+        """Number of window positions over an input of ``n`` positions.
+
+        In ceil mode a last, partial window is kept, as PyTorch does, only if
+        it starts inside the input or the left padding.
+
+        >>> Window1d(kernel=2, stride=2, ceil_mode=True).output_size(5)
+        3
+        """
+        n = sp.sympify(n)
+        free = n + self.pad_left + self.pad_right - self.span
+        if not self.ceil_mode:
+            return sp.floor(free / self.stride) + 1
+        out = sp.ceiling(free / self.stride) + 1
+        return sp.Piecewise((out - 1, sp.Ge((out - 1) * self.stride, n + self.pad_left)), (out, True))
+
+    def first_index(self, i: sp.Expr) -> sp.Expr:
+        """First input position (padding coordinates: may be negative) seen by window ``i``."""
+        return self.stride * i - self.pad_left
+
+    def last_index(self, i: sp.Expr) -> sp.Expr:
+        """Last input position seen by window ``i``.
+
+        >>> from symconv.symbols import sym
+        >>> i = sp.Symbol("i")
+        >>> w = Window1d(kernel=3, stride=1, pad_left=1, pad_right=1)
+        >>> (w.first_index(i), w.last_index(i))
+        (i - 1, i + 1)
+        """
+        return self.first_index(i) + self.span - 1
+
+    def real_taps(self, n: sp.Expr) -> sp.Expr:
+        """Taps, over all windows, that land on real input positions."""
+        n = sp.sympify(n)
+        out = self.output_size(n)
+        if (self.pad_left == 0 and self.pad_right == 0 and not self.ceil_mode):
+            # Every window lies inside the input, so every tap is real.
+            return out * self.kernel
+        return RealTaps(n, self.kernel, self.stride, self.dilation, self.pad_left, out)
+
+    def transposed_output_size(self, n: sp.Expr, output_padding: sp.Expr = 0) -> sp.Expr:
+        """Output size of the transposed (scatter) window: the input of the window it inverts.
+
+        >>> Window1d(kernel=3, stride=2, pad_left=1, pad_right=1).transposed_output_size(4, 1)
+        8
+        """
+        n = sp.sympify(n)
+        return (n - 1) * self.stride - self.pad_left - self.pad_right + self.span + output_padding
+
+    def scatter_coverage(self, n: sp.Expr) -> sp.Expr:
+        """Distinct positions of the uncropped buffer a scatter of ``n`` inputs writes."""
+        return ScatterCoverage(sp.sympify(n), self.kernel, self.stride, self.dilation)
+
+    def validity(self, n: sp.Expr) -> list[sp.Basic]:
+        """Conditions for this window to fit: at least one window position, positive sizes.
+
+        >>> Window1d(kernel=5).validity(3)
+        [False]
+        """
+        n = sp.sympify(n)
+        conds: list[sp.Basic] = [sp.Ge(n + self.pad_left + self.pad_right, self.span)]
+        return [sp.simplify(c) if is_number(c) else c for c in conds]
+
+
+def windows(
+    kernel: tuple[sp.Expr, ...],
+    stride: tuple[sp.Expr, ...],
+    padding: tuple[tuple[sp.Expr, sp.Expr], ...],
+    dilation: tuple[sp.Expr, ...],
+    ceil_mode: bool = False,
+) -> tuple[Window1d, ...]:
+    """One :class:`Window1d` per spatial axis."""
+    return tuple(
+        Window1d(k, s, pl, pr, d, ceil_mode)
+        for k, s, (pl, pr), d in zip(kernel, stride, padding, dilation, strict=True)
+    )
+
+
+def product(items) -> sp.Expr:
+    """Product of SymPy expressions (1 for none).
+
+    >>> product([2, 3, 4])
+    24
+    """
+    out: sp.Expr = sp.Integer(1)
+    for item in items:
+        out = out * item
+    return out

@@ -1,0 +1,48 @@
+"""Shared test set-up: oracles that may be missing on a user's machine.
+
+torch and pdflatex are optional: without them their tests skip with the
+reason.  CI sets SYMCONV_REQUIRE_ORACLES=1, which turns such a skip into a
+failure, so a missing install step cannot hide behind a green run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+REQUIRE_ORACLES = os.environ.get("SYMCONV_REQUIRE_ORACLES") == "1"
+
+settings.register_profile(
+    "default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+
+def missing(reason: str) -> None:
+    """Skip, or fail when CI requires every oracle."""
+    if REQUIRE_ORACLES:
+        pytest.fail(f"{reason} (SYMCONV_REQUIRE_ORACLES=1: oracles are required here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def torch():
+    try:
+        import torch as _torch
+    except ImportError:
+        missing("PyTorch is not installed (pip install torch==2.13.0)")
+    return _torch
+
+
+@pytest.fixture(scope="session")
+def pdflatex() -> str:
+    path = shutil.which("pdflatex")
+    if path is None:
+        missing("pdflatex is not installed (apt-get install texlive-latex-recommended)")
+    return path  # type: ignore[return-value]
