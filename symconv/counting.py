@@ -93,12 +93,17 @@ def conventions(c: OpCounts) -> dict[str, sp.Expr]:
     }
 
 
-def torch_backward(family: str, macs: sp.Expr, input_needs_grad: bool = True) -> sp.Expr:
+def torch_backward(
+    family: str, macs: sp.Expr, input_needs_grad: bool = True, groups: sp.Expr = 1
+) -> sp.Expr:
     """FlopCounterMode's count for a layer's backward pass.
 
-    A convolution's backward computes grad_weight (2*MACs) and, unless the
-    input needs no gradient (the first layer of a net), grad_input (2*MACs).
+    A convolution's backward computes grad_weight and, unless the input needs
+    no gradient (the first layer of a net), grad_input (2*MACs).  torch counts
+    grad_weight as a convolution of the transposed input with grad_output that
+    ignores ``groups``: ``2*groups*MACs``, ``groups`` times the real work.
     """
     if family not in {"conv", "linear"}:
         return ZERO
-    return (4 if input_needs_grad else 2) * macs
+    grad_weight = 2 * groups * macs
+    return grad_weight + (2 * macs if input_needs_grad else 0)

@@ -181,7 +181,7 @@ class _ConvNd(Layer):
         )
         counts = OpCounts("conv", macs, macs, adds, bias_adds, in_el, out_el)
         convs = conventions(counts)
-        convs["torch_backward"] = torch_backward("conv", macs)
+        convs["torch_backward"] = torch_backward("conv", macs, groups=g)
         return LayerReport(
             layer=repr(self),
             kind=self.kind,
@@ -302,7 +302,7 @@ class _ConvTransposeNd(_ConvNd):
                   if self.bias else None)
         counts = OpCounts("conv", macs, macs, adds, bias_adds, in_el, out_el)
         convs = conventions(counts)
-        convs["torch_backward"] = torch_backward("conv", macs)
+        convs["torch_backward"] = torch_backward("conv", macs, groups=g)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
             batch=B, weight_params=weight, bias_params=bias, mults=macs, adds=adds, macs=macs,
