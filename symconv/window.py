@@ -98,6 +98,35 @@ class RealTaps(sp.Function):
         return r"\operatorname{taps}\left(" + args + r"\right)"
 
 
+class NonEmptyWindows(sp.Function):
+    r"""Windows with at least one tap on a real input position.
+
+    Arguments as :class:`RealTaps`.  A dilated window hanging over the padding
+    can miss the input entirely (torch then outputs -inf for max pooling).
+
+    Examples
+    --------
+    >>> NonEmptyWindows(1, 2, 1, 2, 1, 1)   # taps at -1 and 1 around a 1-wide input
+    0
+    """
+
+    nargs = 6
+
+    @classmethod
+    def eval(cls, n, k, s, d, pad_left, out):  # type: ignore[override]
+        if all(a.is_Integer for a in (n, k, s, d, pad_left, out)):
+            ni, ki, si, di, pi, oi = (int(a) for a in (n, k, s, d, pad_left, out))
+            return sp.Integer(sum(
+                1 for i in range(oi)
+                if any(0 <= i * si - pi + j * di < ni for j in range(ki))
+            ))
+        return None
+
+    def _latex(self, printer):
+        args = ", ".join(printer._print(a) for a in self.args)
+        return r"\operatorname{windows}\left(" + args + r"\right)"
+
+
 @dataclass(frozen=True)
 class Window1d:
     """A window sliding along one axis (see the module docstring).
@@ -168,6 +197,14 @@ class Window1d:
             # Every window lies inside the input, so every tap is real.
             return out * self.kernel
         return RealTaps(n, self.kernel, self.stride, self.dilation, self.pad_left, out)
+
+    def nonempty_windows(self, n: sp.Expr) -> sp.Expr:
+        """Window positions that see at least one real input position."""
+        n = sp.sympify(n)
+        out = self.output_size(n)
+        if self.pad_left == 0 and self.pad_right == 0 and not self.ceil_mode:
+            return out
+        return NonEmptyWindows(n, self.kernel, self.stride, self.dilation, self.pad_left, out)
 
     def transposed_output_size(self, n: sp.Expr, output_padding: sp.Expr = 0) -> sp.Expr:
         """Output size of the transposed (scatter) window: the input of the window it inverts.

@@ -93,8 +93,10 @@ class _PoolNd(Layer):
         B = batch
         outputs = B * c * product(out_shape[1:])
         taps = B * c * product(w.real_taps(n) for w, n in zip(self.windows, spatial))
+        # a window is non-empty when it is on every axis; an empty one does no work
+        nonempty = B * c * product(w.nonempty_windows(n) for w, n in zip(self.windows, spatial))
         in_el = B * product(input_shape)
-        mults, adds, comps, grad = self._ops(outputs, taps, input_shape, out_shape, spatial)
+        mults, adds, comps, grad = self._ops(outputs, taps, nonempty, input_shape, out_shape)
         counts = OpCounts(self._family, ZERO, mults, adds, ZERO, in_el, outputs)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
@@ -105,18 +107,18 @@ class _PoolNd(Layer):
             conditions=self._conditions(spatial),
         )
 
-    def _ops(self, outputs, taps, input_shape, out_shape, spatial):
+    def _ops(self, outputs, taps, nonempty, input_shape, out_shape):
         raise NotImplementedError
 
 
 class _MaxPoolNd(_PoolNd):
-    def _ops(self, outputs, taps, input_shape, out_shape, spatial):
+    def _ops(self, outputs, taps, nonempty, input_shape, out_shape):
         note = "each output gradient is routed to its window's arg-max (a copy, no arithmetic)"
         if not self._disjoint():
             note += ("; where overlapping windows share an arg-max their gradients are added: "
                      "data-dependent, not counted")
         grad = GradientCost(shape=input_shape, mults=ZERO, adds=ZERO, note=note)
-        return ZERO, ZERO, taps - outputs, grad
+        return ZERO, ZERO, taps - nonempty, grad
 
     def _disjoint(self) -> bool:
         """Windows never overlap when the stride is at least the dilated kernel."""
@@ -147,7 +149,7 @@ class _AvgPoolNd(_PoolNd):
         return fmt_args(kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
                         ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
 
-    def _ops(self, outputs, taps, input_shape, out_shape, spatial):
+    def _ops(self, outputs, taps, nonempty, input_shape, out_shape):
         # Backward: each output gradient is scaled once by 1/divisor and written
         # to every real tap of its window; positions hit m times take m-1 adds.
         cover = product(

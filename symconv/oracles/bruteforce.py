@@ -175,6 +175,9 @@ def max_pool_nd(x, kernel, stride=None, padding=None, dilation=None, ceil_mode=F
     for b, c, pos, idx, sizes in _windows(x, kernel, stride, padding, dilation, ceil_mode):
         if y is None:
             y = np.zeros((x.shape[0], x.shape[1], *sizes))
+        if not idx:  # the window sees only padding: torch outputs -inf, no comparison
+            y[(b, c, *pos)] = -np.inf
+            continue
         best = x[(b, c, *idx[0])]
         for p in idx[1:]:
             ops.comparisons += 1
