@@ -23,6 +23,7 @@ class UsageError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symconv",
+        allow_abbrev=False,
         description="Symbolic derivations of CNN arithmetic: shapes, costs, memory, keys, grading.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 import sympy as sp
@@ -77,7 +78,7 @@ def parse_sets(items: list[str]) -> dict[str, sp.Expr]:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("layer", help="derive one layer's shapes, parameters, costs and memory",
-                       description=__doc__.split("\n\n")[0])
+                       description=__doc__.split("\n\n")[0], allow_abbrev=False)
     p.add_argument("kind", help="layer class, as in torch.nn: " + ", ".join(sorted(KINDS)))
     p.add_argument("--input", required=True, metavar="DIMS",
                    help="per-sample input shape, e.g. c_i,h,w or 64,256,256")
@@ -127,7 +128,10 @@ def build_layer(args: argparse.Namespace, input_shape: tuple[Any, ...]) -> L.Lay
     try:
         return cls(**kwargs)
     except TypeError as exc:
-        raise UsageError(f"{name}: {exc}".replace("__init__() ", "")) from None
+        names = re.findall(r"'(\w+)'", str(exc))
+        options = ", ".join("--" + m.replace("_", "-") for m in names) or str(exc)
+        verb = "does not take" if "unexpected" in str(exc) else "needs"
+        raise UsageError(f"{name} {verb} {options}") from None
 
 
 def run(args: argparse.Namespace) -> int:
