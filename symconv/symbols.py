@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Union
 
 import sympy as sp
 
 #: What a layer argument may be.
-Value = Union[int, str, sp.Expr]
+Value = int | str | sp.Expr
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
