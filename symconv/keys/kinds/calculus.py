@@ -1,0 +1,1 @@
+"""Kind placeholder until written."""

@@ -1,0 +1,294 @@
+"""Kind ``layer``: quantities of one layer (shape, parameters, cost, memory, backward).
+
+The layer is built from its torch-like spec, analysed once, and each asked
+quantity is read off the report.  The steps show the output size of every
+spatial axis (the sliding-window formula), then each quantity written with
+those sizes (``c_o h_out w_out ...``), the same with the sizes expanded, and,
+when the question gives numbers, the numbers substituted and the result.
+
+Examples
+--------
+>>> from symconv.keys.questions import question_from_table
+>>> q = question_from_table("demo.toml", {"id": "a", "kind": "layer", "text": "?",
+...     "layer": {"type": "Conv2d", "in_channels": "c_i", "out_channels": "c_o",
+...               "kernel_size": "k", "stride": "s", "padding": "p"},
+...     "input": ["c_i", "h", "h"], "ask": ["output_shape", "params"],
+...     "values": {"c_i": 10, "c_o": 10, "k": 6, "s": 2, "p": 1, "h": 64}}, 0)
+>>> d = LayerKind().derive(q)
+>>> d.answers["output_shape"], d.answers["params"]
+((10, 31, 31), 3610)
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sympy as sp
+
+from symconv.analyze import analyze
+from symconv.keys.kinds import Derivation, Kind, register
+from symconv.keys.pyformula import FormulaError, parse_expression, python_function
+from symconv.keys.quantities import QuantityError, label, resolve
+from symconv.keys.steps import Answer, Display
+from symconv.layers.base import LayerError, as_shape
+from symconv.printing import latex
+from symconv.solution import Calculation, Text
+from symconv.spec import SpecError, build_layer
+from symconv.symbols import sym, to_expr
+
+_AXIS_NAMES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
+
+
+@lru_cache(maxsize=256)
+def _analyze_cached(spec_key: Any, shape: tuple[Any, ...], batch: Any) -> Any:
+    layer = build_layer(_unfreeze(spec_key))
+    return layer, analyze(layer, shape, batch)
+
+
+def _freeze(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in obj.items()))
+    if isinstance(obj, list | tuple):
+        return ("__list__", tuple(_freeze(v) for v in obj))
+    return obj
+
+
+def _unfreeze(obj: Any) -> Any:
+    if isinstance(obj, tuple) and obj and obj[0] == "__list__":
+        return [_unfreeze(v) for v in obj[1]]
+    if isinstance(obj, tuple):
+        return {k: _unfreeze(v) for k, v in obj}
+    return obj
+
+
+def layer_report(q: Any, spec: Any = None, shape: Any = None, batch: Any = None) -> Any:
+    """(layer, report) for the question (or for an explicit spec/shape/batch)."""
+    spec = q.get("layer", dict, required=True) if spec is None else spec
+    shape = q.get("input", list, required=True) if shape is None else shape
+    batch = q.get("batch", (int, str), 1) if batch is None else batch
+    try:
+        dims = as_shape(tuple(shape))
+    except (LayerError, TypeError, ValueError) as exc:
+        raise q.error("input", str(exc)) from None
+    try:
+        b = to_expr(batch, "batch")
+    except (TypeError, ValueError) as exc:
+        raise q.error("batch", str(exc)) from None
+    try:
+        return _analyze_cached(_freeze(dict(spec)), dims, b)
+    except SpecError as exc:
+        raise q.error("layer", str(exc)) from None
+    except (LayerError, TypeError, ValueError) as exc:
+        raise q.error("layer", f"cannot be applied to input {list(shape)}: {exc}") from None
+
+
+def where_table(q: Any) -> dict[sp.Symbol, sp.Expr]:
+    """``where = {n = "C_in*H*W"}``: symbols that stand for an expression of others."""
+    out = {}
+    for name, text in q.get("where", dict, {}).items():
+        try:
+            out[sym(name)] = parse_expression(str(text))
+        except (FormulaError, ValueError) as exc:
+            raise q.error(f"where.{name}", str(exc)) from None
+    return out
+
+
+def _apply(value: Any, fn: Any) -> Any:
+    return tuple(fn(v) for v in value) if isinstance(value, tuple) else fn(value)
+
+
+def output_size_symbols(layer: Any, report: Any) -> list[tuple[sp.Symbol, sp.Expr, Any]]:
+    """(h_out symbol, its expression, window) for each spatial axis with a window."""
+    windows = getattr(layer, "windows", None)
+    if not windows or getattr(layer, "kind", "") == "conv_transpose":
+        return []
+    spatial = report.input_shape[1:]
+    defaults = _AXIS_NAMES.get(len(spatial), tuple(f"n{i}" for i in range(len(spatial))))
+    out = []
+    for axis, (w, n) in enumerate(zip(windows, spatial, strict=True)):
+        base = n.name if isinstance(n, sp.Symbol) else defaults[axis]
+        out.append((sym(f"{base}_out"), report.output_shape[axis + 1], (w, n)))
+    return out
+
+
+@register
+class LayerKind(Kind):
+    name = "layer"
+    fields = {
+        "layer": "the layer: a table {type = torch.nn class name, torch keyword arguments}",
+        "input": "per-sample input shape, e.g. [\"c_i\", \"h\", \"w\"]",
+        "batch": "batch size (integer or symbol name; default 1)",
+        "ask": "quantities to derive, e.g. [\"mults\", \"adds\", \"memory.forward\"]",
+        "where": "symbols standing for expressions, e.g. {n = \"C_in*H*W\"}",
+        "dtype": "element type for memory.bytes.* (default float32)",
+        "function": "a formula written in Python to compare: {source, quantity, args}",
+    }
+
+    def validate(self, q: Any) -> None:
+        _, report = layer_report(q)
+        asks = q.get("ask", list, required=True)
+        if not asks:
+            raise q.error("ask", "empty: name at least one quantity")
+        for path in asks:
+            if not isinstance(path, str):
+                raise q.error("ask", f"{path!r} is not a quantity name")
+            try:
+                resolve(report, path, q.get("dtype", str, "float32"))
+            except (QuantityError, ValueError) as exc:
+                raise q.error("ask", str(exc)) from None
+        main = q.get("answer", str)
+        if main is not None and main not in asks:
+            raise q.error("answer", f"{main!r} is not one of the asked quantities {asks}")
+        where_table(q)
+        fn = q.get("function", dict)
+        if fn is not None:
+            self._function(q, fn)
+        for name in q.get("claimed", dict, {}):
+            if name not in asks:
+                raise q.error(f"claimed.{name}", f"{name!r} is not one of the asked quantities")
+
+    def _function(self, q: Any, fn: dict[str, Any]) -> Any:
+        for key in fn:
+            if key not in ("source", "quantity", "args"):
+                raise q.error(f"function.{key}", "unknown (use source, quantity, args)")
+        try:
+            parsed = python_function(str(fn.get("source", "")))
+        except FormulaError as exc:
+            raise q.error("function.source", str(exc)) from None
+        if fn.get("quantity") not in q.get("ask", list, []):
+            raise q.error("function.quantity", "must be one of the asked quantities")
+        args = fn.get("args", {})
+        if not isinstance(args, dict):
+            raise q.error("function.args", "expected a table argument = symbol name")
+        return parsed, {sym(a): sym(str(args.get(a, a))) for a in parsed.args}
+
+    def conditions(self, q: Any) -> tuple[sp.Basic, ...]:
+        return tuple(layer_report(q)[1].conditions)
+
+    # -- derivation -------------------------------------------------------
+    def derive(self, q: Any) -> Derivation:
+        layer, report = layer_report(q)
+        where = where_table(q)
+        dtype = q.get("dtype", str, "float32")
+        asks: list[str] = list(q.get("ask", list))
+        values = {k: v for k, v in q.values.items()}
+        numeric = bool(values)
+        shape = report.input_shape
+        steps: list[Any] = [Text(
+            f"The layer is `{layer!r}`, applied to an input of shape "
+            f"${latex(shape)}$" + (f" with a batch of ${latex(report.batch)}$." if
+                                   report.batch != 1 else " (one sample).")
+        )]
+        if where:
+            steps.append(Text("Here " + ", ".join(
+                f"${latex(s)} = {latex(e)}$" for s, e in where.items()) + "."))
+        if numeric:
+            steps.append(Text("Given: " + ", ".join(
+                f"${latex(sym(k))} = {latex(v)}$" for k, v in values.items()) + "."))
+
+        sizes = output_size_symbols(layer, report)
+        compact = {expr: s for s, expr, _ in sizes if not expr.is_Integer}
+        uses_sizes = any(_has_any(resolve(report, p, dtype), compact) for p in asks)
+        size_values: dict[str, sp.Expr] = {}
+        if compact and uses_sizes:
+            steps.append(Text(
+                "Output size along each spatial axis: a window of span $d(k-1)+1$ slides "
+                "with stride $s$ over the input padded on both sides; the number of "
+                "positions is"))
+            for s, expr, _window in sizes:
+                if expr.is_Integer:
+                    continue
+                simple = sp.simplify(expr)
+                calc = Calculation(s, expr, values=values if numeric else {},
+                                   simplified=simple if simple != expr else None)
+                steps.append(calc)
+                if numeric and calc.result is not None:
+                    size_values[s.name] = calc.result
+
+        answers: dict[str, Any] = {}
+        for path in asks:
+            full = _apply(resolve(report, path, dtype), lambda e: e.xreplace(where))
+            short = _apply(full, lambda e: e.xreplace(compact))
+            if numeric:
+                subs_all = {**values, **size_values}
+                result = _apply(short, lambda e, sv=subs_all: _evaluate(e, sv))
+                steps.append(Calculation(label(path), _as_expr(short), values=subs_all,
+                                         simplified=_as_expr(full) if full != short else None,
+                                         result=_as_expr(result)))
+                answers[path] = result
+            else:
+                simple = _apply(full, _tidy)
+                steps.append(Calculation(label(path), _as_expr(short),
+                                         simplified=_as_expr(simple) if simple != short else None,
+                                         result=None))
+                answers[path] = simple
+            steps.extend(self._claims(q, path, answers[path]))
+            if q.get("function", dict) and q.data["function"].get("quantity") == path:
+                steps.extend(self._compare_function(q, full, report))
+        main = q.get("answer", str) or asks[0]
+        for path in asks:
+            steps.append(Answer(label(path), answers[path]))
+        return Derivation(steps, _as_expr(answers[main]), answers)
+
+    def _claims(self, q: Any, path: str, derived: Any) -> list[Any]:
+        claimed = q.get("claimed", dict, {})
+        if path not in claimed:
+            return []
+        raw = claimed[path]
+        value = tuple(sp.sympify(v) for v in raw) if isinstance(raw, list) else sp.sympify(raw)
+        same = sp.simplify(_as_expr(value) - _as_expr(derived)) == 0 if not isinstance(
+            value, tuple) else value == derived
+        if same:
+            return [Text(f"The submitted answer ${latex(_as_expr(value))}$ agrees.")]
+        return [Text(f"Common mistake: the submitted answer ${latex(_as_expr(value))}$ is not "
+                     f"right; the derivation gives ${latex(_as_expr(derived))}$.")]
+
+    def _compare_function(self, q: Any, full: Any, report: Any) -> list[Any]:
+        from symconv.keys.checks import compare_formulas
+
+        parsed, renames = self._function(q, q.data["function"])
+        user = parsed.expr.xreplace(renames)
+        steps: list[Any] = [Text("The formula written as a Python function, rendered by "
+                                 "latexify-py:"), Display(parsed.latex, parsed.source),
+                            Text(f"As SymPy (arguments renamed to the question's symbols): "
+                                 f"${latex(user)}$.")]
+        steps.append(Text(compare_formulas(_as_expr(full), user, report.conditions)))
+        return steps
+
+    def checks(self, q: Any, derivation: Derivation, use_torch: bool) -> list[Any]:
+        from symconv.keys.checks import layer_checks
+
+        return layer_checks(q, use_torch)
+
+    def instance_ok(self, q: Any, values: dict[str, Any]) -> bool:
+        from symconv.keys.instance import numeric_spec
+
+        try:
+            layer_report(q, numeric_spec(q.data["layer"], values),
+                         numeric_spec(q.data["input"], values),
+                         numeric_spec(q.data.get("batch", 1), values))
+        except ValueError:
+            return False
+        return True
+
+
+def _has_any(value: Any, targets: Any) -> bool:
+    items = value if isinstance(value, tuple) else (value,)
+    return any(sp.sympify(v).has(t) for v in items for t in targets)
+
+
+def _as_expr(value: Any) -> Any:
+    return sp.Tuple(*value) if isinstance(value, tuple) else value
+
+
+def _evaluate(expr: sp.Expr, values: dict[str, Any]) -> sp.Expr:
+    table = {s: sp.sympify(values[s.name]) for s in expr.free_symbols if s.name in values}
+    return sp.simplify(expr.xreplace(table)) if table else expr
+
+
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    """A readable equivalent: factor products, keep floors of the window formula."""
+    if expr.is_number:
+        return expr
+    return sp.factor(sp.simplify(expr))

@@ -1,0 +1,1 @@
+"""Kind ``network``: placeholder until written."""
