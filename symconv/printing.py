@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from symconv.exprmap import free_symbols, substitution
 
@@ -34,20 +35,47 @@ LABELS = {
 }
 
 
-def latex(expr: Any, values: Mapping[str, Any] | None = None) -> str:
+def latex(expr: Any, values: Mapping[str, Any] | None = None, *, compact: bool = False) -> str:
     """LaTeX of ``expr``; with ``values``, each symbol is shown as its value in parentheses.
 
     Substituting at print time keeps the formula's structure (nothing is
     evaluated), which is how a worked solution shows the numbers going in.
+    With ``compact`` (answer keys), a value gets parentheses only when it
+    needs them (negative or compound) and integers of five or more digits
+    are grouped by thousands: ``4{,}831{,}838{,}208``.
+
+    >>> from symconv.symbols import sym
+    >>> print(latex(sym("h") * 2 + sym("k"), {"h": 30, "k": -1}, compact=True))
+    2 \\cdot 30 + \\left(-1\\right)
+    >>> print(latex(sp.Integer(4831838208), compact=True))
+    4{,}831{,}838{,}208
     """
     if isinstance(expr, tuple):
-        return r" \times ".join(latex(e, values) for e in expr)
+        return r" \times ".join(latex(e, values, compact=compact) for e in expr)
     expr = sp.sympify(expr) if not isinstance(expr, sp.Basic) else expr
+    settings: dict[str, Any] = {"mul_symbol": "dot" if values else None}
+    printer = _GroupedLatexPrinter if compact else None
     names: dict[sp.Symbol, str] = {}
     if values:
         table = substitution(dict(values), free_symbols(expr))
-        names = {s: r"\left(" + sp.latex(v) + r"\right)" for s, v in table.items()}
-    return sp.latex(expr, symbol_names=names, mul_symbol="dot" if values else None)
+        for s, v in table.items():
+            text = _GroupedLatexPrinter().doprint(v) if compact else sp.latex(v)
+            bare = compact and v.is_number and (v.is_Integer or v.is_Float) and v >= 0
+            names[s] = text if bare else r"\left(" + text + r"\right)"
+    settings["symbol_names"] = names
+    if printer is not None:
+        return printer(settings).doprint(expr)
+    return sp.latex(expr, **settings)
+
+
+class _GroupedLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with integers grouped by thousands (``12{,}345``)."""
+
+    def _print_Integer(self, expr: sp.Integer) -> str:
+        n = int(expr)
+        if abs(n) < 10_000:
+            return str(n)
+        return ("-" if n < 0 else "") + f"{abs(n):,}".replace(",", "{,}")
 
 
 def report_rows(report: Any) -> list[tuple[str, Any]]:
