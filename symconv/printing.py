@@ -85,7 +85,8 @@ def report_rows(report: Any) -> list[tuple[str, Any]]:
 
 def report_latex(report: Any) -> str:
     """A LaTeX ``array`` of the report (used by ``_repr_latex_``)."""
-    lines = [r"\begin{array}{ll}", r"\multicolumn{2}{l}{\texttt{%s}}\\" % _tt(report.layer)]
+    # MathJax (Jupyter) has no \multicolumn: the layer name is an ordinary row.
+    lines = [r"\begin{array}{ll}", r"\texttt{%s} & \\" % _tt(report.layer)]
     for label, value in report_rows(report):
         lines.append(r"\text{%s} & %s \\" % (label, latex(value)))
     lines.append(r"\end{array}")
