@@ -9,9 +9,11 @@
 from symconv.analyze import analyze
 from symconv.layers import *  # noqa: F403 - the torch.nn-like vocabulary
 from symconv.layers import __all__ as _layer_names
+from symconv.network import Concat, NetworkReport, Residual, Sequential, from_torch
 from symconv.report import LayerReport
 from symconv.symbols import sym, symbols
 
 __version__ = "0.1.0"
 
-__all__ = ["analyze", "LayerReport", "sym", "symbols", *_layer_names]
+__all__ = ["analyze", "LayerReport", "sym", "symbols", *_layer_names,
+           "Sequential", "Residual", "Concat", "from_torch", "NetworkReport"]

@@ -1,0 +1,216 @@
+"""Receptive fields of a network, following Araujo, Norris & Sim (Distill, 2019).
+
+For each spatial axis, the input positions seen by output index ``i`` of a
+layer form a range ``first(i) .. last(i)`` of the network's input, both affine
+in ``i``.  Appending a layer composes that range with the layer's own window
+(:class:`symconv.window.Window1d`): output ``i`` of the new layer sees its
+input positions ``w.first_index(i) .. w.last_index(i)``, so
+
+``first_new(i) = first(w.first_index(i))`` and ``last_new(i) = last(w.last_index(i))``
+
+(both maps increase with ``i``).  Dilation enters through the window's span
+``d(k-1)+1``.  From the two affine maps come Araujo's three numbers:
+
+* size ``r = last(i) - first(i) + 1``,
+* effective stride ``S`` = the coefficient of ``i``,
+* effective padding ``P = -first(0)``, so ``first(i) = S*i - P``.
+
+Several paths (residual shortcut, inception branches) each give a range.  As
+in Araujo et al. and google-research/receptive_field, paths are *aligned* when
+their ranges share the effective stride and the centre; then the largest one
+contains the others and is the receptive field.  When they are not aligned
+the field reported is the hull of the paths' ranges (still the true input
+range of the neuron) and a note says so.  Paths with different effective
+strides have no common affine range: :class:`NotAligned` is raised.
+
+Examples
+--------
+>>> from symconv.window import Window1d
+>>> f = AxisField.identity().then(Window1d(3, 1, 1, 1)).then(Window1d(2, 2))
+>>> f.size, f.stride, f.padding
+(4, 2, 1)
+>>> i = sp.Symbol("i")
+>>> f.region(i)
+(2*i - 1, 2*i + 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from symconv.report import Shape
+from symconv.window import Window1d
+
+#: The output index inside stored ranges; replaced by the user's index in ``region``.
+INDEX = sp.Dummy("i", integer=True, nonnegative=True)
+
+
+class NotAligned(ValueError):
+    """Paths of a multi-path network have different effective strides."""
+
+
+def _affine(expr: sp.Expr) -> sp.Expr:
+    # Ranges stay affine in INDEX; expanding keeps them in the form S*i + c.
+    return sp.expand(expr)
+
+
+def _min(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    return a if (a - b).is_nonpositive else b if (a - b).is_nonnegative else sp.Min(a, b)
+
+
+def _max(a: sp.Expr, b: sp.Expr) -> sp.Expr:
+    return a if (a - b).is_nonnegative else b if (a - b).is_nonpositive else sp.Max(a, b)
+
+
+@dataclass(frozen=True)
+class AxisField:
+    """Input range ``first .. last`` (expressions in :data:`INDEX`) along one axis."""
+
+    first: sp.Expr
+    last: sp.Expr
+
+    @classmethod
+    def identity(cls) -> AxisField:
+        """The field of the input itself: position ``i`` sees position ``i``."""
+        return cls(INDEX, INDEX)
+
+    def then(self, window: Window1d) -> AxisField:
+        """The field after one more sliding window (conv or pooling)."""
+        return AxisField(
+            _affine(self.first.subs(INDEX, window.first_index(INDEX))),
+            _affine(self.last.subs(INDEX, window.last_index(INDEX))),
+        )
+
+    @property
+    def size(self) -> sp.Expr:
+        """Receptive field size ``r``."""
+        return _affine(self.last - self.first + 1)
+
+    @property
+    def stride(self) -> sp.Expr:
+        """Effective stride ``S``: input step between neighbouring outputs."""
+        return sp.diff(self.first, INDEX)
+
+    @property
+    def padding(self) -> sp.Expr:
+        """Effective padding ``P``: how far the first output's range reaches left of 0."""
+        return -self.first.subs(INDEX, 0)
+
+    def region(self, i: sp.Expr | int) -> tuple[sp.Expr, sp.Expr]:
+        """``(first, last)`` input positions seen by output ``i`` (may lie in the padding)."""
+        return (self.first.subs(INDEX, i), self.last.subs(INDEX, i))
+
+    def aligned_with(self, other: AxisField) -> bool:
+        """Same effective stride and same centre for every output index."""
+        return _affine(self.first + self.last - other.first - other.last) == 0
+
+    def hull(self, other: AxisField) -> AxisField:
+        """Smallest range containing both (they must share the effective stride)."""
+        if _affine(self.stride - other.stride) != 0:
+            raise NotAligned(
+                f"paths are not aligned: effective strides {self.stride} and {other.stride} "
+                "differ, so no single receptive field describes the output"
+            )
+        step = self.stride * INDEX
+        first = _min(self.first - step, other.first - step)
+        last = _max(self.last - step, other.last - step)
+        return AxisField(_affine(step + first), _affine(step + last))
+
+
+@dataclass(frozen=True)
+class ReceptiveField:
+    """Receptive field of one layer's outputs with respect to the network input.
+
+    ``axes`` holds one :class:`AxisField` per spatial axis; ``input_size`` the
+    network input's spatial sizes (for clipping to real positions).
+    """
+
+    axes: tuple[AxisField, ...]
+    input_size: Shape
+    aligned: bool = True
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of_input(cls, spatial: Shape) -> ReceptiveField:
+        return cls(tuple(AxisField.identity() for _ in spatial), tuple(spatial))
+
+    @property
+    def size(self) -> tuple[sp.Expr, ...]:
+        """Size per spatial axis."""
+        return tuple(a.size for a in self.axes)
+
+    @property
+    def stride(self) -> tuple[sp.Expr, ...]:
+        """Effective stride per spatial axis."""
+        return tuple(a.stride for a in self.axes)
+
+    @property
+    def padding(self) -> tuple[sp.Expr, ...]:
+        """Effective padding per spatial axis."""
+        return tuple(a.padding for a in self.axes)
+
+    def then(self, windows: tuple[Window1d, ...]) -> ReceptiveField:
+        """The field after a layer with one window per axis."""
+        if len(windows) != len(self.axes):
+            raise ValueError(f"{len(windows)} windows for {len(self.axes)} spatial axes")
+        axes = tuple(a.then(w) for a, w in zip(self.axes, windows, strict=True))
+        return ReceptiveField(axes, self.input_size, self.aligned, self.notes)
+
+    def merge(self, other: ReceptiveField, where: str = "") -> ReceptiveField:
+        """The field where two paths join (residual add, concatenation)."""
+        aligned = all(a.aligned_with(b) for a, b in zip(self.axes, other.axes, strict=True))
+        axes = tuple(a.hull(b) for a, b in zip(self.axes, other.axes, strict=True))
+        notes = tuple(dict.fromkeys(self.notes + other.notes))
+        if not aligned:
+            notes += (f"paths joining at {where or 'a merge'} are not aligned (different "
+                      "centres): the field is the hull of the paths' ranges",)
+        return ReceptiveField(axes, self.input_size, self.aligned and other.aligned and aligned,
+                              notes)
+
+    def region(self, *index: sp.Expr | int, clip: bool = False) -> tuple[tuple[sp.Expr, ...], ...]:
+        """``(first, last)`` per axis of the input seen by the output at ``index``.
+
+        One index applies to every axis; otherwise give one per axis.  With
+        ``clip=True`` the range is cut to real input positions ``0 .. n-1``.
+
+        >>> from symconv.window import Window1d
+        >>> rf = ReceptiveField.of_input((8, 8)).then((Window1d(3, 1, 1, 1),) * 2)
+        >>> rf.region(0, 7), rf.region(0, clip=True)
+        (((-1, 1), (6, 8)), ((0, 1), (0, 1)))
+        """
+        if len(index) == 1:
+            index = index * len(self.axes)
+        if len(index) != len(self.axes):
+            raise ValueError(f"give 1 or {len(self.axes)} indices, not {len(index)}")
+        out = []
+        for axis, i, n in zip(self.axes, index, self.input_size, strict=True):
+            first, last = axis.region(sp.sympify(i))
+            if clip:
+                first, last = _max(first, sp.Integer(0)), _min(last, n - 1)
+            out.append((first, last))
+        return tuple(out)
+
+
+#: Layer kinds that act on each position separately: the field passes through.
+POINTWISE_KINDS = {"activation", "norm"}
+
+
+def through_layer(field: ReceptiveField, layer: object) -> tuple[ReceptiveField | None, str]:
+    """The field after ``layer``, or ``None`` and the reason it is not defined.
+
+    Convolutions and pooling compose their windows; element-wise layers keep
+    the field; transposed convolutions (fractional stride) and non-local layers
+    (Linear, Flatten, adaptive pooling) end the receptive-field analysis, as in
+    Araujo et al., whose method covers fully-convolutional paths.
+    """
+    kind = getattr(layer, "kind", "")
+    if kind == "conv_transpose":
+        return None, "transposed convolution: outside Araujo et al.'s method"
+    windows = getattr(layer, "windows", None)
+    if windows is not None:
+        return field.then(tuple(windows)), ""
+    if kind in POINTWISE_KINDS:
+        return field, ""
+    return None, f"{type(layer).__name__} is not local: an output may depend on the whole input"

@@ -1,0 +1,243 @@
+"""What :func:`symconv.analyze` returns for a network: per-layer rows, totals, budgets.
+
+Each row holds the layer's own :class:`~symconv.report.LayerReport` (the
+network code never re-derives a layer's formulas) and the receptive field of
+its outputs with respect to the network input.  Totals are sums over rows.
+
+Examples
+--------
+>>> import symconv
+>>> net = symconv.Sequential(symconv.Conv2d(1, 4, 3, padding=1), symconv.ReLU(),
+...                          symconv.MaxPool2d(2))
+>>> r = symconv.analyze(net, (1, 8, 8))
+>>> [row.name for row in r.layers], r.total.params, r.bottleneck.name
+(['0', '1', '2'], 40, '0')
+>>> r.receptive_field.size, r.receptive_field.stride, r.receptive_field.padding
+((4, 4), (2, 2), (1, 1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import sympy as sp
+
+from symconv.exprmap import free_symbols, map_exprs, substitution
+from symconv.network.receptive import ReceptiveField
+from symconv.report import LayerReport, Shape
+from symconv.symbols import sym
+from symconv.window import product
+
+ZERO = sp.Integer(0)
+#: Quantities summed over rows into :class:`NetworkTotals`.
+SUMMED = ("params", "weight_params", "bias_params", "mults", "adds", "macs", "flops",
+          "comparisons", "activations")
+
+
+@dataclass(frozen=True)
+class NetworkLayer:
+    """One row of a network table: a layer (or an add/concat) at its place in the net."""
+
+    name: str
+    report: LayerReport
+    receptive_field: ReceptiveField | None = None
+    #: Why ``receptive_field`` is None (a non-local layer before it), if it is.
+    receptive_note: str = ""
+
+    @property
+    def kind(self) -> str:
+        return self.report.kind
+
+    @property
+    def layer(self) -> str:
+        return self.report.layer
+
+    @property
+    def output_shape(self) -> Shape:
+        return self.report.output_shape
+
+    @property
+    def per_sample_activations(self) -> sp.Expr:
+        """Output elements of one sample."""
+        return product(self.report.output_shape)
+
+    def __getattr__(self, name: str) -> Any:
+        # params, mults, adds, macs, flops, activations, conventions... come from the layer.
+        if name in SUMMED or name in ("conventions", "memory", "backward", "conditions"):
+            return getattr(self.report, name)
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class NetworkTotals:
+    """Sums over every row (batch included)."""
+
+    params: sp.Expr
+    weight_params: sp.Expr
+    bias_params: sp.Expr
+    mults: sp.Expr
+    adds: sp.Expr
+    macs: sp.Expr
+    flops: sp.Expr
+    comparisons: sp.Expr
+    activations: sp.Expr
+    conventions: Mapping[str, sp.Expr] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NetworkReport:
+    """Derived quantities of a network applied to a per-sample ``input_shape``."""
+
+    network: str
+    input_shape: Shape
+    output_shape: Shape
+    batch: sp.Expr
+    layers: tuple[NetworkLayer, ...]
+    receptive_field: ReceptiveField | None = None
+    conditions: tuple[sp.Basic, ...] = ()
+    assumptions: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    # -- totals -------------------------------------------------------------
+    @cached_property
+    def total(self) -> NetworkTotals:
+        """Sums of params, mults, adds, MACs, FLOPs, comparisons and activations."""
+        sums = {q: sp.Add(*(getattr(row.report, q) for row in self.layers)) for q in SUMMED}
+        names = dict.fromkeys(n for row in self.layers for n in row.report.conventions)
+        conventions = {n: sp.Add(*(row.report.conventions.get(n, ZERO) for row in self.layers))
+                       for n in names}
+        return NetworkTotals(**sums, conventions=conventions)
+
+    @property
+    def input_activations(self) -> sp.Expr:
+        """Elements of one input sample."""
+        return product(self.input_shape)
+
+    @cached_property
+    def bottleneck(self) -> NetworkLayer:
+        """The row with the largest output (per sample); the first of equals.
+
+        With symbolic sizes the comparison must be provable for every size;
+        otherwise ``ValueError`` asks for numbers (``subs``).
+        """
+        best = self.layers[0]
+        for row in self.layers[1:]:
+            diff = sp.expand(row.per_sample_activations - best.per_sample_activations)
+            if diff.is_positive:
+                best = row
+            elif not (diff.is_nonpositive or diff == 0):
+                raise ValueError(
+                    f"cannot decide whether {row.name} or {best.name} is larger for every "
+                    "input size; substitute numbers first (report.subs(h=..., w=...))"
+                )
+        return best
+
+    def max_batch(self, memory_bytes: Any, dtype: str = "float32",
+                  policy: str = "max_activation", optimizer: str = "adam") -> Any:
+        """Largest batch whose memory fits in ``memory_bytes`` (see :mod:`.budget`).
+
+        >>> import symconv
+        >>> r = symconv.analyze(symconv.Sequential(symconv.Conv2d(1, 64, 3, padding=1)),
+        ...                     (1, 256, 256))
+        >>> r.max_batch(12 * 2**30).batch
+        768
+        """
+        from symconv.network.budget import max_batch
+
+        return max_batch(self, memory_bytes, dtype, policy, optimizer)
+
+    # -- transformations -------------------------------------------------------
+    def subs(self, values: Mapping[Any, Any] | None = None, /, **named: Any) -> NetworkReport:
+        """Substitute values for symbols (by symbol or name) everywhere.
+
+        >>> import symconv
+        >>> r = symconv.analyze(symconv.Sequential(symconv.MaxPool2d(2)), ("c", "h", "w"))
+        >>> r.subs(c=3, h=32, w=32).total.comparisons
+        2304
+        """
+        table = substitution({**(values or {}), **named}, self.free_symbols)
+        return map_exprs(self, lambda e: e.subs(table))
+
+    def simplify(self, assume_divisible: int | Mapping[str, int] | None = None) -> NetworkReport:
+        """Tidy every formula; with ``assume_divisible``, evaluate floors under that assumption.
+
+        ``assume_divisible=32`` assumes every symbolic spatial input size is a
+        multiple of 32: it substitutes ``h = 32*h_32`` (floors of multiples
+        become exact), then writes ``h_32 = h/32`` back.  The result holds only
+        under the assumption, which is recorded in ``assumptions``.  A mapping
+        ``{"h": 32, "w": 16}`` names the sizes and divisors.
+
+        >>> import symconv
+        >>> net = symconv.Sequential(symconv.MaxPool2d(2), symconv.MaxPool2d(2))
+        >>> r = symconv.analyze(net, (1, "h", "w"))
+        >>> r.output_shape
+        (1, floor(floor(h/2)/2), floor(floor(w/2)/2))
+        >>> s = r.simplify(assume_divisible=4)
+        >>> s.output_shape, s.assumptions
+        ((1, h/4, w/4), ('h, w are multiples of 4 (h = 4*h_4, w = 4*w_4)',))
+        """
+        divisors = self._divisors(assume_divisible)
+        forward = {s: d * sym(f"{s.name}_{d}") for s, d in divisors.items()}
+        back = {sym(f"{s.name}_{d}"): s / d for s, d in divisors.items()}
+
+        def tidy(e: sp.Basic) -> sp.Basic:
+            if forward:
+                e = e.subs(forward).subs(back)
+            if isinstance(e, sp.Expr) and e.free_symbols and e.is_polynomial():
+                return sp.expand(e)
+            return e
+
+        out = map_exprs(self, tidy)
+        if not divisors:
+            return out
+        names = ", ".join(s.name for s in divisors)
+        subs = ", ".join(f"{s.name} = {d}*{s.name}_{d}" for s, d in divisors.items())
+        groups = set(divisors.values())
+        said = (f"{names} are multiples of {groups.pop()}" if len(groups) == 1
+                else ", ".join(f"{s.name} is a multiple of {d}" for s, d in divisors.items()))
+        return _replace(out, assumptions=self.assumptions + (f"{said} ({subs})",))
+
+    def _divisors(self, assume: int | Mapping[str, int] | None) -> dict[sp.Symbol, int]:
+        if assume is None:
+            return {}
+        if isinstance(assume, Mapping):
+            by_name = {s.name: s for s in free_symbols(self.input_shape)}
+            missing = [n for n in assume if n not in by_name]
+            if missing:
+                raise ValueError(f"no input size called {', '.join(missing)}")
+            return {by_name[n]: int(d) for n, d in assume.items()}
+        sizes = [s for d in self.input_shape[1:] for s in sorted(d.free_symbols, key=str)]
+        if not sizes:
+            raise ValueError("assume_divisible needs symbolic spatial input sizes")
+        return {s: int(assume) for s in dict.fromkeys(sizes)}  # type: ignore[misc]
+
+    @property
+    def free_symbols(self) -> set[sp.Symbol]:
+        """The user's symbols (the receptive fields' internal index excluded)."""
+        return {s for s in free_symbols(self) if not isinstance(s, sp.Dummy)}
+
+    # -- output -------------------------------------------------------------------
+    def to_dict(self, dtype: str = "float32") -> dict[str, Any]:
+        """JSON-ready view (integers where numeric, SymPy strings otherwise)."""
+        from symconv.network.tables import report_dict
+
+        return report_dict(self, dtype)
+
+    def _repr_latex_(self) -> str:
+        from symconv.network.tables import latex_tabular
+
+        return latex_tabular(self)
+
+    def __str__(self) -> str:
+        from symconv.network.tables import text_table
+
+        return text_table(self)
+
+
+def _replace(report: NetworkReport, **changes: Any) -> NetworkReport:
+    import dataclasses
+
+    return dataclasses.replace(report, **changes)
