@@ -71,6 +71,16 @@ def latex(expr: Any, values: Mapping[str, Any] | None = None, *, compact: bool =
 class _GroupedLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer with integers grouped by thousands (``12{,}345``)."""
 
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        # A custom function's ``_latex(printer)`` hook may not take ``exp`` (its power).
+        if "exp" in kwargs and hasattr(expr, "_latex") and isinstance(expr, sp.Function):
+            try:
+                return str(super()._print(expr, **kwargs))
+            except TypeError:
+                exp = kwargs.pop("exp")
+                return r"\left(%s\right)^{%s}" % (super()._print(expr, **kwargs), exp)
+        return str(super()._print(expr, **kwargs))
+
     def _print_Integer(self, expr: sp.Integer) -> str:
         n = int(expr)
         if abs(n) < 10_000:

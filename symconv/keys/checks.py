@@ -61,16 +61,29 @@ def _ops(report: Any) -> int:
     return int(total) if sp.sympify(total).is_Integer else BRUTE_LIMIT + 1
 
 
+def instance_roles(q: Any) -> dict[str, str]:
+    """Roles of the symbols an instance needs (``where``-defined ones are computed)."""
+    from symconv.keys.kinds.layer import layer_report, where_table
+
+    where = where_table(q)
+    r = roles(q.data["layer"], q.data["input"], q.data.get("batch"))
+    _, report = layer_report(q)
+    free = {s.name for s in report.free_symbols}
+    for e in where.values():
+        free |= {s.name for s in e.free_symbols}
+    r.update({n: "other" for n in free if n not in r})
+    for s in where:
+        r.pop(s.name, None)
+    return r
+
+
 def check_instance(q: Any) -> tuple[dict[str, int], str]:
     """(values, description): the question's numbers, or a random small instance."""
     from symconv.keys.kinds.layer import layer_report
 
-    _, report = layer_report(q)
-    free = {s.name for s in report.free_symbols}
     if q.values:
         return as_int_values(q.values), "the question's instance"
-    r = roles(q.data["layer"], q.data["input"], q.data.get("batch"))
-    r.update({n: "other" for n in free if n not in r})
+    r = instance_roles(q)
     kind = q.kind_handler
     rng = rng_for(q, "instance")
     for _ in range(200):
@@ -84,8 +97,7 @@ def scaled_instance(q: Any, values: dict[str, int]) -> dict[str, int] | None:
     """Smaller channels/sizes, same kernel/stride/padding/dilation, small enough to loop."""
     from symconv.keys.kinds.layer import layer_report
 
-    r = roles(q.data["layer"], q.data["input"], q.data.get("batch"))
-    r.update({n: "other" for n in values if n not in r})
+    r = instance_roles(q)
     fixed = {n: v for n, v in values.items() if r.get(n) not in _SHRINK}
     rng = rng_for(q, "scaled")
     for _ in range(300):
@@ -111,11 +123,9 @@ def _substituted(q: Any, report: Any, values: dict[str, int]) -> Any:
 
 def _numeric_layer(q: Any, values: dict[str, int]) -> tuple[Any, Any, Any, dict[str, int]]:
     """(layer, input shape, batch, all values) with where-symbols evaluated too."""
-    from symconv.keys.kinds.layer import layer_report, where_table
+    from symconv.keys.kinds.layer import layer_report, with_where
 
-    full = dict(values)
-    for s, e in where_table(q).items():
-        full[s.name] = int(e.subs(values))
+    full = with_where(q, values)
     spec = numeric_spec(q.data["layer"], full)
     shape = numeric_spec(q.data["input"], full)
     batch = numeric_spec(q.data.get("batch", 1), full)

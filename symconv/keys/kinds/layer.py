@@ -32,7 +32,7 @@ from symconv.keys.pyformula import FormulaError, parse_expression, python_functi
 from symconv.keys.quantities import QuantityError, label, resolve
 from symconv.keys.steps import Answer, Display
 from symconv.layers.base import LayerError, as_shape
-from symconv.printing import latex
+from symconv.printing import latex as _latex
 from symconv.solution import Calculation, Text
 from symconv.spec import SpecError, build_layer
 from symconv.symbols import sym, to_expr
@@ -94,6 +94,19 @@ def where_table(q: Any) -> dict[sp.Symbol, sp.Expr]:
     return out
 
 
+def with_where(q: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` plus the value of every ``where``-defined symbol computed from them."""
+    from symconv.exprmap import substitution
+
+    full = dict(values)
+    for s, e in where_table(q).items():
+        v = e.xreplace(substitution(values, e.free_symbols))
+        if not v.is_Integer:
+            raise q.error(f"where.{s.name}", f"needs values for {sorted(map(str, v.free_symbols))}")
+        full[s.name] = int(v)
+    return full
+
+
 def _apply(value: Any, fn: Any) -> Any:
     return tuple(fn(v) for v in value) if isinstance(value, tuple) else fn(value)
 
@@ -106,8 +119,14 @@ def output_size_symbols(layer: Any, report: Any) -> list[tuple[sp.Symbol, sp.Exp
     spatial = report.input_shape[1:]
     defaults = _AXIS_NAMES.get(len(spatial), tuple(f"n{i}" for i in range(len(spatial))))
     out = []
+    used: dict[str, Any] = {}
     for axis, (w, n) in enumerate(zip(windows, spatial, strict=True)):
         base = n.name if isinstance(n, sp.Symbol) else defaults[axis]
+        if used.get(base) == (w, n):
+            continue  # a square input: one size serves both axes
+        if base in used:
+            base = f"{base}{axis}"  # same input name, different window
+        used[base] = (w, n)
         out.append((sym(f"{base}_out"), report.output_shape[axis + 1], (w, n)))
     return out
 
@@ -156,8 +175,12 @@ class LayerKind(Kind):
             parsed = python_function(str(fn.get("source", "")))
         except FormulaError as exc:
             raise q.error("function.source", str(exc)) from None
-        if fn.get("quantity") not in q.get("ask", list, []):
-            raise q.error("function.quantity", "must be one of the asked quantities")
+        try:
+            target = resolve(layer_report(q)[1], str(fn.get("quantity", "")))
+        except QuantityError as exc:
+            raise q.error("function.quantity", str(exc)) from None
+        if isinstance(target, tuple):
+            raise q.error("function.quantity", "a shape: name one axis, e.g. output_shape.2")
         args = fn.get("args", {})
         if not isinstance(args, dict):
             raise q.error("function.args", "expected a table argument = symbol name")
@@ -224,8 +247,9 @@ class LayerKind(Kind):
                                          result=None))
                 answers[path] = simple
             steps.extend(self._claims(q, path, answers[path]))
-            if q.get("function", dict) and q.data["function"].get("quantity") == path:
-                steps.extend(self._compare_function(q, full, report))
+        if q.get("function", dict):
+            target = resolve(report, q.data["function"]["quantity"], dtype)
+            steps.extend(self._compare_function(q, target.xreplace(where), report))
         main = q.get("answer", str) or asks[0]
         for path in asks:
             steps.append(Answer(label(path), answers[path]))
@@ -265,6 +289,7 @@ class LayerKind(Kind):
         from symconv.keys.instance import numeric_spec
 
         try:
+            values = with_where(q, values)
             layer_report(q, numeric_spec(q.data["layer"], values),
                          numeric_spec(q.data["input"], values),
                          numeric_spec(q.data.get("batch", 1), values))
@@ -278,6 +303,11 @@ def _has_any(value: Any, targets: Any) -> bool:
     return any(sp.sympify(v).has(t) for v in items for t in targets)
 
 
+def latex(value: Any) -> str:
+    """SymPy's LaTeX with digits grouped (answer-key style)."""
+    return _latex(value, compact=True)
+
+
 def _as_expr(value: Any) -> Any:
     return sp.Tuple(*value) if isinstance(value, tuple) else value
 
@@ -289,6 +319,6 @@ def _evaluate(expr: sp.Expr, values: dict[str, Any]) -> sp.Expr:
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
     """A readable equivalent: factor products, keep floors of the window formula."""
-    if expr.is_number:
-        return expr
+    if expr.is_number or expr.has(sp.floor, sp.ceiling, sp.Function):
+        return expr  # keep the window formula's floors as derived
     return sp.factor(sp.simplify(expr))

@@ -1,0 +1,116 @@
+"""``symconv key FILE.toml [FILE ...] -o OUTDIR``: answer keys from question files.
+
+Writes ``OUTDIR/<name>.tex`` (a complete LaTeX document) per question file,
+or ``<name>.md`` with ``--format md`` (Markdown with MathJax math).  ``--pdf``
+also runs pdflatex.  ``--seed N`` draws new numbers for every question and
+writes a question sheet and its key (``<name>-seedN-sheet`` / ``-key``).
+Every numeric answer is checked (explicit loops; torch when installed); a
+failed check names its question and makes the exit status 1.
+
+Examples
+--------
+>>> import tempfile
+>>> from symconv.cli import main
+>>> main(["key", "no/such.toml", "-o", tempfile.mkdtemp()])
+2
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from symconv.cli import UsageError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("key", help="answer keys (LaTeX/PDF/Markdown) from question files",
+                       description=__doc__.split("\n\n")[1] if __doc__ else None)
+    p.add_argument("files", nargs="+", metavar="FILE.toml", help="question files")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
+    p.add_argument("--format", choices=("tex", "md"), default="tex", help="output format")
+    p.add_argument("--pdf", action="store_true", help="also compile each .tex with pdflatex")
+    p.add_argument("--seed", type=int, default=None,
+                   help="draw new numbers: write a question sheet and its key")
+    p.add_argument("--no-torch", action="store_true",
+                   help="skip the torch checks even when torch is installed")
+    p.set_defaults(func=run)
+
+
+def compile_pdf(tex: Path) -> Path:
+    """Run pdflatex on ``tex`` in its directory; raise UsageError with the log's error."""
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        raise UsageError("--pdf needs pdflatex (apt-get install texlive-latex-recommended)")
+    proc = subprocess.run(
+        [exe, "-interaction=nonstopmode", "-halt-on-error", tex.name],
+        cwd=tex.parent, capture_output=True, text=True, timeout=300,
+    )
+    if proc.returncode != 0:
+        errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("!")]
+        raise UsageError(f"pdflatex failed on {tex}: {errors[0] if errors else proc.stdout[-300:]}")
+    for ext in (".aux", ".log"):
+        tex.with_suffix(ext).unlink(missing_ok=True)
+    return tex.with_suffix(".pdf")
+
+
+def _write(outdir: Path, stem: str, assignment: Any, solutions: Any, fmt: str,
+           variant: str) -> Path:
+    if fmt == "md":
+        from symconv.keys.markdown import document as md_document
+
+        path = outdir / f"{stem}.md"
+        path.write_text(md_document(assignment, solutions, variant), encoding="utf-8")
+    else:
+        from symconv.keys.latex import document
+
+        path = outdir / f"{stem}.tex"
+        path.write_text(document(assignment, solutions, variant), encoding="utf-8")
+    return path
+
+
+def run(args: argparse.Namespace) -> int:
+    from symconv.keys.build import build_key, torch_available
+    from symconv.keys.questions import load_assignment
+    from symconv.keys.variants import variant_assignment
+
+    outdir = Path(args.output)
+    if args.pdf and args.format != "tex":
+        raise UsageError("--pdf works with --format tex")
+    if args.pdf and shutil.which("pdflatex") is None:
+        raise UsageError("--pdf needs pdflatex (apt-get install texlive-latex-recommended)")
+    assignments = [load_assignment(f) for f in args.files]  # all errors before any output
+    outdir.mkdir(parents=True, exist_ok=True)
+    use_torch = not args.no_torch and torch_available()
+    failed = 0
+    for assignment in assignments:
+        stem, variant = assignment.name, ""
+        if args.seed is not None:
+            assignment = variant_assignment(assignment, args.seed)
+            variant = f"variant {args.seed}"
+            stem = f"{assignment.name}-seed{args.seed}"
+        key = build_key(assignment, use_torch=use_torch)
+        written = []
+        if args.seed is not None:
+            written.append(_write(outdir, stem + "-sheet", assignment, None, args.format,
+                                  variant))
+            written.append(_write(outdir, stem + "-key", assignment, key.solutions,
+                                  args.format, variant))
+        else:
+            written.append(_write(outdir, stem, assignment, key.solutions, args.format, ""))
+        if args.pdf:
+            written = [compile_pdf(p) for p in written]
+        n_checks = len(key.checks)
+        torch_note = "" if use_torch else " (torch checks skipped: torch not used)"
+        print(f"{', '.join(str(p) for p in written)}: {len(assignment.questions)} questions, "
+              f"{n_checks - len(key.failures)}/{n_checks} checks passed{torch_note}")
+        for qid, check in key.failures:
+            failed += 1
+            print(f"symconv key: FAILED check in {assignment.path}, question {qid!r}: "
+                  f"{check.name} ({check.oracle}): expected {check.expected}, "
+                  f"observed {check.observed}", file=sys.stderr)
+    return 1 if failed else 0
