@@ -77,7 +77,7 @@ def _checks(bw: Any) -> list[Any]:
     x = small_ints(rng, tuple(int(v) for v in (bw.batch, *bw.input_shape)))
     w = small_ints(rng, tuple(int(v) for v in bw.shapes["w"]))
     pads = tuple(int(p) for p, _ in layer.padding)
-    conv = dict(stride=tuple(int(v) for v in layer.stride), padding=pads,
+    conv: dict[str, Any] = dict(stride=tuple(int(v) for v in layer.stride), padding=pads,
                 dilation=tuple(int(v) for v in layer.dilation), groups=int(layer.groups))
     y, _ = bruteforce.conv_nd(x, w, **conv)
     dy = small_ints(rng, y.shape)

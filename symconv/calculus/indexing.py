@@ -150,6 +150,10 @@ def resolve_deltas(
         return expr
     body, limits = expr.function, list(expr.limits)
     conditions: list[sp.Basic] = []
+    if isinstance(body, sp.Piecewise) and len(body.args) == 2 and body.args[1] == (0, True):
+        # SymPy folds a sum's factors into a Piecewise; work on its value, keep its condition.
+        (body, cond), _ = body.args
+        conditions = list(sp.And.make_args(cond))
     while True:
         step = _resolve_one(body, limits, ranges, shapes, prefer)
         if step is None:
@@ -177,7 +181,9 @@ def _resolve_one(body, limits, ranges, shapes, prefer):
             absorbed = any(_same(lo, a) and _same(hi, b)
                            for a, b in _bare_axis_range(rest, v, shapes))
             kept: list[sp.Basic] = []
-            if not absorbed and not (abs(c) == 1 and _condition_holds(root, lo, hi, ranges)):
+            # The root may be another variable of this sum: its range is known too.
+            scope = {**ranges, **{w: (a, b) for w, a, b in limits if w != v}}
+            if not absorbed and not (abs(c) == 1 and _condition_holds(root, lo, hi, scope)):
                 kept = [sp.Ge(root, lo), sp.Le(root, hi)]
                 if abs(c) != 1:
                     kept.append(sp.Eq(sp.Mod(sp.expand(root * c), c), 0))
@@ -216,3 +222,54 @@ def primed(symbols: Iterable[sp.Symbol], mark: str = "'") -> dict[sp.Symbol, sp.
     {t: t'}
     """
     return {s: index(s.name + mark) for s in symbols}
+
+
+def _relax_floors(diff: sp.Expr) -> sp.Expr:
+    """A lower bound of ``diff``: ``floor(z)`` with a negative coefficient becomes ``z``.
+
+    ``floor(z) <= z``, so ``-c*floor(z) >= -c*z`` for ``c > 0``.
+    """
+    for fl in diff.atoms(sp.floor):
+        dummy = sp.Dummy()
+        coeff = sp.diff(diff.xreplace({fl: dummy}), dummy)
+        if coeff.is_negative:
+            diff = diff.xreplace({fl: fl.args[0]})
+    return diff
+
+
+def _nonnegative(e: sp.Expr) -> bool:
+    e = sp.simplify(_relax_floors(sp.expand(e)))
+    return bool(e.is_nonnegative)
+
+
+def always_in_range(expr: sp.Expr, lo: sp.Expr, hi: sp.Expr, ranges: Ranges) -> bool:
+    """True when ``lo <= expr <= hi`` for every value of the indices in ``ranges``.
+
+    ``expr`` must be linear in the indices with coefficients of known sign; its
+    extremes are then at the ends of the index ranges (interval arithmetic).
+    ``False`` means "not proved", not "false".
+
+    >>> o, t = index("o"), index("t")
+    >>> n, k = sp.symbols("n k", integer=True, positive=True)
+    >>> always_in_range(o + t, 0, n - 1, {o: (0, n - k), t: (0, k - 1)})
+    True
+    >>> always_in_range(o + t - 1, 0, n - 1, {o: (0, n - k), t: (0, k - 1)})
+    False
+    """
+    low = high = sp.expand(expr)
+    lo, hi = sp.sympify(lo), sp.sympify(hi)
+    for v, (v_lo, v_hi) in ranges.items():
+        if not expr.has(v):
+            continue
+        c = sp.expand(expr).coeff(v)
+        if c.has(*ranges) or sp.expand(expr - c * v).has(v):
+            return False  # not linear in v
+        if c.is_nonnegative:
+            low, high = low.subs(v, v_lo), high.subs(v, v_hi)
+        elif c.is_nonpositive:
+            low, high = low.subs(v, v_hi), high.subs(v, v_lo)
+        else:
+            return False
+    if (low.free_symbols | high.free_symbols) & set(ranges):
+        return False
+    return _nonnegative(low - lo) and _nonnegative(hi - high)
