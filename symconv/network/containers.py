@@ -147,7 +147,7 @@ def _part_rows(part: Layer | Network, name: str, shape: Shape, walk: _Walk, pref
         raise LayerError(f"layer {prefix}{name} ({part!r}): {exc}") from None
     rf, why = field
     if rf is not None:
-        rf, why = through_layer(rf, part)
+        rf, why = through_layer(rf, part, shape[1:])
     row = NetworkLayer(f"{prefix}{name}", report, rf, why)
     return [row], report.output_shape, (rf, why)
 

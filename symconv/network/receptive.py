@@ -23,6 +23,14 @@ the field reported is the hull of the paths' ranges (still the true input
 range of the neuron) and a note says so.  Paths with different effective
 strides have no common affine range: :class:`NotAligned` is raised.
 
+``region(i, clip=True)`` cuts the range to real input positions.  Besides
+``0 .. n-1``, each intermediate tensor bounds it: a neuron reaches no further
+right than the last real position of every tensor on its path reaches
+(``last_T(size_T - 1)``; floors in output sizes drop trailing positions).
+Those bounds are kept as ``caps``, so the clipped range is the true input range
+whenever the windows leave no gaps (dilation 1 and stride <= kernel); with gaps
+it encloses the positions actually read.
+
 Examples
 --------
 >>> from symconv.window import Window1d
@@ -70,17 +78,22 @@ class AxisField:
 
     first: sp.Expr
     last: sp.Expr
+    #: Upper bounds on the input positions any real neuron on the path can reach.
+    caps: tuple[sp.Expr, ...] = ()
 
     @classmethod
-    def identity(cls) -> AxisField:
+    def identity(cls, size: sp.Expr | None = None) -> AxisField:
         """The field of the input itself: position ``i`` sees position ``i``."""
-        return cls(INDEX, INDEX)
+        return cls(INDEX, INDEX, () if size is None else (sp.sympify(size) - 1,))
 
-    def then(self, window: Window1d) -> AxisField:
-        """The field after one more sliding window (conv or pooling)."""
+    def then(self, window: Window1d, size_in: sp.Expr | None = None) -> AxisField:
+        """The field after one more sliding window (conv or pooling) on ``size_in`` positions."""
+        cap = () if size_in is None else (_affine(self.last.subs(INDEX, size_in - 1)),)
+        caps = self.caps if not cap or cap[0] in self.caps else self.caps + cap
         return AxisField(
             _affine(self.first.subs(INDEX, window.first_index(INDEX))),
             _affine(self.last.subs(INDEX, window.last_index(INDEX))),
+            caps,
         )
 
     @property
@@ -98,9 +111,17 @@ class AxisField:
         """Effective padding ``P``: how far the first output's range reaches left of 0."""
         return -self.first.subs(INDEX, 0)
 
-    def region(self, i: sp.Expr | int) -> tuple[sp.Expr, sp.Expr]:
-        """``(first, last)`` input positions seen by output ``i`` (may lie in the padding)."""
-        return (self.first.subs(INDEX, i), self.last.subs(INDEX, i))
+    def region(self, i: sp.Expr | int, clip: bool = False) -> tuple[sp.Expr, sp.Expr]:
+        """``(first, last)`` input positions seen by output ``i`` (may lie in the padding).
+
+        ``clip=True`` keeps real positions only (see the module docstring).
+        """
+        first, last = self.first.subs(INDEX, i), self.last.subs(INDEX, i)
+        if clip:
+            first = _max(first, sp.Integer(0))
+            for cap in self.caps:
+                last = _min(last, cap)
+        return first, last
 
     def aligned_with(self, other: AxisField) -> bool:
         """Same effective stride and same centre for every output index."""
@@ -116,7 +137,11 @@ class AxisField:
         step = self.stride * INDEX
         first = _min(self.first - step, other.first - step)
         last = _max(self.last - step, other.last - step)
-        return AxisField(_affine(step + first), _affine(step + last))
+        if self.caps == other.caps or not (self.caps and other.caps):
+            caps = self.caps or other.caps
+        else:  # the union reaches as far as the farther-reaching path
+            caps = (_max(sp.Min(*self.caps), sp.Min(*other.caps)),)
+        return AxisField(_affine(step + first), _affine(step + last), caps)
 
 
 @dataclass(frozen=True)
@@ -134,7 +159,7 @@ class ReceptiveField:
 
     @classmethod
     def of_input(cls, spatial: Shape) -> ReceptiveField:
-        return cls(tuple(AxisField.identity() for _ in spatial), tuple(spatial))
+        return cls(tuple(AxisField.identity(n) for n in spatial), tuple(spatial))
 
     @property
     def size(self) -> tuple[sp.Expr, ...]:
@@ -151,11 +176,12 @@ class ReceptiveField:
         """Effective padding per spatial axis."""
         return tuple(a.padding for a in self.axes)
 
-    def then(self, windows: tuple[Window1d, ...]) -> ReceptiveField:
-        """The field after a layer with one window per axis."""
+    def then(self, windows: tuple[Window1d, ...], spatial_in: Shape | None = None) -> ReceptiveField:
+        """The field after a layer with one window per axis, on inputs of ``spatial_in``."""
         if len(windows) != len(self.axes):
             raise ValueError(f"{len(windows)} windows for {len(self.axes)} spatial axes")
-        axes = tuple(a.then(w) for a, w in zip(self.axes, windows, strict=True))
+        sizes = spatial_in if spatial_in is not None else (None,) * len(windows)
+        axes = tuple(a.then(w, n) for a, w, n in zip(self.axes, windows, sizes, strict=True))
         return ReceptiveField(axes, self.input_size, self.aligned, self.notes)
 
     def merge(self, other: ReceptiveField, where: str = "") -> ReceptiveField:
@@ -184,20 +210,16 @@ class ReceptiveField:
             index = index * len(self.axes)
         if len(index) != len(self.axes):
             raise ValueError(f"give 1 or {len(self.axes)} indices, not {len(index)}")
-        out = []
-        for axis, i, n in zip(self.axes, index, self.input_size, strict=True):
-            first, last = axis.region(sp.sympify(i))
-            if clip:
-                first, last = _max(first, sp.Integer(0)), _min(last, n - 1)
-            out.append((first, last))
-        return tuple(out)
+        return tuple(axis.region(sp.sympify(i), clip)
+                     for axis, i in zip(self.axes, index, strict=True))
 
 
 #: Layer kinds that act on each position separately: the field passes through.
 POINTWISE_KINDS = {"activation", "norm"}
 
 
-def through_layer(field: ReceptiveField, layer: object) -> tuple[ReceptiveField | None, str]:
+def through_layer(field: ReceptiveField, layer: object,
+                  spatial_in: Shape | None = None) -> tuple[ReceptiveField | None, str]:
     """The field after ``layer``, or ``None`` and the reason it is not defined.
 
     Convolutions and pooling compose their windows; element-wise layers keep
@@ -210,7 +232,7 @@ def through_layer(field: ReceptiveField, layer: object) -> tuple[ReceptiveField 
         return None, "transposed convolution: outside Araujo et al.'s method"
     windows = getattr(layer, "windows", None)
     if windows is not None:
-        return field.then(tuple(windows)), ""
+        return field.then(tuple(windows), spatial_in), ""
     if kind in POINTWISE_KINDS:
         return field, ""
     return None, f"{type(layer).__name__} is not local: an output may depend on the whole input"
