@@ -1,0 +1,166 @@
+"""``symconv.grade(expected, answer, **domain)``: grade one answer against a reference.
+
+Examples
+--------
+>>> from symconv import Conv2d, analyze
+>>> r = analyze(Conv2d("c_i", "c_o", ("k_h", "k_w"), bias=False), ("c_i", "h", "w"))
+>>> grade(r.mults, "c_o c_i k_h k_w (h-k_h+1)(w-k_w+1)").verdict
+'correct'
+>>> res = grade(r.mults, "c_o*k_h*k_w*(h-k_h+1)*(w-k_w+1)")
+>>> res.verdict, res.note
+('incorrect', 'ATMutant_factor_dropped_c_i')
+>>> grade("floor(n/2) + ceiling(n/2)", "n").verdict
+'correct'
+>>> grade("h*w", "__import__('os').system('ls')").verdict
+'invalid'
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from symconv.grading import nodes as N
+from symconv.grading.convert import from_sympy, to_sympy
+from symconv.grading.equivalence import Reference, judge
+from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
+from symconv.grading.parser import parse, parse_relation
+from symconv.grading.verdict import GradeResult
+
+_CACHE: OrderedDict[Any, Reference] = OrderedDict()
+_CACHE_SIZE = 256
+
+
+def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report: Any = None,
+          rel_tol: float | None = None, sig_figs: int | None = None,
+          limits: Limits = DEFAULT_LIMITS, prove: bool = False,
+          default_conditions: bool = True, seed: int = 0, **domain: Any) -> GradeResult:
+    """Grade ``answer`` (untrusted text or a number) against ``expected``.
+
+    Parameters
+    ----------
+    expected : SymPy expression (trusted, e.g. from :func:`symconv.analyze`), a number,
+        or text (read with the same safe parser as answers)
+    answer : the student's answer: ASCII math, LaTeX or a number
+    conditions : extra validity conditions (SymPy relationals or text such as
+        ``"k_h <= h"``) that every compared instance satisfies
+    report : a :class:`~symconv.report.LayerReport` whose ``conditions`` are added
+    rel_tol, sig_figs : accept values within this relative tolerance (or to this many
+        significant figures); by default values must be exactly equal
+    limits : bounds on the answer (:class:`~symconv.grading.limits.Limits`)
+    prove : also ask SymPy for a symbolic proof when sampling finds no difference
+    default_conditions : add the default conditions (kernels fit, floor arguments >= 0)
+    seed : seed of the random sample points
+    **domain : per-symbol domains: a number fixes the symbol (``c_i=64``), ``(low, high)``
+        bounds it, ``"real"``/``"nonnegative"``/... or a dict of assumptions override the
+        default by name
+
+    Returns
+    -------
+    GradeResult with ``verdict``, ``feedback``, ``note``, ``counterexample``...
+    """
+    if sig_figs is not None:
+        rel_tol = 0.5 * 10.0 ** (1 - int(sig_figs))
+    cond_nodes = tuple(_condition(c) for c in conditions)
+    if report is not None:
+        cond_nodes += tuple(from_sympy(c) for c in getattr(report, "conditions", ()))
+    ref = reference(expected, domain, cond_nodes, default_conditions, seed)
+    try:
+        tree = _answer_tree(answer, ref.known, limits)
+        result = judge(ref, tree, rel_tol, limits)
+        if prove and result.verdict == "correct" and result.method == "sampled":
+            result = _prove(ref, tree, result)
+        return result
+    except InvalidAnswer as exc:
+        return _invalid(ref, exc.code, exc.message)
+    except (RecursionError, MemoryError) as exc:
+        return _invalid(ref, "too_large", f"the answer is too large to grade ({type(exc).__name__})")
+    except Exception as exc:  # noqa: BLE001 - an answer must never crash a batch
+        return _invalid(ref, "internal_error",
+                        f"the grader could not handle this answer ({type(exc).__name__}: {exc})")
+
+
+def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, ...] = (),
+              defaults: bool = True, seed: int = 0) -> Reference:
+    """The compiled reference for ``expected`` under ``domain`` (cached)."""
+    if isinstance(expected, str):
+        key_expected: Any = ("text", expected)
+    elif isinstance(expected, sp.Basic):
+        key_expected = ("sympy", expected)
+    else:
+        key_expected = ("number", repr(expected))
+    key = (key_expected, repr(sorted(domain.items(), key=lambda kv: kv[0])),
+           tuple(c.key() for c in conditions), defaults, seed)
+    cached = _CACHE.get(key)
+    if cached is not None:
+        _CACHE.move_to_end(key)
+        return cached
+    tree = _expected_tree(expected)
+    ref = Reference.build(tree, domain, conditions, defaults, seed)
+    _CACHE[key] = ref
+    if len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return ref
+
+
+def _expected_tree(expected: Any) -> N.Node:
+    if isinstance(expected, str):
+        try:
+            return parse(expected)
+        except InvalidAnswer as exc:
+            raise ValueError(f"the expected formula {expected!r} cannot be read: {exc}") from None
+    if isinstance(expected, sp.Basic):
+        return from_sympy(expected)
+    return _number(expected)
+
+
+def _answer_tree(answer: Any, known: frozenset[str], limits: Limits) -> N.Node:
+    if isinstance(answer, str):
+        return parse(answer, known, limits)
+    if isinstance(answer, sp.Basic) and answer.is_Rational:
+        return from_sympy(answer)
+    try:
+        return _number(answer)
+    except ValueError:
+        raise InvalidAnswer("not_text", f"cannot grade an answer of type "
+                            f"{type(answer).__name__}") from None
+
+
+def _number(x: Any) -> N.Node:
+    if isinstance(x, bool) or not isinstance(x, (int, float, Fraction)):
+        raise ValueError(f"{x!r} is not a number or a formula")
+    if isinstance(x, float):
+        if x != x or x in (float("inf"), float("-inf")):
+            raise InvalidAnswer("not_finite", "the answer is not a finite number")
+        x = Fraction(repr(x))  # the decimal the user sees, not the binary float
+    return N.num(x)
+
+
+def _condition(c: Any) -> N.Node:
+    if isinstance(c, N.Node):
+        return c
+    if isinstance(c, str):
+        return parse_relation(c)
+    if isinstance(c, sp.Basic):
+        return from_sympy(c)
+    raise TypeError(f"a condition must be text or a SymPy relational, not {c!r}")
+
+
+def _invalid(ref: Reference, code: str, message: str) -> GradeResult:
+    return GradeResult("invalid", f"Your answer could not be read: {message}.",
+                       f"ATInvalid_{code}", reason=message, expected=ref.text, method="parse")
+
+
+def _prove(ref: Reference, tree: N.Node, result: GradeResult) -> GradeResult:
+    """Ask SymPy whether the difference simplifies to 0 (floors often defeat it)."""
+    from dataclasses import replace
+
+    symbols = {s.name: s for s in (to_sympy(ref.tree).free_symbols)}
+    diff = sp.simplify(to_sympy(ref.tree, symbols) - to_sympy(tree, symbols))
+    proved = diff == 0
+    return replace(result, method="symbolic" if proved else "sampled",
+                   extra={**result.extra, "proved": bool(proved)})

@@ -1,0 +1,448 @@
+"""Where answers are compared: symbol domains, validity conditions and the sample points.
+
+Each symbol has a domain (integer or real, a lower bound, an optional upper
+bound or a fixed value), defaulted by name through
+:func:`symconv.symbols.domain_of` (sizes positive integers, padding >= 0,
+``sigma*`` positive reals) and overridable by keyword.  Conditions restrict
+the valid instances: by default every kernel fits its padded input (``k_h <=
+h + 2*p_h`` when those symbols exist) and every ``floor``/``ceil`` argument
+of the reference is >= 0 (at least one window position); a
+:class:`~symconv.report.LayerReport`'s ``conditions`` and the caller's own
+are added.
+
+The sample is exact integer/Rational points: the smallest valid values,
+each symbol one and two above them, points where a condition is tight,
+random points in each symbol's typical range and a few large ones, and for
+every ``floor``/``ceil`` of the compared formulas, runs of points that take
+its numerator through every residue modulo its divisor.
+
+Examples
+--------
+>>> from symconv.grading.parser import parse
+>>> ref = parse("floor((h + 2*p - k)/s) + 1")
+>>> dom = Domain.build(ref.names(), {"p": 0})
+>>> pts = dom.sample(ref)
+>>> all(row["k"] <= row["h"] and row["p"] == 0 for row in pts.rows())
+True
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import sympy as sp
+
+from symconv.grading import nodes as N
+from symconv.grading.evaluate import UNDEFINED, evaluate
+from symconv.grading.limits import InvalidAnswer
+from symconv.symbols import domain_of
+
+Number = int | Fraction
+
+# Typical ranges by role (small regime, large regime): what random points draw from.
+_ROLES = {
+    "kernel": ((1, 7), (1, 15)), "stride": ((1, 5), (1, 7)), "padding": ((0, 3), (0, 7)),
+    "dilation": ((1, 3), (1, 4)), "groups": ((1, 4), (1, 8)), "channels": ((1, 32), (1, 1024)),
+    "batch": ((1, 8), (1, 256)), "size": ((1, 40), (1, 5000)),
+}
+_STEM_ROLE = {"k": "kernel", "kernel": "kernel", "s": "stride", "stride": "stride",
+              "p": "padding", "pad": "padding", "padding": "padding", "op": "padding",
+              "dil": "dilation", "dilation": "dilation", "g": "groups", "groups": "groups",
+              "c": "channels", "ch": "channels", "channels": "channels", "b": "batch",
+              "batch": "batch"}
+_SIZE_NAMES = ("h", "w", "l", "n")
+
+
+def role(name: str) -> str:
+    """The role a name suggests, which sets its typical range.
+
+    >>> role("k_h"), role("c_i"), role("h"), role("d_w")
+    ('kernel', 'channels', 'size', 'dilation')
+    """
+    stem, sep, _ = name.partition("_")
+    stem = stem.lower()
+    if stem == "d" and sep:
+        return "dilation"
+    return _STEM_ROLE.get(stem, "size")
+
+
+@dataclass(frozen=True)
+class SymbolDomain:
+    """The values one symbol may take."""
+
+    name: str
+    integer: bool = True
+    low: Number = 1
+    high: Number | None = None
+    value: Number | None = None
+
+    def describe(self) -> str:
+        if self.value is not None:
+            return f"{self.name} = {self.value}"
+        kind = "integer" if self.integer else "real"
+        op = ">=" if self.integer or self.low == 0 else ">"
+        text = f"{self.name} {op} {self.low} ({kind})"
+        return text if self.high is None else text + f", <= {self.high}"
+
+
+def default_symbol(name: str) -> SymbolDomain:
+    """The domain :func:`symconv.symbols.domain_of` gives a name.
+
+    >>> default_symbol("p_h").low, default_symbol("sigma_x").integer
+    (0, False)
+    """
+    assumptions = domain_of(name)
+    integer = bool(assumptions.get("integer"))
+    low = 1 if assumptions.get("positive") and integer else 0
+    return SymbolDomain(name, integer=integer, low=low)
+
+
+def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
+    """Apply one keyword of :func:`symconv.grade` to a symbol's domain.
+
+    ``spec`` is a number (the symbol is fixed), ``(low, high)``, one of
+    ``"integer"``, ``"positive"``, ``"nonnegative"``, ``"real"``, a dict with
+    keys among ``integer, real, positive, nonnegative, min, max, value``, or a
+    SymPy symbol whose assumptions are used.
+
+    >>> override(default_symbol("h"), 32).value, override(default_symbol("s"), (2, 4)).high
+    (32, 4)
+    """
+    if spec is None:
+        return base
+    if isinstance(spec, bool):
+        raise InvalidAnswer("bad_domain", f"{base.name}: a domain cannot be a bool")
+    if isinstance(spec, (int, Fraction)) or (isinstance(spec, sp.Basic) and spec.is_Rational):
+        value = _number(spec)
+        return replace(base, value=value, integer=isinstance(value, int))
+    if isinstance(spec, sp.Symbol):
+        spec = {"integer": bool(spec.is_integer), "positive": bool(spec.is_positive),
+                "nonnegative": bool(spec.is_nonnegative)}
+    if isinstance(spec, str):
+        spec = {spec: True}
+    if isinstance(spec, (tuple, list)) and len(spec) == 2:
+        low, high = (_number(x) for x in spec)
+        return replace(base, low=low, high=high,
+                       integer=isinstance(low, int) and isinstance(high, int))
+    if isinstance(spec, Mapping):
+        out = base
+        if spec.get("real") and not spec.get("integer"):
+            out = replace(out, integer=False, low=0)
+        if spec.get("integer"):
+            out = replace(out, integer=True)
+        if spec.get("nonnegative"):
+            out = replace(out, low=0)
+        if spec.get("positive"):
+            out = replace(out, low=1 if out.integer else 0)
+        for key, attr in (("min", "low"), ("low", "low"), ("max", "high"), ("high", "high"),
+                          ("value", "value")):
+            if spec.get(key) is not None:
+                out = replace(out, **{attr: _number(spec[key])})
+        return out
+    raise InvalidAnswer("bad_domain", f"{base.name}: cannot read a domain from {spec!r}")
+
+
+def _number(x: Any) -> Number:
+    if isinstance(x, sp.Basic):
+        if not x.is_Rational:
+            raise InvalidAnswer("bad_domain", f"{x} is not an exact number")
+        x = Fraction(int(x.p), int(x.q))
+    if isinstance(x, str):
+        x = Fraction(x)
+    if isinstance(x, float):
+        x = Fraction(x)
+    if isinstance(x, Fraction) and x.denominator == 1:
+        return int(x)
+    if not isinstance(x, (int, Fraction)):
+        raise InvalidAnswer("bad_domain", f"{x!r} is not a number")
+    return x
+
+
+@dataclass
+class PointSet:
+    """Sample points as columns: ``env[name]`` holds each point's value of ``name``."""
+
+    names: tuple[str, ...]
+    env: dict[str, list[Number]]
+    n: int
+
+    @classmethod
+    def from_rows(cls, names: Sequence[str], rows: Iterable[Sequence[Number]]) -> PointSet:
+        rows = list(dict.fromkeys(tuple(r) for r in rows))  # de-duplicated, in order
+        env = {name: [r[i] for r in rows] for i, name in enumerate(names)}
+        return cls(tuple(names), env, len(rows))
+
+    def rows(self) -> list[dict[str, Number]]:
+        return [{k: self.env[k][i] for k in self.names} for i in range(self.n)]
+
+    def row(self, i: int) -> dict[str, Number]:
+        return {k: self.env[k][i] for k in self.names}
+
+    def subset(self, keep: Sequence[int]) -> PointSet:
+        return PointSet(self.names, {k: [v[i] for i in keep] for k, v in self.env.items()},
+                        len(keep))
+
+
+@dataclass
+class Domain:
+    """Symbol domains plus the conditions a valid instance satisfies."""
+
+    symbols: dict[str, SymbolDomain]
+    conditions: list[tuple[N.Node, str]] = field(default_factory=list)
+    seed: int = 0
+
+    @classmethod
+    def build(cls, names: Iterable[str], overrides: Mapping[str, Any] | None = None,
+              conditions: Iterable[N.Node] = (), reference: N.Node | None = None,
+              defaults: bool = True, seed: int = 0) -> Domain:
+        """Domains for ``names`` (plus any overridden name) with default and given conditions."""
+        overrides = dict(overrides or {})
+        conds = list(conditions)
+        all_names = set(names) | set(overrides)
+        for c in conds:
+            all_names |= c.names()
+        symbols = {n: override(default_symbol(n), overrides.get(n)) for n in sorted(all_names)}
+        dom = cls(symbols, [], seed)
+        if defaults:
+            conds = _kernel_fits(symbols) + _floor_args(reference) + conds
+        dom.conditions = [(c, N.to_text(c)) for c in conds]
+        return dom
+
+    @property
+    def free(self) -> list[str]:
+        return [n for n, d in self.symbols.items() if d.value is None]
+
+    # -- sampling -----------------------------------------------------------
+    def sample(self, reference: N.Node, extra: Sequence[N.Node] = (), count: int = 14,
+               large: int = 4, tight: int = 6) -> PointSet:
+        """Valid points (conditions hold, ``reference`` defined), see the module docstring."""
+        rng = random.Random(self.seed)
+        names = tuple(self.symbols)
+        small = self.accept(names, [self._draw(rng, big=False) for _ in range(count * 3)],
+                            reference)
+        big = self.accept(names, [self._draw(rng, big=True) for _ in range(large * 3)],
+                          reference)
+        drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
+        tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference))
+        rows = self._boundary() + drawn + tight_rows[:tight]
+        base = self.accept(names, rows, reference)
+        floors = _floor_nodes(reference) + [f for e in extra for f in _floor_nodes(e)]
+        residues = self.residues(base, floors, rng)
+        return self.accept(names, _as_rows(base) + [tuple(r) for r in residues], reference)
+
+    def accept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
+               reference: N.Node) -> PointSet:
+        """The rows at which every condition holds and the reference is defined."""
+        pts = PointSet.from_rows(names, rows)
+        keep = self.valid(pts, reference)
+        return pts.subset(keep)
+
+    def valid(self, pts: PointSet, reference: N.Node | None) -> list[int]:
+        ok = [all(self._in_range(name, pts.env[name][i]) for name in pts.names)
+              for i in range(pts.n)]
+        checks = [c for c, _ in self.conditions] + ([reference] if reference else [])
+        for node in checks:
+            try:
+                values = evaluate(node, pts.env, pts.n)
+            except (InvalidAnswer, ZeroDivisionError, ValueError, TypeError):
+                return []
+            is_cond = node is not reference
+            ok = [k and (v is not UNDEFINED) and (bool(v) if is_cond else True)
+                  for k, v in zip(ok, values)]
+        return [i for i, k in enumerate(ok) if k]
+
+    def _in_range(self, name: str, v: Number) -> bool:
+        d = self.symbols[name]
+        if d.value is not None:
+            return v == d.value
+        if v < d.low or (not d.integer and v == 0 and d.low == 0):
+            return False
+        return d.high is None or v <= d.high
+
+    def _draw(self, rng: random.Random, big: bool) -> tuple[Number, ...]:
+        return tuple(self._draw_one(d, rng, big) for d in self.symbols.values())
+
+    def _draw_one(self, d: SymbolDomain, rng: random.Random, big: bool) -> Number:
+        if d.value is not None:
+            return d.value
+        lo_role, hi_role = _ROLES[role(d.name)][1 if big else 0]
+        low = max(d.low, lo_role) if d.high is None else d.low
+        high = hi_role if d.high is None else d.high
+        high = max(high, low)
+        if d.integer:
+            return rng.randint(int(low), int(high))
+        value = Fraction(rng.randint(1, 40 if big else 12), rng.randint(1, 6))
+        return value if low <= value and (d.high is None or value <= d.high) else Fraction(low)
+
+    def _boundary(self) -> list[tuple[Number, ...]]:
+        """Smallest values, and each free symbol one and two above them."""
+        smallest = [d.value if d.value is not None else (d.low if d.integer or d.low
+                                                         else Fraction(1, 2))
+                    for d in self.symbols.values()]
+        rows = [tuple(smallest)]
+        for i, d in enumerate(self.symbols.values()):
+            if d.value is None:
+                for step in (1, 2):
+                    r = list(smallest)
+                    r[i] = smallest[i] + step
+                    rows.append(tuple(r))
+        # everything at 2 (or its minimum), a common "smallest interesting" instance
+        rows.append(tuple(v if d.value is not None else max(v, 2)
+                          for v, d in zip(smallest, self.symbols.values())))
+        return rows
+
+    def _tight(self, rows: Sequence[tuple[Number, ...]]) -> list[tuple[Number, ...]]:
+        """Points where an inequality condition holds with equality (kernel = padded input)."""
+        names = list(self.symbols)
+        out: list[tuple[Number, ...]] = []
+        pts = PointSet.from_rows(names, rows)
+        for cond, _ in self.conditions:
+            if cond.op != "rel" or cond.value not in ("<=", ">="):
+                continue
+            slack_node = N.sub(cond.args[1], cond.args[0]) if cond.value == "<=" \
+                else N.sub(cond.args[0], cond.args[1])
+            try:
+                slack = evaluate(slack_node, pts.env, pts.n)
+            except (InvalidAnswer, ValueError):
+                continue
+            for name in self.free:
+                if not self.symbols[name].integer:
+                    continue
+                bumped = dict(pts.env)
+                bumped[name] = [v + 1 for v in pts.env[name]]
+                step = evaluate(slack_node, bumped, pts.n)
+                col = names.index(name)
+                for i, row in enumerate(pts.rows()):
+                    if slack[i] is UNDEFINED or step[i] is UNDEFINED:
+                        continue
+                    if step[i] - slack[i] == 1 and slack[i] > 0:
+                        r = list(rows[i])
+                        r[col] = row[name] - slack[i]
+                        out.append(tuple(r))
+        return out
+
+    def residues(self, base: PointSet, floors: Sequence[N.Node], rng: random.Random,
+                 bases: int = 2, max_period: int = 16) -> list[list[Number]]:
+        """Runs of points taking each floor/ceil numerator through every residue."""
+        names = list(base.names)
+        out: list[list[Number]] = []
+        if base.n == 0:
+            return out
+        order = sorted(range(base.n), key=lambda i: rng.random())
+        for node in {f.key(): f for f in floors}.values():
+            arg = node.args[0]
+            done = 0
+            for i in order:  # the first points where the divisor is > 1 (else no residues)
+                row = base.row(i)
+                for name in self._movers(arg, row):
+                    period = _period(arg, row, name)
+                    if period is None or period > max_period:
+                        continue
+                    if period > 1:
+                        col = names.index(name)
+                        for t in range(1, period):
+                            r = [row[n] for n in names]
+                            r[col] = row[name] + t
+                            out.append(r)
+                        done += 1
+                    break
+                if done >= bases:
+                    break
+        return out
+
+    def _movers(self, arg: N.Node, row: Mapping[str, Number]) -> list[str]:
+        """Free integer symbols of ``arg``, sizes first (moving them keeps kernels fitting)."""
+        cands = [n for n in arg.names() if n in self.symbols and self.symbols[n].value is None
+                 and self.symbols[n].integer]
+        return sorted(cands, key=lambda n: (role(n) != "size", n))
+
+    def exact_points(self, base: PointSet, floors: Sequence[N.Node], reference: N.Node,
+                     skip: int | None = None) -> PointSet:
+        """Points where every floor/ceil argument (except number ``skip``) is an integer."""
+        names = list(base.names)
+        rows = []
+        for row in base.rows():
+            fixed = dict(row)
+            for j, node in enumerate(floors):
+                arg = node.args[0]
+                for name in self._movers(arg, fixed):
+                    shift = _shift_to_integer(arg, fixed, name, want=j != skip)
+                    if shift is not None:
+                        fixed[name] += shift
+                        break
+            rows.append([fixed[n] for n in names])
+        return self.accept(names, rows, reference)
+
+
+def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:
+    return [tuple(pts.env[n][i] for n in pts.names) for i in range(pts.n)]
+
+
+def _value_at(node: N.Node, row: Mapping[str, Number]) -> Any:
+    return evaluate(node, {k: [v] for k, v in row.items()}, 1)[0]
+
+
+def _period(arg: N.Node, row: Mapping[str, Number], name: str) -> int | None:
+    """``m`` when raising ``name`` by 1 raises ``arg`` by exactly ``1/m``."""
+    try:
+        a = _value_at(arg, row)
+        b = _value_at(arg, {**row, name: row[name] + 1})
+    except (InvalidAnswer, ValueError, ZeroDivisionError):
+        return None
+    if a is UNDEFINED or b is UNDEFINED:
+        return None
+    step = Fraction(b - a) if isinstance(b - a, (int, Fraction)) else None
+    if step is None or step <= 0 or step.numerator != 1:
+        return None
+    return step.denominator
+
+
+def _shift_to_integer(arg: N.Node, row: Mapping[str, Number], name: str,
+                      want: bool) -> int | None:
+    """How far to move ``name`` so ``arg`` is (``want``) or is not an integer."""
+    period = _period(arg, row, name)
+    if period is None or period > 64:
+        return None
+    for t in range(period):
+        value = _value_at(arg, {**row, name: row[name] + t})
+        if isinstance(value, (int, Fraction)) and (Fraction(value).denominator == 1) == want:
+            return t
+    return None
+
+
+def _floor_nodes(node: N.Node | None) -> list[N.Node]:
+    if node is None:
+        return []
+    return [n for n in node.walk() if n.op in ("floor", "ceil") and n.args[0].names()]
+
+
+def _floor_args(reference: N.Node | None) -> list[N.Node]:
+    """Every floor/ceil argument of the reference is >= 0: at least one window position."""
+    return [N.func("rel", f.args[0], N.num(0), value=">=") for f in _floor_nodes(reference)]
+
+
+def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[N.Node]:
+    """``d*(k - 1) + 1 <= n + 2*p`` for each kernel symbol and the size it slides over."""
+    out = []
+    for name in symbols:
+        stem, sep, axis = name.partition("_")
+        if stem.lower() != "k":
+            continue
+        sizes = [axis] if sep and axis in symbols else (
+            [s for s in _SIZE_NAMES if s in symbols] if not sep else [])
+        for size in sizes:
+            span: N.Node = N.sym(name)
+            dil = f"d_{size}" if f"d_{size}" in symbols else None
+            if dil:
+                span = N.add(N.mul(N.sym(dil), N.sub(span, N.num(1))), N.num(1))
+            padded: N.Node = N.sym(size)
+            pad = next((p for p in (f"p_{size}", f"p_{axis}" if sep else "", "p")
+                        if p in symbols), None)
+            if pad:
+                padded = N.add(padded, N.mul(N.num(2), N.sym(pad)))
+            out.append(N.func("rel", span, padded, value="<="))
+    return out

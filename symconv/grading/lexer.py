@@ -1,0 +1,124 @@
+r"""Tokens of ASCII math and a LaTeX subset, from normalised text.
+
+Each token records whether whitespace preceded it: the parser needs that to
+read ``73 856`` as one number but reject ``7 3856`` as ambiguous.  LaTeX
+commands are mapped to the same tokens as their ASCII spellings (``\cdot``
+is ``*``, ``\le`` is ``<=``); spacing commands (``\,``, ``\quad``) count as
+whitespace; sizing commands (``\left``, ``\big``) are dropped; any command
+not listed here is rejected with its name, so ``\input{...}`` never reaches
+anything.
+
+Examples
+--------
+>>> [t.text for t in tokenize(r"\frac{h+2p-k}{s} \cdot c_{in}")][:-1]
+['frac', '{', 'h', '+', '2', 'p', '-', 'k', '}', '{', 's', '}', '*', 'c_in']
+>>> tokenize(r"\input{x}")
+Traceback (most recent call last):
+...
+symconv.grading.limits.InvalidAnswer: unsupported LaTeX command \input
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
+
+_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_LOG_BASE = re.compile(r"_\{?(2|10)\}?")
+
+_SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "medspace", "enspace"}
+_SIZING = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
+           "biggl", "biggr", "Biggl", "Biggr", "middle", "displaystyle", "textstyle"}
+_AS_OPERATOR = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "le": "<=", "leq": "<=",
+                "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=", "lt": "<",
+                "gt": ">", "ne": "!=", "neq": "!=", "{": "(", "}": ")", "lbrack": "[",
+                "rbrack": "]"}
+_AS_NAME = {"min", "max", "log", "ln", "exp", "lg", "pi", "alpha", "beta", "gamma", "delta",
+            "epsilon", "varepsilon", "eta", "theta", "lambda", "mu", "nu", "rho", "sigma",
+            "tau", "phi", "omega", "Delta", "Sigma"}
+_BRACKETS = {"lfloor": "lfloor", "rfloor": "rfloor", "lceil": "lceil", "rceil": "rceil"}
+_STRUCTURE = {"frac": "frac", "dfrac": "frac", "tfrac": "frac", "cfrac": "frac", "sqrt": "sqrt"}
+
+
+class Token(NamedTuple):
+    """``kind`` is ``num``, ``name``, ``op``, ``cmd`` (frac/sqrt), a bracket kind or ``end``."""
+
+    kind: str
+    text: str
+    pos: int
+    space_before: bool = False
+
+
+_TOKEN = re.compile(
+    r"(?P<space> +)|(?P<num>" + _NUMBER.pattern + r")|(?P<name>" + _NAME.pattern
+    + r")|(?P<cmd>\\)|(?P<op>\*\*|<=|>=|!=|==|[-+*/^%()\[\]{},=<>|])"
+)
+
+
+def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
+    """Tokens of ``text`` (already normalised), ending with an ``end`` token."""
+    tokens: list[Token] = []
+    i, n, space = 0, len(text), False
+    match_at = _TOKEN.match
+    while i < n:
+        match = match_at(text, i)
+        if match is None:
+            raise InvalidAnswer("bad_character",
+                                f"unexpected character {text[i]!r} at position {i + 1}")
+        kind = match.lastgroup
+        if kind == "space":
+            space, i = True, match.end()
+            continue
+        if kind == "cmd":
+            i, space = _command(text, i, tokens, space)
+            continue
+        value = match.group()
+        if kind == "name":
+            value = value.replace("{", "").replace("}", "")
+        elif kind == "op" and value == "**":
+            value = "^"
+        tokens.append(Token(kind or "op", value, i, space))
+        if len(tokens) > limits.max_tokens:
+            _check_count(tokens, limits)
+        i, space = match.end(), False
+    tokens.append(Token("end", "", n, space))
+    return tokens
+
+
+def _check_count(tokens: list[Token], limits: Limits) -> None:
+    if len(tokens) > limits.max_tokens:
+        raise InvalidAnswer("too_long", f"the answer has more than {limits.max_tokens} symbols")
+
+
+def _command(text: str, i: int, tokens: list[Token], space: bool) -> tuple[int, bool]:
+    match = _COMMAND.match(text, i)
+    if match is None:
+        raise InvalidAnswer("bad_character", "a lone backslash at the end of the answer")
+    name, end = match.group(1), match.end()
+    if name in _SPACING:
+        return end, True
+    if name in _SIZING:
+        # \left. and \right. are invisible delimiters.
+        rest = text[end:].lstrip()
+        if rest.startswith("."):
+            end = len(text) - len(rest) + 1
+        return end, space
+    if name in _AS_OPERATOR:
+        tokens.append(Token("op", _AS_OPERATOR[name], i, space))
+    elif name in _AS_NAME:
+        sub = _LOG_BASE.match(text, end) if name == "log" else None
+        if sub:  # \log_2 x, \log_{10} x
+            name, end = "log_" + sub.group(1), sub.end()
+        tokens.append(Token("name", name, i, space))
+    elif name in _BRACKETS:
+        tokens.append(Token(_BRACKETS[name], name, i, space))
+    elif name in _STRUCTURE:
+        tokens.append(Token("cmd", _STRUCTURE[name], i, space))
+    else:
+        shown = name if name.isalpha() else repr(name)
+        raise InvalidAnswer("latex_command", f"unsupported LaTeX command \\{shown}")
+    return end, False

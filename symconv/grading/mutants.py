@@ -1,0 +1,214 @@
+"""Misconception feedback: wrong formulas derived from the reference, each with its explanation.
+
+The usual mistakes in CNN arithmetic are small edits of the right formula: a
+factor left out (the ``c_i`` input channels), the ``+1`` of the window count
+dropped, ``2p`` written ``p``, the floor dropped, FLOPs reported as MACs (or
+the reverse), a bias counted or forgotten, ``h`` and ``w`` or ``c_i`` and
+``c_o`` swapped, the stride or the padding ignored.  Nothing here is listed
+per question: :func:`single_mutants` applies these edits to every place of
+the reference tree where they make sense and describes each one for the
+student; :func:`double_mutants` combines two.
+
+Examples
+--------
+>>> from symconv.grading.parser import parse
+>>> ref = parse("c_o*c_i*k_h*k_w*(floor((h - k_h)/s) + 1)")
+>>> notes = {m.note for m in single_mutants(ref)}
+>>> "ATMutant_factor_dropped_c_i" in notes and "ATMutant_floor_dropped" in notes
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from symconv.grading import nodes as N
+from symconv.grading.domain import role
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """A wrong formula, why a student might write it, and the staff note."""
+
+    tree: N.Node
+    note: str
+    feedback: str
+    order: int = 1
+
+    def combine(self, other: Mutant) -> Mutant:
+        return Mutant(other.tree, self.note + "+" + other.note.removeprefix("ATMutant_"),
+                      f"Two differences from the expected formula. {self.feedback} "
+                      f"Also: {_lower_first(other.feedback)}", 2)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text.startswith("Your") else text
+
+
+def _slug(node: N.Node) -> str:
+    return re.sub(r"\W+", "", N.to_text(node))[:24] if node.op != "sym" else node.value
+
+
+def _shown(node: N.Node) -> str:
+    text = N.to_text(node)
+    return text if node.op in ("sym", "num") else f"({text})"
+
+
+def factor_reason(factor: N.Node) -> str:
+    """What a dropped factor counts, for the student."""
+    if factor.op == "pow" and factor.args[1] == N.num(-1):
+        return f"the division by {_shown(factor.args[0])} is missing"
+    if factor.op != "sym":
+        if any(n.op in ("floor", "ceil") for n in factor.walk()):
+            return "that factor is the number of output positions along one axis"
+        return "every factor of the count multiplies the total"
+    name = factor.value
+    kind = role(name)
+    sub = name.partition("_")[2].lower()
+    if kind == "channels" and sub in ("i", "in"):
+        return f"each output value sums products over all {name} input channels"
+    if kind == "channels" and sub in ("o", "out"):
+        return f"each of the {name} output channels is computed separately"
+    if kind == "kernel":
+        return f"each window has {name} taps along that axis"
+    if kind == "batch":
+        return f"every one of the {name} samples in the batch is processed"
+    if kind == "stride":
+        return f"the window moves {name} positions at a time"
+    return f"the count grows in proportion to {name}"
+
+
+def single_mutants(ref: N.Node) -> list[Mutant]:
+    """One-edit mutants of ``ref`` (duplicates and no-ops are removed by the caller)."""
+    whole = list(_whole(ref))
+    # When two edits give the same wrong formula the first explanation is kept, so the
+    # ones that name a concept (FLOPs vs MACs, a swap, an ignored stride) come first.
+    first = [m for m in whole if m.note != "ATMutant_off_by_one"]
+    last = [m for m in whole if m.note == "ATMutant_off_by_one"]
+    return first + list(_local_everywhere(ref)) + last
+
+
+def double_mutants(singles: list[Mutant], limit: int = 4000) -> Iterator[Mutant]:
+    """Two independent edits: each single mutant's own single mutants."""
+    count = 0
+    for first in singles:
+        for second in _local_everywhere(first.tree):
+            yield first.combine(second)
+            count += 1
+            if count >= limit:
+                return
+        for second in _whole(first.tree):
+            yield first.combine(second)
+
+
+def _local_everywhere(node: N.Node) -> Iterator[Mutant]:
+    """Local edits at this node, and at every node below it (rebuilt into the whole tree)."""
+    yield from _local(node)
+    for i, child in enumerate(node.args):
+        for m in _local_everywhere(child):
+            args = node.args[:i] + (m.tree,) + node.args[i + 1:]
+            yield Mutant(N.rebuild(node, args), m.note, m.feedback, m.order)
+
+
+def _local(node: N.Node) -> Iterator[Mutant]:
+    op = node.op
+    if op == "mul":
+        symbolic = [f for f in node.args if f.op != "num"]
+        for i, f in enumerate(node.args):
+            if f.op == "num":
+                if f.value == 2:
+                    rest = N.mul(*(g for g in node.args if g is not f))
+                    why = (" (padding is added on both sides)"
+                           if rest.op == "sym" and role(rest.value) == "padding" else "")
+                    yield Mutant(rest, "ATMutant_coefficient_2_dropped",
+                                 f"Your answer has {N.to_text(rest)} where the expected formula "
+                                 f"has 2*{_shown(rest)}{why}.")
+                continue
+            if len(symbolic) < 2:
+                continue  # dropping k from 2*k or -k leaves a bare number: not a misconception
+            rest = N.mul(*(node.args[:i] + node.args[i + 1:]))
+            yield Mutant(rest, f"ATMutant_factor_dropped_{_slug(f)}",
+                         f"Your answer omits the factor {_shown(f)}: {factor_reason(f)}.")
+        plain = [f for f in node.args if f.op == "sym"]
+        if len(plain) >= 2:
+            product = N.mul(*plain)
+            others = [f for f in node.args if f.op != "sym"]
+            for delta, what in ((1, "adds 1 to"), (-1, "subtracts 1 from")):
+                yield Mutant(N.mul(*others, N.add(product, N.num(delta))),
+                             f"ATMutant_product_{'plus' if delta > 0 else 'minus'}_one",
+                             f"Your answer {what} {N.to_text(product)} (a bias term "
+                             f"{'counted' if delta > 0 else 'or one addition too few'}?).")
+    elif op == "add":
+        const = [t for t in node.args if t.op == "num"]
+        terms = [t for t in node.args if t.op != "num"]
+        if const:
+            c = const[0].value
+            yield Mutant(N.add(*terms), "ATMutant_constant_dropped",
+                         f"Your answer drops the {'+' if c > 0 else ''}{c} of "
+                         f"{_shown(node)}" + (": the first window position counts too."
+                                             if c == 1 and _has_floor(node) else "."))
+        else:
+            for delta in (1, -1):
+                yield Mutant(N.add(node, N.num(delta)), "ATMutant_constant_added",
+                             f"Your answer has {N.to_text(node)} {'+' if delta > 0 else '-'} 1 "
+                             f"where the expected formula has {N.to_text(node)}.")
+        if len(terms) >= 2:
+            for t in terms:
+                rest = N.add(*(x for x in node.args if x is not t))
+                yield Mutant(rest, "ATMutant_term_dropped",
+                             f"Your answer leaves out the term {_shown(t)}.")
+    elif op in ("floor", "ceil"):
+        arg = node.args[0]
+        yield Mutant(arg, "ATMutant_floor_dropped",
+                     f"Your answer drops the {op} around {N.to_text(arg)}.")
+        other = "ceil" if op == "floor" else "floor"
+        yield Mutant(N.func(other, arg), f"ATMutant_{op}_to_{other}",
+                     f"Your answer uses {other} where the expected formula uses {op}.")
+
+
+def _has_floor(node: N.Node) -> bool:
+    return any(n.op in ("floor", "ceil") for n in node.walk())
+
+
+_PAIRS = (("h", "w"), ("H", "W"), ("i", "o"), ("in", "out"))
+
+
+def _whole(ref: N.Node) -> Iterator[Mutant]:
+    """Edits of the whole formula: x2, /2, off by one, swapped or ignored symbols."""
+    yield Mutant(N.mul(N.num(2), ref), "ATMutant_doubled",
+                 "Your answer is twice the expected value: did you count each multiply-add as "
+                 "two operations (FLOPs instead of MACs), or count something twice?")
+    yield Mutant(N.mul(N.Node("num", value=N.Fraction(1, 2)), ref), "ATMutant_halved",
+                 "Your answer is half the expected value: did you count multiply-adds (MACs) "
+                 "where multiplications plus additions (FLOPs) were asked, or miss a factor 2?")
+    for delta in (1, -1):
+        yield Mutant(N.add(ref, N.num(delta)), "ATMutant_off_by_one",
+                     f"Your answer is off by one ({delta:+d}).")
+    names = ref.names()
+    for a, b in _swappable(names):
+        yield Mutant(N.rename(ref, {a: b, b: a}), f"ATMutant_swapped_{a}_{b}",
+                     f"Your answer swaps {a} and {b}.")
+    for name in sorted(names):
+        kind = role(name)
+        if kind in ("stride", "dilation", "groups"):
+            yield Mutant(N.substitute(ref, {name: N.num(1)}), f"ATMutant_ignored_{name}",
+                         f"Your answer ignores the {kind} {name} (it is right only for "
+                         f"{name} = 1).")
+        elif kind == "padding":
+            yield Mutant(N.substitute(ref, {name: N.num(0)}), f"ATMutant_ignored_{name}",
+                         f"Your answer ignores the padding {name} (it is right only for "
+                         f"{name} = 0).")
+
+
+def _swappable(names: frozenset[str]) -> list[tuple[str, str]]:
+    out = []
+    for name in sorted(names):
+        for a, b in _PAIRS:
+            if name == a and b in names:
+                out.append((a, b))
+            stem, sep, sub = name.partition("_")
+            if sep and sub == a and f"{stem}_{b}" in names:
+                out.append((name, f"{stem}_{b}"))
+    return out

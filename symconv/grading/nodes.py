@@ -1,0 +1,281 @@
+"""The grader's own expression tree: what the safe parser builds and the evaluator walks.
+
+Student text never becomes a SymPy object before it has been checked: the
+parser builds these small, inert nodes, the limits are enforced on them, and
+only then are they evaluated (exactly, see :mod:`symconv.grading.evaluate`)
+or converted to SymPy (see :mod:`symconv.grading.convert`).
+
+Operators: ``num`` (int or Fraction), ``sym`` (a name), ``const`` (``pi``),
+``add``, ``mul``, ``pow``, ``floor``, ``ceil``, ``abs``, ``sqrt``, ``exp``,
+``log``, ``min``, ``max``, ``mod``, ``rel`` (a comparison), ``and``, ``or``,
+``not``, ``pw`` (piecewise: value, condition, value, condition, ...) and
+``fn`` (a trusted SymPy function of the reference, evaluated through SymPy).
+
+Examples
+--------
+>>> h, s = sym("h"), sym("s")
+>>> e = add(floor(div(sub(h, num(3)), s)), num(1))
+>>> to_text(e)
+'floor((h - 3)/s) + 1'
+>>> sorted(free_names(e))
+['h', 's']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from fractions import Fraction
+from typing import Any
+
+Number = int | Fraction
+
+
+class Node:
+    """One node: an operator, its children and (for leaves) a value."""
+
+    __slots__ = ("op", "args", "value", "_key", "_names", "_size")
+
+    def __init__(self, op: str, args: tuple[Node, ...] = (), value: Any = None) -> None:
+        self.op = op
+        self.args = args
+        self.value = value
+        self._key: tuple | None = None
+        self._names: frozenset[str] | None = None
+        self._size: int | None = None
+
+    def key(self) -> tuple:
+        """A hashable canonical form: sums and products compare regardless of order."""
+        if self._key is None:
+            if self.op in ("num", "sym", "const"):
+                self._key = (self.op, self.value)
+            else:
+                keys = [a.key() for a in self.args]
+                if self.op in ("add", "mul", "min", "max", "and", "or"):
+                    keys.sort(key=hash)  # any fixed order works: equal multisets sort alike
+                self._key = (self.op, repr(self.value), tuple(keys))
+        return self._key
+
+    def names(self) -> frozenset[str]:
+        """Names of the free symbols."""
+        if self._names is None:
+            if self.op == "sym":
+                self._names = frozenset([self.value])
+            else:
+                self._names = frozenset().union(*(a.names() for a in self.args))
+        return self._names
+
+    def size(self) -> int:
+        """Number of nodes."""
+        if self._size is None:
+            self._size = 1 + sum(a.size() for a in self.args)
+        return self._size
+
+    def walk(self) -> Iterator[Node]:
+        """This node and all below it, parents first."""
+        yield self
+        for a in self.args:
+            yield from a.walk()
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Node) and self.key() == other.key()
+
+    def __hash__(self) -> int:
+        return hash(self.key())
+
+    def __repr__(self) -> str:
+        return f"Node({to_text(self)!r})"
+
+
+# -- constructors -----------------------------------------------------------
+def num(value: Number) -> Node:
+    if isinstance(value, Fraction) and value.denominator == 1:
+        value = int(value)
+    return Node("num", value=value)
+
+
+def sym(name: str) -> Node:
+    return Node("sym", value=name)
+
+
+def _flat(op: str, items: Iterable[Node]) -> tuple[Node, ...]:
+    out: list[Node] = []
+    for item in items:
+        out.extend(item.args if item.op == op else (item,))
+    return tuple(out)
+
+
+def add(*terms: Node) -> Node:
+    """Sum, flattened, with its numbers added up into one last term."""
+    flat = _flat("add", terms)
+    total: Number = sum((t.value for t in flat if t.op == "num"), 0)
+    rest = [t for t in flat if t.op != "num"]
+    if total != 0 or not rest:
+        rest.append(num(total))
+    return rest[0] if len(rest) == 1 else Node("add", tuple(rest))
+
+
+def mul(*factors: Node) -> Node:
+    """Product, flattened, with its numbers multiplied into one first factor."""
+    flat = _flat("mul", factors)
+    coeff: Number = 1
+    for f in flat:
+        if f.op == "num":
+            coeff *= f.value
+    rest = [f for f in flat if f.op != "num"]
+    if coeff == 0 or not rest:
+        return num(coeff)
+    if coeff != 1:
+        rest.insert(0, num(coeff))
+    return rest[0] if len(rest) == 1 else Node("mul", tuple(rest))
+
+
+def power(base: Node, exponent: Node) -> Node:
+    return Node("pow", (base, exponent))
+
+
+def neg(x: Node) -> Node:
+    if x.op == "num":
+        return num(-x.value)
+    return mul(num(-1), x)
+
+
+def sub(a: Node, b: Node) -> Node:
+    return add(a, neg(b))
+
+
+def div(a: Node, b: Node) -> Node:
+    return mul(a, power(b, num(-1)))
+
+
+def floor(x: Node) -> Node:
+    return Node("floor", (x,))
+
+
+def ceil(x: Node) -> Node:
+    return Node("ceil", (x,))
+
+
+def func(op: str, *args: Node, value: Any = None) -> Node:
+    return Node(op, tuple(args), value)
+
+
+def free_names(node: Node) -> frozenset[str]:
+    return node.names()
+
+
+def replace(node: Node, target: Node, new: Node) -> Node:
+    """``node`` with every subtree equal to ``target`` replaced by ``new``."""
+    if node is target or node == target:
+        return new
+    if not node.args:
+        return node
+    args = tuple(replace(a, target, new) for a in node.args)
+    return rebuild(node, args)
+
+
+def rebuild(node: Node, args: tuple[Node, ...]) -> Node:
+    """A node like ``node`` with new children (sums and products re-flattened)."""
+    if node.op == "add":
+        return add(*args) if args else num(0)
+    if node.op == "mul":
+        return mul(*args) if args else num(1)
+    return Node(node.op, args, node.value)
+
+
+def rename(node: Node, table: dict[str, str]) -> Node:
+    """Swap or rename symbols, e.g. ``{"h": "w", "w": "h"}``."""
+    if node.op == "sym":
+        return sym(table.get(node.value, node.value))
+    if not node.args:
+        return node
+    return rebuild(node, tuple(rename(a, table) for a in node.args))
+
+
+def substitute(node: Node, table: dict[str, Node]) -> Node:
+    """Replace symbols by trees, e.g. a stride by ``1``."""
+    if node.op == "sym":
+        return table.get(node.value, node)
+    if not node.args:
+        return node
+    return rebuild(node, tuple(substitute(a, table) for a in node.args))
+
+
+# -- printing ---------------------------------------------------------------
+_PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
+_REL = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "!="}
+_FUNC_NAMES = {"floor": "floor", "ceil": "ceil", "abs": "abs", "sqrt": "sqrt", "exp": "exp",
+               "log": "log", "min": "min", "max": "max", "mod": "mod"}
+
+
+def _prec(node: Node) -> int:
+    if node.op == "num":
+        v = node.value
+        if v < 0:
+            return 2
+        return 2 if isinstance(v, Fraction) else 9
+    if node.op == "mul" and node.args and node.args[0].op == "num" and node.args[0].value == -1:
+        return 2
+    return _PREC.get(node.op, 9)
+
+
+def _wrap(node: Node, parent: int) -> str:
+    text = to_text(node)
+    return f"({text})" if _prec(node) < parent else text
+
+
+def to_text(node: Node) -> str:
+    """Plain-text form (SymPy-like: ``*``, ``/``, ``**``), which the parser reads back."""
+    op = node.op
+    if op == "num":
+        v = node.value
+        return f"{v.numerator}/{v.denominator}" if isinstance(v, Fraction) else str(v)
+    if op in ("sym", "const"):
+        return str(node.value)
+    if op == "add":
+        out = to_text(node.args[0])
+        for term in node.args[1:]:
+            text = to_text(term)
+            if text.startswith("-"):
+                out += " - " + text[1:] if _prec(term) >= 2 else " + " + text
+            else:
+                out += " + " + (f"({text})" if _prec(term) < 1 else text)
+        return out
+    if op == "mul":
+        return _mul_text(node)
+    if op == "pow":
+        base, exp = node.args
+        if exp.op == "num" and exp.value == -1:
+            return "1/" + _wrap(base, 3)
+        return _wrap(base, 5) + "**" + _wrap(exp, 5)
+    if op == "rel":
+        return f"{to_text(node.args[0])} {_REL[node.value]} {to_text(node.args[1])}"
+    if op in ("and", "or"):
+        return f" {op} ".join(f"({to_text(a)})" for a in node.args)
+    if op == "not":
+        return f"not ({to_text(node.args[0])})"
+    if op == "pw":
+        parts = [f"({to_text(node.args[i])}, {to_text(node.args[i + 1])})"
+                 for i in range(0, len(node.args), 2)]
+        return "Piecewise(" + ", ".join(parts) + ")"
+    name = _FUNC_NAMES.get(op) or getattr(node.value, "__name__", str(node.value))
+    return f"{name}(" + ", ".join(to_text(a) for a in node.args) + ")"
+
+
+def _mul_text(node: Node) -> str:
+    factors = list(node.args)
+    sign = ""
+    if factors[0].op == "num" and factors[0].value == -1 and len(factors) > 1:
+        sign, factors = "-", factors[1:]
+    top = [f for f in factors if not (f.op == "pow" and f.args[1].op == "num"
+                                      and f.args[1].value == -1)]
+    bottom = [f.args[0] for f in factors if f not in top]
+    num_text = "*".join(_wrap(f, 2) for f in top) if top else "1"
+    if not bottom:
+        return sign + num_text
+    if len(top) > 1 and not sign:
+        num_text = f"({num_text})"
+    elif len(top) > 1:
+        num_text = f"({num_text})"
+    den = bottom[0] if len(bottom) == 1 else mul(*bottom)
+    den_text = _wrap(den, 3) if den.op != "mul" else f"({to_text(den)})"
+    return f"{sign}{num_text}/{den_text}"

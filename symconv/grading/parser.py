@@ -1,0 +1,413 @@
+r"""A recursive-descent parser for untrusted answers: text to :class:`~symconv.grading.nodes.Node`.
+
+Nothing here calls ``eval``, ``exec``, ``sympify`` or ``parse_expr``: the
+grammar below is the whole language, every name must be a whitelisted
+function or a symbol the question knows, and the limits (length, tokens,
+depth, nodes, digits) are checked while parsing, before anything is
+evaluated::
+
+    answer   := [NAME "="] sum                      (a leading "h_out =" is allowed)
+    relation := sum (("<" | "<=" | ">" | ">=" | "=" | "!=") sum)*
+    sum      := ["+" | "-"] term (("+" | "-") term)*
+    term     := unary (("*" | "/" | "%" | <implicit>) unary)*
+    unary    := ("-" | "+") unary | power
+    power    := primary ["^" unary]                 (right-associative)
+    primary  := number | NAME | NAME "(" args ")" | "(" sum ")" | "[" sum "]" | "{" sum "}"
+              | "|" sum "|" | \lfloor sum \rfloor | \lceil sum \rceil
+              | \frac{sum}{sum} | \sqrt[n]{sum}
+
+Numbers are exact (``7.3856e4`` is the integer 73856); ``73,856`` and
+``73 856`` are thousands groupings, ``7,3856`` and ``7 3856`` are rejected as
+ambiguous.  Implicit multiplication is accepted where it is unambiguous
+(``2p_h``, ``c_i k_h k_w``, ``2(h+1)``, ``hw`` when ``h`` and ``w`` are known
+and ``hw`` is not), but not right after a division (``1/2h``).
+
+Examples
+--------
+>>> from symconv.grading.nodes import to_text
+>>> to_text(parse(r"\left\lfloor \frac{h+2p-k}{s} \right\rfloor + 1"))
+'floor((h + 2*p - k)/s) + 1'
+>>> to_text(parse("C_{in} k_h k_w", known={"c_i", "k_h", "k_w"}))
+'c_i*k_h*k_w'
+>>> to_text(parse("4.83 \\times 10^{9}"))
+'483/100*10**9'
+>>> parse("7,3856")
+Traceback (most recent call last):
+...
+symconv.grading.limits.InvalidAnswer: '7,3856' is ambiguous: write 73856 (no separator) or 7.3856
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from fractions import Fraction
+
+from symconv.grading import nodes as N
+from symconv.grading.lexer import Token, tokenize
+from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits, TooLarge
+from symconv.grading.normalize import normalize
+
+#: Whitelisted functions: spelling -> node operator.
+FUNCTIONS = {
+    "floor": "floor", "Floor": "floor", "ceil": "ceil", "ceiling": "ceil", "Ceil": "ceil",
+    "min": "min", "Min": "min", "max": "max", "Max": "max", "sqrt": "sqrt", "Sqrt": "sqrt",
+    "abs": "abs", "Abs": "abs", "exp": "exp", "log": "log", "ln": "log", "mod": "mod",
+    "Mod": "mod", "log2": "log2", "lg": "log2", "log_2": "log2", "log10": "log10",
+    "log_10": "log10",
+}
+_ARITY = {"floor": (1, 1), "ceil": (1, 1), "sqrt": (1, 1), "abs": (1, 1), "exp": (1, 1),
+          "log": (1, 2), "log2": (1, 1), "log10": (1, 1), "mod": (2, 2), "min": (1, 20),
+          "max": (1, 20)}
+_SUBSCRIPT_ALIASES = {"in": "i", "out": "o", "input": "i", "output": "o"}
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_RELATIONS = {"<", "<=", ">", ">=", "=", "==", "!="}
+
+
+def parse(text: str, known: Collection[str] | None = None,
+          limits: Limits = DEFAULT_LIMITS) -> N.Node:
+    """Parse an answer.  ``known``: the symbol names the question uses (None: any name)."""
+    parser = _Parser(tokenize(normalize(text, limits), limits), known, limits)
+    return parser.answer()
+
+
+def parse_relation(text: str, known: Collection[str] | None = None,
+                   limits: Limits = DEFAULT_LIMITS) -> N.Node:
+    """Parse a condition such as ``k_h <= h + 2*p_h`` (chains give a conjunction).
+
+    >>> from symconv.grading.nodes import to_text
+    >>> to_text(parse_relation("1 <= s <= k"))
+    '(1 <= s) and (s <= k)'
+    """
+    parser = _Parser(tokenize(normalize(text, limits), limits), known, limits)
+    return parser.relation()
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token], known: Collection[str] | None, limits: Limits):
+        self.tokens = tokens
+        self.i = 0
+        self.known = frozenset(known) if known is not None else None
+        self.limits = limits
+        self.depth = 0
+        self.commas_separate = [False]  # inside call arguments, "," separates arguments
+
+    # -- token helpers ----------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, ahead: int = 1) -> Token:
+        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+
+    def is_op(self, *ops: str) -> bool:
+        tok = self.tokens[self.i]
+        return tok.kind == "op" and tok.text in ops
+
+    def take(self) -> Token:
+        tok = self.tok
+        self.i += 1
+        return tok
+
+    def expect(self, kind: str, text: str | None = None) -> Token:
+        tok = self.tok
+        if tok.kind != kind or (text is not None and tok.text != text):
+            raise self.error(f"expected {text or kind!r}")
+        return self.take()
+
+    def error(self, what: str) -> InvalidAnswer:
+        tok = self.tok
+        if tok.kind == "end":
+            return InvalidAnswer("syntax", f"{what} at the end of the answer")
+        return InvalidAnswer("syntax", f"{what} before {tok.text!r} (position {tok.pos + 1})")
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise InvalidAnswer("too_deep", f"the answer is nested more than "
+                                f"{self.limits.max_depth} levels deep")
+
+    # -- grammar ----------------------------------------------------------
+    def answer(self) -> N.Node:
+        if self.tok.kind == "end":
+            raise InvalidAnswer("empty", "the answer is empty")
+        if self.tok.kind == "name" and self.peek().kind == "op" and self.peek().text == "=":
+            self.i += 2  # "h_out = ...": grade the right-hand side
+        node = self.sum()
+        while self.is_op("="):  # "3*3*64 = 576": the last value is the answer
+            self.take()
+            node = self.sum()
+        return self.finish(node)
+
+    def relation(self) -> N.Node:
+        left = self.sum()
+        parts = []
+        while self.tok.kind == "op" and self.tok.text in _RELATIONS:
+            op = {"=": "=="}.get(self.take().text, self.tokens[self.i - 1].text)
+            right = self.sum()
+            parts.append(N.func("rel", left, right, value=op))
+            left = right
+        if not parts:
+            raise self.error("expected a comparison such as '<='")
+        return self.finish(parts[0] if len(parts) == 1 else N.func("and", *parts))
+
+    def finish(self, node: N.Node) -> N.Node:
+        if self.tok.kind != "end":
+            raise self.error("unexpected text")
+        if node.size() > self.limits.max_nodes:
+            raise InvalidAnswer("too_long", "the answer is too large an expression")
+        return node
+
+    def sum(self) -> N.Node:
+        self.enter()
+        terms = [self.term()]
+        while self.is_op("+", "-"):
+            sign = self.take().text
+            term = self.term()
+            terms.append(N.neg(term) if sign == "-" else term)
+        self.depth -= 1
+        return N.add(*terms)
+
+    def term(self) -> N.Node:
+        factors = [self.unary()]
+        after_division = False
+        while True:
+            if self.is_op("*"):
+                self.take()
+                factors.append(self.unary())
+                after_division = False
+            elif self.is_op("/"):
+                self.take()
+                factors.append(N.power(self.unary(), N.num(-1)))
+                after_division = True
+            elif self.is_op("%"):
+                self.take()
+                left = N.mul(*factors)
+                factors = [N.func("mod", left, self.unary())]
+            elif self.starts_primary():
+                if after_division:
+                    raise InvalidAnswer(
+                        "ambiguous", "a product right after '/' is ambiguous (is 1/2h "
+                        "1/(2h) or h/2?): add brackets or '*'")
+                if self.tok.kind == "num" and factors[-1].op == "num":
+                    raise self.ambiguous_numbers()
+                factors.append(self.unary())
+            else:
+                return N.mul(*factors)
+
+    def starts_primary(self) -> bool:
+        tok = self.tok
+        if tok.kind in ("num", "name", "cmd", "lfloor", "lceil"):
+            return True
+        return tok.kind == "op" and tok.text in ("(", "[", "{")
+
+    def unary(self) -> N.Node:
+        if self.is_op("-", "+"):
+            self.enter()
+            sign = self.take().text
+            inner = self.unary()
+            self.depth -= 1
+            return N.neg(inner) if sign == "-" else inner
+        return self.power()
+
+    def power(self) -> N.Node:
+        base = self.primary()
+        if self.is_op("^"):
+            self.take()
+            self.enter()
+            exponent = self.unary()
+            self.depth -= 1
+            return N.power(base, exponent)
+        return base
+
+    def primary(self) -> N.Node:
+        tok = self.tok
+        if tok.kind == "num":
+            return self.number()
+        if tok.kind == "name":
+            return self.name()
+        if tok.kind == "op" and tok.text in _OPEN:
+            self.take()
+            return self.group(_OPEN[tok.text])
+        if tok.kind == "op" and tok.text == "|":
+            self.take()
+            inner = self.group("|")
+            return N.func("abs", inner)
+        if tok.kind in ("lfloor", "lceil"):
+            self.take()
+            inner = self.sum()
+            closing = "rfloor" if tok.kind == "lfloor" else "rceil"
+            if self.tok.kind != closing:
+                raise self.error(f"expected \\{closing}")
+            self.take()
+            return N.floor(inner) if tok.kind == "lfloor" else N.ceil(inner)
+        if tok.kind == "cmd":
+            return self.command()
+        if tok.kind == "end":
+            raise self.error("expected a number, symbol or bracket")
+        raise self.error(f"unexpected {tok.text!r}")
+
+    def group(self, closing: str) -> N.Node:
+        self.commas_separate.append(False)
+        inner = self.sum()
+        self.commas_separate.pop()
+        if not (self.tok.kind == "op" and self.tok.text == closing):
+            raise self.error(f"expected {closing!r}")
+        self.take()
+        return inner
+
+    def command(self) -> N.Node:
+        name = self.take().text
+        if name == "frac":
+            for_brace = "\\frac needs braces: \\frac{a}{b}"
+            if not self.is_op("{", "("):
+                raise InvalidAnswer("syntax", for_brace)
+            top = self.group(_OPEN[self.take().text])
+            if not self.is_op("{", "("):
+                raise InvalidAnswer("syntax", for_brace)
+            bottom = self.group(_OPEN[self.take().text])
+            return N.div(top, bottom)
+        # sqrt, optionally with an index: \sqrt[3]{x}
+        index = None
+        if self.is_op("["):
+            self.take()
+            index = self.group("]")
+        arg = self.power()
+        if index is None:
+            return N.func("sqrt", arg)
+        return N.power(arg, N.power(index, N.num(-1)))
+
+    def number(self) -> N.Node:
+        first = self.take()
+        text = first.text
+        plain = text.isdigit()
+        groups = [text]
+        while plain and len(groups[0]) <= 3:
+            nxt, after = self.tok, self.peek()
+            if (self.is_op(",") and not nxt.space_before and after.kind == "num"
+                    and not after.space_before and not self.commas_separate[-1]):
+                sep = ","
+            elif nxt.kind == "num" and nxt.space_before:
+                sep, after = " ", nxt
+            else:
+                break
+            if not after.text[:3].isdigit() or (len(after.text) > 3 and after.text[3].isdigit()):
+                break  # not a group of exactly three digits: reported below
+            if sep == ",":
+                self.take()
+            groups.append(self.take().text)
+            if not after.text.isdigit():
+                break  # "73,856.5": a decimal part ends the number
+        if self.is_op(",") and not self.commas_separate[-1] and self.peek().kind == "num" \
+                and not self.tok.space_before and not self.peek().space_before:
+            shown = "".join(groups) + "," + self.peek().text
+            raise InvalidAnswer(
+                "ambiguous_number", f"{shown!r} is ambiguous: write "
+                f"{shown.replace(',', '')} (no separator) or {shown.replace(',', '.')}")
+        return N.num(self.literal("".join(groups)))
+
+    def ambiguous_numbers(self) -> InvalidAnswer:
+        prev = self.tokens[self.i - 1].text
+        return InvalidAnswer("ambiguous_number",
+                             f"two numbers side by side ({prev!r} and {self.tok.text!r}): "
+                             "group thousands in threes or add '*'")
+
+    def literal(self, text: str) -> int | Fraction:
+        if text.isdigit() and len(text) <= self.limits.max_digits:
+            return int(text)
+        mantissa, _, exponent = text.lower().partition("e")
+        digits = sum(c.isdigit() for c in mantissa)
+        if digits > self.limits.max_digits:
+            raise InvalidAnswer("too_large", f"a number with {digits} digits is too long "
+                                f"(at most {self.limits.max_digits})")
+        if exponent and abs(int(exponent)) > 3 * self.limits.max_digits:
+            raise TooLarge(f"the exponent in {text!r} is too large")
+        return Fraction(text)
+
+    # -- names --------------------------------------------------------------
+    def name(self) -> N.Node:
+        tok = self.take()
+        name = tok.text
+        calls = self.is_op("(")
+        if name in FUNCTIONS and (self.known is None or name not in self.known):
+            return self.call(FUNCTIONS[name], name)
+        if name == "pi" and (self.known is None or "pi" not in self.known):
+            return N.Node("const", value="pi")
+        resolved = self.resolve(name)
+        if resolved is None:
+            if calls:
+                raise InvalidAnswer("unknown_function", f"unknown function {name!r}; allowed: "
+                                    "floor, ceil, min, max, sqrt, log, exp, abs, mod")
+            shown = ", ".join(sorted(self.known or ()))
+            raise InvalidAnswer("unknown_symbol",
+                                f"unknown symbol {name!r}" + (f"; use {shown}" if shown else ""))
+        return resolved
+
+    def call(self, op: str, spelled: str) -> N.Node:
+        if not self.is_op("("):
+            if op in ("sqrt", "log", "log2", "log10", "exp") and self.starts_primary():
+                self.enter()
+                arg = self.power()  # LaTeX style: \log x, \sqrt x
+                self.depth -= 1
+                return self.build_call(op, [arg], spelled)
+            raise self.error(f"{spelled} needs its argument in brackets")
+        self.take()
+        self.enter()
+        self.commas_separate.append(True)
+        args = [self.sum()]
+        while self.is_op(","):
+            self.take()
+            args.append(self.sum())
+        self.commas_separate.pop()
+        self.expect("op", ")")
+        self.depth -= 1
+        return self.build_call(op, args, spelled)
+
+    def build_call(self, op: str, args: list[N.Node], spelled: str) -> N.Node:
+        low, high = _ARITY[op]
+        if not low <= len(args) <= high:
+            raise InvalidAnswer("syntax", f"{spelled} takes {low}"
+                                + (f" to {high}" if high != low else "")
+                                + f" argument(s), not {len(args)}")
+        if op in ("log2", "log10"):
+            return N.func("log", args[0], N.num(2 if op == "log2" else 10))
+        return N.func(op, *args)
+
+    def resolve(self, name: str) -> N.Node | None:
+        """A known symbol, an alias of one, or an unambiguous product of known symbols."""
+        if self.known is None:
+            return N.sym(name)
+        for candidate in _aliases(name):
+            if candidate in self.known:
+                return N.sym(candidate)
+        parts = _segment(name, self.known)
+        if parts is not None:
+            return N.mul(*(N.sym(p) for p in parts))
+        return None
+
+
+def _aliases(name: str) -> list[str]:
+    """``C_{in}`` may mean ``c_i``; ``H`` may mean ``h``."""
+    out = [name, name.lower()]
+    stem, sep, subscript = name.partition("_")
+    if sep and subscript.lower() in _SUBSCRIPT_ALIASES:
+        short = _SUBSCRIPT_ALIASES[subscript.lower()]
+        out += [f"{stem}_{short}", f"{stem.lower()}_{short}"]
+        if short == "i":
+            out += [stem, stem.lower()]  # h_in -> h
+    return out
+
+
+def _segment(name: str, known: frozenset[str]) -> list[str] | None:
+    """The unique way to read ``name`` as a product of known names (``hw`` -> h*w)."""
+    ways: list[list[list[str]]] = [[] for _ in range(len(name) + 1)]
+    ways[0] = [[]]
+    for end in range(1, len(name) + 1):
+        for start in range(end):
+            piece = name[start:end]
+            if piece in known and ways[start]:
+                ways[end].extend(w + [piece] for w in ways[start][:2])
+        ways[end] = ways[end][:2]
+    found = ways[len(name)]
+    if len(found) == 1 and len(found[0]) > 1:
+        return found[0]
+    return None
