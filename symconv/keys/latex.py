@@ -95,8 +95,14 @@ def _factor(value: Any, values: Any) -> str:
     return r"\left(" + text + r"\right)" if isinstance(value, sp.Add) else text
 
 
+_SYMBOL_NAME = re.compile(r"^[A-Za-z]{1,3}_[A-Za-z0-9]{1,5}$")
+
+
 def _name(name: Any) -> str:
-    return r"\text{" + escape(name) + "}" if isinstance(name, str) else math(name)
+    """A calculation's left side: text labels as text, ``B_max``-like names as symbols."""
+    if isinstance(name, str) and not _SYMBOL_NAME.match(name):
+        return r"\text{" + escape(name) + "}"
+    return math(sp.Symbol(name) if isinstance(name, str) else name)
 
 
 def calculation_lines(step: Calculation) -> list[str]:
@@ -105,7 +111,7 @@ def calculation_lines(step: Calculation) -> list[str]:
     The result of an answered quantity (a calculation named by text) is boxed;
     intermediate quantities (named by a symbol, such as ``h_out``) are not.
     """
-    box = isinstance(step.name, str)
+    box = isinstance(step.name, str) and not _SYMBOL_NAME.match(step.name)
     rhs = [math(step.formula)]
     if step.simplified is not None and math(step.simplified) != rhs[0]:
         rhs.append(math(step.simplified))

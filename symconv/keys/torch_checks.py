@@ -22,6 +22,12 @@ from symconv.solution import Check
 _SAME_ARGS = {"type", "name"}
 
 
+def _takes_device(cls: Any) -> bool:
+    import inspect
+
+    return "device" in inspect.signature(cls.__init__).parameters
+
+
 def _tuple(v: Any) -> Any:
     return tuple(v) if isinstance(v, list) else v
 
@@ -49,7 +55,9 @@ def torch_layer(spec: dict[str, Any], layer: Any, report: Any, oracle: str) -> l
     device = "meta" if big else "cpu"
     where = f"{oracle}{' on the meta device' if big else ''}"
     torch.manual_seed(0)
-    module = cls(**kwargs).to(device=device, dtype=torch.float64)
+    # Built on its device: a big layer is never allocated (or initialised) on the CPU.
+    module = cls(**kwargs, device=device, dtype=torch.float64) if _takes_device(cls) else (
+        cls(**kwargs).to(device=device, dtype=torch.float64))
     x = torch.randn(in_shape, device=device, dtype=torch.float64, requires_grad=True)
     checks: list[Check] = []
     params = sum(p.numel() for p in module.parameters())

@@ -1,0 +1,133 @@
+"""Torch oracles for network questions (see :mod:`symconv.keys.network_checks`).
+
+Examples
+--------
+>>> torch_module({"type": "ReLU"}).__class__.__name__  # doctest: +SKIP
+'ReLU'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from symconv.solution import Check
+
+
+def torch_module(spec: dict[str, Any], device: str = "cpu") -> Any:
+    """A torch.nn layer from a numeric torch-like spec, built on ``device``."""
+    import torch
+
+    from symconv.keys.torch_checks import _takes_device
+
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()
+              if k not in ("type", "name")}
+    cls = getattr(torch.nn, spec["type"])
+    return cls(**kwargs, device=device) if _takes_device(cls) else cls(**kwargs)
+
+
+def _layer_specs(q: Any) -> list[dict[str, Any]] | None:
+    from symconv.keys.instance import numeric_spec
+
+    spec = numeric_spec(q.data["network"], dict(q.values))
+    layers = spec.get("layers") if isinstance(spec, dict) else spec
+    if not isinstance(layers, list) or any(not isinstance(x, dict) or "layers" in x
+                                           or x.get("type") in ("Residual", "Concat")
+                                           for x in layers):
+        return None
+    return layers
+
+
+def torch_network(q: Any, report: Any, derivation: Any) -> list[Check]:
+    """Shapes (hooks), parameters, FLOPs and the largest batch, from torch."""
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    specs = _layer_specs(q)
+    if specs is None:
+        return []
+    batch = int(report.batch)
+    in_shape = (batch, *(int(d) for d in report.input_shape))
+    big = int(report.total.activations) > 2_000_000 or int(report.total.params) > 2_000_000
+    device = "meta" if big else "cpu"
+    modules = [torch_module(s, device) for s in specs]
+    oracle = "torch.nn.Sequential" + (" on the meta device" if device == "meta" else "")
+    net = torch.nn.Sequential(*modules).to(device)
+    shapes: list[tuple[int, ...]] = []
+    for m in net:
+        m.register_forward_hook(lambda mod, inp, out: shapes.append(tuple(out.shape)))
+    x = torch.zeros(in_shape, device=device)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        net(x)
+    checks = []
+    params = sum(p.numel() for p in net.parameters())
+    checks.append(Check("parameters", oracle, int(report.total.params), params,
+                        int(report.total.params) == params, "torch"))
+    want = [(batch, *(int(d) for d in row.output_shape)) for row in report.layers]
+    checks.append(Check("every layer's output shape", oracle, len(want),
+                        sum(1 for a, b in zip(want, shapes, strict=False) if a == b),
+                        want == shapes, "torch"))
+    flops = report.total.conventions.get("torch")
+    if flops is not None:
+        got = int(counter.get_total_flops())
+        checks.append(Check("FLOPs (FlopCounterMode)", oracle, int(flops), got,
+                            int(flops) == got, "torch"))
+    if "max_batch" in derivation.answers and q.get("policy", str, "max_activation") == \
+            "max_activation":
+        from symconv.network import parse_bytes
+        from symconv.report import dtype_bytes
+
+        largest = max([int(torch.Size(in_shape[1:]).numel())] +
+                      [int(torch.Size(s[1:]).numel()) for s in shapes])
+        size = dtype_bytes(q.get("dtype", str, "float32"))
+        got_b = parse_bytes(q.data["memory"]) // (size * largest)
+        want_b = int(derivation.answers["max_batch"])
+        checks.append(Check("largest batch from torch's activation shapes", oracle, want_b,
+                            got_b, want_b == got_b, "torch"))
+    return checks
+
+
+def torch_support(layers: list[Any], report: Any, index: tuple[int, ...], region: Any,
+                  table: dict[Any, int], target: str) -> list[Check]:
+    """Non-zero pattern of d out[index] / d input equals the (clipped) region."""
+    import torch
+
+    from symconv.keys.torch_checks import _tuple
+
+    mods = []
+    for layer in layers:
+        name = type(layer).__name__
+        if name.startswith(("Conv", "MaxPool", "AvgPool")):
+            k, s = _tuple(layer.kernel_size), _tuple(layer.stride)
+            k, s = tuple(int(v) for v in k), tuple(int(v) for v in s)
+            d = tuple(int(v) for v in layer.dilation) if hasattr(layer, "dilation") else None
+            if name.startswith("Conv"):
+                pad = tuple(int(p) for p, _ in layer.padding)
+                m = torch.nn.Conv2d(1, 1, k, s, pad, d, bias=False)
+                torch.nn.init.ones_(m.weight)
+            else:
+                pad = tuple(int(p) for p in layer.padding)
+                if d is not None and any(v != 1 for v in d):
+                    return []
+                m = torch.nn.AvgPool2d(k, s, pad)
+            mods.append(m)
+    if len(index) != 2:
+        return []
+    spatial = tuple(int(n) for n in report.input_shape[1:])
+    x = torch.zeros((1, 1, *spatial), dtype=torch.float64, requires_grad=True)
+    net = torch.nn.Sequential(*mods).to(torch.float64)
+    out = net(x)
+    out[(0, 0, *index)].backward()
+    assert x.grad is not None
+    nz = torch.nonzero(x.grad[0, 0])
+    checks = []
+    oracle = (f"torch autograd: support of d out[{index}] / d input of row {target} "
+              "(one channel, all-one weights, max pooling as average pooling)")
+    for axis, (first, last) in enumerate(region):
+        lo = max(int(first.xreplace(table)), 0)
+        hi = min(int(last.xreplace(table)), spatial[axis] - 1)
+        got = (int(nz[:, axis].min()), int(nz[:, axis].max()))
+        checks.append(Check(f"gradient support, axis {axis}", oracle, (lo, hi), got,
+                            (lo, hi) == got, "torch"))
+    return checks
