@@ -7,6 +7,7 @@
 """
 
 from symconv.analyze import analyze
+from symconv.grading import grade
 from symconv.layers import *  # noqa: F403 - the torch.nn-like vocabulary
 from symconv.layers import __all__ as _layer_names
 from symconv.network import Concat, NetworkReport, Residual, Sequential, from_torch
@@ -16,4 +17,4 @@ from symconv.symbols import sym, symbols
 __version__ = "0.1.0"
 
 __all__ = ["analyze", "LayerReport", "sym", "symbols", *_layer_names,
-           "Sequential", "Residual", "Concat", "from_torch", "NetworkReport"]
+           "Sequential", "Residual", "Concat", "from_torch", "NetworkReport", "grade"]
