@@ -79,7 +79,6 @@ def instance_roles(q: Any) -> dict[str, str]:
 
 def check_instance(q: Any) -> tuple[dict[str, int], str]:
     """(values, description): the question's numbers, or a random small instance."""
-    from symconv.keys.kinds.layer import layer_report
 
     if q.values:
         return as_int_values(q.values), "the question's instance"

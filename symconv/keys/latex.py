@@ -8,12 +8,13 @@ is math, `` `...` `` is code, ``**...**`` is bold; everything else is escaped.
 
 Examples
 --------
->>> import sympy as sp
+>>> import numpy as np
+import sympy as sp
 >>> from symconv.solution import Calculation
 >>> from symconv.symbols import sym
->>> print(step_latex(Calculation(sym("h_out"), sym("h") - sym("k") + 1, {"h": 64, "k": 3})))
+>>> print(step_latex(Calculation("output size", sym("h") - sym("k") + 1, {"h": 64, "k": 3})))
 \\begin{align*}
-h_{out} &= h - k + 1\\\\
+\\text{output size} &= h - k + 1\\\\
  &= 64 - 3 + 1\\\\
  &= \\boxed{62}
 \\end{align*}
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import sympy as sp
 
 from symconv.keys.steps import Answer, Display, Table
@@ -111,7 +113,7 @@ def calculation_lines(step: Calculation) -> list[str]:
     The result of an answered quantity (a calculation named by text) is boxed;
     intermediate quantities (named by a symbol, such as ``h_out``) are not.
     """
-    box = isinstance(step.name, str) and not _SYMBOL_NAME.match(step.name)
+    box = not isinstance(step.name, sp.Basic)
     rhs = [math(step.formula)]
     if step.simplified is not None and math(step.simplified) != rhs[0]:
         rhs.append(math(step.simplified))
@@ -165,10 +167,34 @@ def steps_latex(steps: list[Any]) -> list[str]:
     return blocks
 
 
+def _big_array(value: Any) -> str | None:
+    """``"a 128 x 128 array"`` for values too large to print in a check line."""
+    if isinstance(value, str | int) or isinstance(value, sp.Basic) and not hasattr(value, "shape"):
+        return None
+    try:
+        arr = np.asarray(value, dtype=object)
+    except (TypeError, ValueError):
+        return None
+    if arr.size <= 12:
+        return None
+    return "an array of shape $" + r" \times ".join(str(n) for n in arr.shape) + "$"
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+    except (TypeError, ValueError):
+        return bool(a == b)
+
+
 def check_latex(check: Check) -> str:
     """One check in small print: what ran, what it expected, what it observed."""
     mark = r"\checkok" if check.passed else r"\checkfail"
-    if check.expected == check.observed:
+    big = _big_array(check.expected)
+    if big is not None:
+        verdict = "equal" if _same(check.expected, check.observed) else "different"
+        detail = f"expected and observed {big}, {verdict}"
+    elif check.expected == check.observed:
         detail = f"${math(_as_sympy(check.expected))}$"
     else:
         detail = (f"expected ${math(_as_sympy(check.expected))}$, observed "

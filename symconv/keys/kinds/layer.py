@@ -27,6 +27,7 @@ from typing import Any
 import sympy as sp
 
 from symconv.analyze import analyze
+from symconv.exprmap import as_number
 from symconv.keys.kinds import Derivation, Kind, register
 from symconv.keys.pyformula import FormulaError, parse_expression, python_function
 from symconv.keys.quantities import QuantityError, label, resolve
@@ -260,7 +261,8 @@ class LayerKind(Kind):
         if path not in claimed:
             return []
         raw = claimed[path]
-        value = tuple(sp.sympify(v) for v in raw) if isinstance(raw, list) else sp.sympify(raw)
+        value = tuple(_claim(q, path, v) for v in raw) if isinstance(raw, list) else _claim(
+            q, path, raw)
         same = sp.simplify(_as_expr(value) - _as_expr(derived)) == 0 if not isinstance(
             value, tuple) else value == derived
         if same:
@@ -296,6 +298,19 @@ class LayerKind(Kind):
         except ValueError:
             return False
         return True
+
+
+def _claim(q: Any, path: str, raw: Any) -> sp.Expr:
+    """A claimed answer: a number, or a formula parsed safely (never evaluated)."""
+    if isinstance(raw, str):
+        try:
+            return parse_expression(raw)
+        except FormulaError as exc:
+            raise q.error(f"claimed.{path}", str(exc)) from None
+    try:
+        return as_number(raw)
+    except (TypeError, ValueError) as exc:
+        raise q.error(f"claimed.{path}", str(exc)) from None
 
 
 def _has_any(value: Any, targets: Any) -> bool:
