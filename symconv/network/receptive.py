@@ -45,6 +45,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -73,13 +74,42 @@ def _max(a: sp.Expr, b: sp.Expr) -> sp.Expr:
 
 
 @dataclass(frozen=True)
+class EitherPath:
+    """Caps of a union of two paths: it reaches as far as the farther-reaching path.
+
+    Kept unevaluated: building ``Max(Min(...), Min(...))`` of symbolic sizes is
+    slow, and it is only needed when a clipped region is asked for.
+    """
+
+    a: tuple[Any, ...]
+    b: tuple[Any, ...]
+
+
+def _reach(caps: tuple[Any, ...]) -> sp.Expr:
+    """The tightest bound the caps give (``oo`` when there are none)."""
+    out: sp.Expr = sp.oo
+    for cap in caps:
+        value = _max(_reach(cap.a), _reach(cap.b)) if isinstance(cap, EitherPath) else cap
+        out = _min(out, value)
+    return out
+
+
+def _union_caps(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+    if set(a) <= set(b):  # b has every bound of a and more: the union reaches as a does
+        return a
+    if set(b) <= set(a):
+        return b
+    return (EitherPath(a, b),)
+
+
+@dataclass(frozen=True)
 class AxisField:
     """Input range ``first .. last`` (expressions in :data:`INDEX`) along one axis."""
 
     first: sp.Expr
     last: sp.Expr
     #: Upper bounds on the input positions any real neuron on the path can reach.
-    caps: tuple[sp.Expr, ...] = ()
+    caps: tuple[Any, ...] = ()
 
     @classmethod
     def identity(cls, size: sp.Expr | None = None) -> AxisField:
@@ -119,8 +149,7 @@ class AxisField:
         first, last = self.first.subs(INDEX, i), self.last.subs(INDEX, i)
         if clip:
             first = _max(first, sp.Integer(0))
-            for cap in self.caps:
-                last = _min(last, cap)
+            last = _min(last, _reach(self.caps))
         return first, last
 
     def aligned_with(self, other: AxisField) -> bool:
@@ -137,11 +166,8 @@ class AxisField:
         step = self.stride * INDEX
         first = _min(self.first - step, other.first - step)
         last = _max(self.last - step, other.last - step)
-        if self.caps == other.caps or not (self.caps and other.caps):
-            caps = self.caps or other.caps
-        else:  # the union reaches as far as the farther-reaching path
-            caps = (_max(sp.Min(*self.caps), sp.Min(*other.caps)),)
-        return AxisField(_affine(step + first), _affine(step + last), caps)
+        return AxisField(_affine(step + first), _affine(step + last),
+                         _union_caps(self.caps, other.caps))
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symconv
@@ -80,6 +80,7 @@ def test_budget_too_small_gives_zero():
     assert report.max_batch(1024, policy="training").batch == 0
 
 
+@settings(max_examples=15)
 @given(st.integers(32, 512), st.integers(32, 512), st.integers(2**20, 2**36))
 def test_symbolic_budget_substituted_equals_numeric(h, w, memory):
     net = symconv.Sequential(symconv.Conv2d(3, 16, 3, padding=1), symconv.MaxPool2d(2),
