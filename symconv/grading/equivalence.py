@@ -145,12 +145,18 @@ def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
     if partial is not None:
         assumption, needed = partial
         keep = ", ".join(N.to_text(ref.floors[j]) for j in needed)
+        note, what = _diagnose(ref, answer, got[: ref.points.n], rel_tol)
+        floor_dropped = note == "ATEquiv_false" or all(
+            part == "floor_dropped" for part in note.removeprefix("ATMutant_").split("+"))
         return GradeResult(
             "partial",
-            f"Your formula is right only when {assumption}. In general that division is not "
-            f"exact and the result must be rounded: keep {keep}.",
-            "ATEquiv_floor_dropped", counterexample=example, assumption=assumption,
-            method="sampled", points=pts.n, **base)
+            (f"{what} " if what and not floor_dropped else "")
+            + f"Your formula is right only when {assumption}. In general that division is "
+            f"not exact and the result must be rounded: keep {keep}.",
+            "ATEquiv_floor_dropped" if floor_dropped
+            else "ATEquiv_partial_" + note.removeprefix("ATMutant_"),
+            counterexample=example, assumption=assumption, method="sampled", points=pts.n,
+            **base)
     note, feedback = _diagnose(ref, answer, got[: ref.points.n], rel_tol)
     if feedback is None:
         feedback = "Your answer is not equal to the expected one."

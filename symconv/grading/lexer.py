@@ -28,7 +28,7 @@ from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
-_LOG_BASE = re.compile(r"_\{?(2|10)\}?")
+_SUBSCRIPT = re.compile(r"(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
 
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "medspace", "enspace"}
 _SIZING = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
@@ -110,9 +110,9 @@ def _command(text: str, i: int, tokens: list[Token], space: bool) -> tuple[int, 
     if name in _AS_OPERATOR:
         tokens.append(Token("op", _AS_OPERATOR[name], i, space))
     elif name in _AS_NAME:
-        sub = _LOG_BASE.match(text, end) if name == "log" else None
-        if sub:  # \log_2 x, \log_{10} x
-            name, end = "log_" + sub.group(1), sub.end()
+        sub = _SUBSCRIPT.match(text, end)  # \sigma_x, \log_2, \log_{10}
+        if sub.group():
+            name, end = name + sub.group().replace("{", "").replace("}", ""), sub.end()
         tokens.append(Token("name", name, i, space))
     elif name in _BRACKETS:
         tokens.append(Token(_BRACKETS[name], name, i, space))

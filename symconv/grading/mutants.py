@@ -158,7 +158,7 @@ def _local(node: N.Node) -> Iterator[Mutant]:
             for t in terms:
                 rest = N.add(*(x for x in node.args if x is not t))
                 yield Mutant(rest, "ATMutant_term_dropped",
-                             f"Your answer leaves out the term {_shown(t)}.")
+                             f"Your answer leaves out the term {_shown(t)}{_term_reason(t)}.")
     elif op in ("floor", "ceil"):
         arg = node.args[0]
         yield Mutant(arg, "ATMutant_floor_dropped",
@@ -166,6 +166,14 @@ def _local(node: N.Node) -> Iterator[Mutant]:
         other = "ceil" if op == "floor" else "floor"
         yield Mutant(N.func(other, arg), f"ATMutant_{op}_to_{other}",
                      f"Your answer uses {other} where the expected formula uses {op}.")
+
+
+def _term_reason(term: N.Node) -> str:
+    """Why a left-out term matters, when its name says (a bias per output channel)."""
+    if term.op == "sym" and role(term.value) == "channels" \
+            and term.value.partition("_")[2].lower() in ("o", "out"):
+        return f": the {term.value} biases, one per output channel (bias omitted?)"
+    return ""
 
 
 def _has_floor(node: N.Node) -> bool:

@@ -290,7 +290,8 @@ class _Parser:
                 sep, after = " ", nxt
             else:
                 break
-            if not after.text[:3].isdigit() or (len(after.text) > 3 and after.text[3].isdigit()):
+            lead = len(after.text) - len(after.text.lstrip("0123456789"))
+            if lead != 3:
                 break  # not a group of exactly three digits: reported below
             if sep == ",":
                 self.take()
