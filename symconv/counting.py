@@ -3,19 +3,26 @@
 symconv's own counts are exact (every multiplication, addition and comparison
 of a stated algorithm).  Tools report one number each, under their own
 conventions; these functions derive that number from the exact quantities so
-a user can reconcile symconv with torch, fvcore, ptflops or thop.  The table
-in ``docs/conventions.md`` says where each rule comes from; the ``torch``
-rule is checked against ``torch.utils.flop_counter.FlopCounterMode`` in the
-tests.
+a user can reconcile symconv with torch, fvcore, ptflops, thop or torchinfo.
+Every rule was measured on real ``torch.nn`` modules (torch 2.13.0, fvcore
+0.1.5.post20221221, ptflops 0.7.5, thop 0.1.1.post2209072238, torchinfo
+1.8.0) and is tested against those tools in ``tests/test_conventions.py``;
+``docs/conventions.md`` tabulates them with the tool function each comes from.
 
 Examples
 --------
+A 3x3 convolution, 2 -> 4 channels, batch 2, 5 output positions, with bias:
+
 >>> import sympy as sp
->>> c = OpCounts(family="conv", macs=sp.Integer(10), mults=sp.Integer(10),
-...              adds=sp.Integer(9), bias_adds=sp.Integer(1),
-...              in_elements=sp.Integer(4), out_elements=sp.Integer(1))
->>> conventions(c)["torch"], conventions(c)["fvcore"], conventions(c)["ptflops"]
-(20, 10, 11)
+>>> c = OpCounts(family="conv", macs=sp.Integer(360), mults=sp.Integer(360),
+...              adds=sp.Integer(360), bias_adds=sp.Integer(40),
+...              in_elements=sp.Integer(98), out_elements=sp.Integer(40),
+...              batch=sp.Integer(2), params=sp.Integer(76))
+>>> v = conventions(c)
+>>> v["torch"], v["fvcore"], v["thop"], v["torchinfo"], v["ptflops_aten"]
+(720, 360, 360, 400, 400)
+>>> v["ptflops"]   # per sample: ptflops divides by the batch size
+200
 """
 
 from __future__ import annotations
@@ -25,29 +32,56 @@ from dataclasses import dataclass
 import sympy as sp
 
 ZERO = sp.Integer(0)
+ONE = sp.Integer(1)
+
+#: Families whose work is a matrix product (the only ones torch and ptflops-aten count).
+MATMUL_FAMILIES = frozenset({"conv", "linear"})
+
+#: Every family a layer may declare in :class:`OpCounts`.
+FAMILIES = frozenset({
+    "conv", "linear", "pool_max", "pool_avg", "pool_adaptive", "norm",
+    "relu", "leaky_relu", "gelu", "other",
+})
 
 #: One-line description of every convention, shown in docs and the CLI.
 CONVENTIONS = {
     "exact": "every multiplication and addition (mults + adds), bias included",
     "macs": "multiply-accumulates of the weight products, bias excluded",
-    "torch": "torch.utils.flop_counter.FlopCounterMode: 2*MACs for conv, "
-    "transposed conv and matmul; bias and non-matmul layers count 0",
-    "fvcore": "fvcore FlopCountAnalysis: 1 per MAC for conv and linear (bias excluded); "
-    "batch norm 1 per input element in eval; adaptive average pooling 1 per input element; "
-    "max pooling, ReLU and other element-wise ops 0",
-    "ptflops": "ptflops (pytorch backend): MACs plus one per output element for the bias; "
-    "pooling 1 per input element; ReLU 1 per output element; batch norm 2 per element "
-    "when affine, else 1",
-    "thop": "thop profile (0.1.x): MACs for conv and linear (bias excluded); "
-    "batch norm 2 per element when affine; pooling, ReLU: 0",
+    "torch": "torch.utils.flop_counter.FlopCounterMode forward: 2*MACs for conv, "
+    "transposed conv and linear; bias and every other layer count 0",
+    "torch_backward": "FlopCounterMode backward when the input needs a gradient: "
+    "grad_input 2*MACs plus grad_weight 2*groups*MACs (torch over-counts grouped convs)",
+    "torch_backward_first_layer": "FlopCounterMode backward when the input needs no "
+    "gradient (a network's first layer): grad_weight only, 2*groups*MACs",
+    "fvcore": "fvcore FlopCountAnalysis, eval mode: MACs for conv and linear; batch norm 2 per "
+    "element (1 without affine); AdaptiveAvgPool2d 1 per input element; everything else 0",
+    "ptflops": "ptflops get_model_complexity_info (pytorch backend, the default): a count "
+    "per sample (divided by the batch size) of MACs + bias, pooling 1 per input element, "
+    "ReLU/GELU 1 per output element, batch norm 2 (1) per element; pooling, ReLU and GELU "
+    "also add the whole batch's input elements through its patched torch.nn.functional",
+    "ptflops_aten": "ptflops aten backend: MACs plus one per output element for the bias, "
+    "conv and linear only, whole batch",
+    "thop": "thop profile: output elements x (in_channels/groups x kernel volume) for conv, "
+    "which is not the MACs of a transposed conv; MACs for linear; batch norm 4 per element "
+    "(2 without affine); average pooling 1 per output element; adaptive average pooling "
+    "1 per input and 1 per output element; max pooling and activations 0",
+    "torchinfo": "torchinfo summary total_mult_adds: conv as thop plus one per output element "
+    "for the bias; every other layer batch x its parameter count (linear, batch norm)",
 }
 
 
 @dataclass(frozen=True)
 class OpCounts:
-    """The exact quantities of one layer that conventions are computed from."""
+    """The quantities of one layer that conventions are computed from.
 
-    family: str  # conv | linear | pool_max | pool_avg | pool_adaptive | norm | relu | other
+    Every count includes the batch.  ``fan_in`` is the number of products
+    behind one output of the direct form of a convolution or linear layer
+    (``in_channels/groups x kernel volume``, or ``in_features``); it defaults
+    to ``macs / out_elements``, which is right for every layer except a
+    transposed convolution, whose products are counted per *input* element.
+    """
+
+    family: str
     macs: sp.Expr
     mults: sp.Expr
     adds: sp.Expr
@@ -55,55 +89,135 @@ class OpCounts:
     in_elements: sp.Expr
     out_elements: sp.Expr
     affine: bool = True
+    batch: sp.Expr = ONE
+    params: sp.Expr = ZERO
+    fan_in: sp.Expr | None = None
+    groups: sp.Expr = ONE
+    spatial_dims: int = 2
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown layer family {self.family!r}; known: {sorted(FAMILIES)}")
+
+    @property
+    def direct_fan_in(self) -> sp.Expr:
+        """Products per output of the direct (gather) form of the layer."""
+        if self.fan_in is not None:
+            return self.fan_in
+        # The batch and output positions are common factors: SymPy cancels them.
+        return self.macs / self.out_elements if self.macs != 0 else ZERO
 
 
 def conventions(c: OpCounts) -> dict[str, sp.Expr]:
-    """Each named convention's count for one layer's forward pass."""
-    matmul_like = c.family in {"conv", "linear"}
-    torch_count = 2 * c.macs if matmul_like else ZERO
-    if matmul_like:
-        fvcore = c.macs
-        ptflops = c.macs + c.bias_adds
-        thop = c.macs
-    elif c.family == "norm":
-        fvcore = c.in_elements
-        ptflops = (2 if c.affine else 1) * c.in_elements
-        thop = (2 if c.affine else 1) * c.in_elements
-    elif c.family == "pool_adaptive":
-        fvcore = c.in_elements
-        ptflops = c.in_elements
-        thop = ZERO
-    elif c.family in {"pool_max", "pool_avg"}:
-        fvcore = ZERO
-        ptflops = c.in_elements
-        thop = ZERO
-    elif c.family == "relu":
-        fvcore = ZERO
-        ptflops = c.out_elements
-        thop = ZERO
-    else:
-        fvcore = ptflops = thop = ZERO
+    """Each named convention's count for one layer (see :data:`CONVENTIONS`).
+
+    >>> c = OpCounts("norm", ZERO, sp.Integer(6), sp.Integer(6), ZERO, sp.Integer(6),
+    ...              sp.Integer(6), batch=sp.Integer(2), params=sp.Integer(2))
+    >>> {k: v for k, v in conventions(c).items() if v}
+    {'exact': 12, 'fvcore': 12, 'ptflops': 6, 'thop': 24, 'torchinfo': 4}
+    """
     return {
         "exact": c.mults + c.adds,
         "macs": c.macs,
-        "torch": torch_count,
-        "fvcore": fvcore,
-        "ptflops": ptflops,
-        "thop": thop,
+        "torch": 2 * c.macs if c.family in MATMUL_FAMILIES else ZERO,
+        "torch_backward": torch_backward(c.family, c.macs, True, c.groups),
+        "torch_backward_first_layer": torch_backward(c.family, c.macs, False, c.groups),
+        "fvcore": _fvcore(c),
+        "ptflops": _ptflops(c),
+        "ptflops_aten": c.macs + c.bias_adds if c.family in MATMUL_FAMILIES else ZERO,
+        "thop": _thop(c),
+        "torchinfo": _torchinfo(c),
     }
 
 
 def torch_backward(
-    family: str, macs: sp.Expr, input_needs_grad: bool = True, groups: sp.Expr = 1
+    family: str, macs: sp.Expr, input_needs_grad: bool = True, groups: sp.Expr = ONE
 ) -> sp.Expr:
     """FlopCounterMode's count for a layer's backward pass.
 
-    A convolution's backward computes grad_weight and, unless the input needs
-    no gradient (the first layer of a net), grad_input (2*MACs).  torch counts
-    grad_weight as a convolution of the transposed input with grad_output that
-    ignores ``groups``: ``2*groups*MACs``, ``groups`` times the real work.
+    ``conv_backward_flop`` counts grad_input as a transposed convolution
+    (``2*MACs``) and grad_weight as a convolution whose "batch" is the input
+    channels and whose channels are the batch, which ignores the groups:
+    ``2*groups*MACs``.  grad_input is skipped when the input needs no gradient
+    (the first layer of a network).  Linear layers are two ``mm`` of
+    ``2*MACs`` each.  Bias gradients and every other layer count 0.
+
+    >>> torch_backward("conv", sp.Integer(10)), torch_backward("conv", sp.Integer(10), False, 3)
+    (40, 60)
     """
-    if family not in {"conv", "linear"}:
+    if family not in MATMUL_FAMILIES:
         return ZERO
     grad_weight = 2 * groups * macs
-    return grad_weight + (2 * macs if input_needs_grad else 0)
+    return grad_weight + (2 * macs if input_needs_grad else ZERO)
+
+
+def _fvcore(c: OpCounts) -> sp.Expr:
+    # fvcore.nn.jit_handles: conv_flop_jit / linear_flop_jit count one flop per
+    # MAC; batchnorm_flop_jit in eval mode 2 (affine) or 1 per input element;
+    # elementwise_flop_counter(1, 0) for aten::adaptive_avg_pool2d only (the
+    # 1-d and 3-d ops, max/avg pooling and activations have no handle: 0).
+    if c.family in MATMUL_FAMILIES:
+        return c.macs
+    if c.family == "norm":
+        return (2 if c.affine else 1) * c.in_elements
+    if c.family == "pool_adaptive" and c.spatial_dims == 2:
+        return c.in_elements
+    return ZERO
+
+
+def _ptflops(c: OpCounts) -> sp.Expr:
+    # ptflops.pytorch_ops: module hooks accumulate the whole batch, and
+    # compute_average_flops_cost divides by the batch size.  The F.* functions
+    # patched by patch_functional (relu, gelu, *pool*) add the whole batch's
+    # input elements again, undivided, when nn.ReLU/GELU/pooling call them.
+    # Each term carries the batch as a factor; dividing term by term lets SymPy cancel it.
+    per_sample = sum((term / c.batch for term in _ptflops_module_hook(c)), ZERO)
+    functional = c.in_elements if c.family in _PTFLOPS_PATCHED_FUNCTIONALS else ZERO
+    return per_sample + functional
+
+
+_PTFLOPS_PATCHED_FUNCTIONALS = frozenset(
+    {"pool_max", "pool_avg", "pool_adaptive", "relu", "gelu"}
+)
+
+
+def _ptflops_module_hook(c: OpCounts) -> tuple[sp.Expr, ...]:
+    """The terms a module hook adds up over the whole batch."""
+    if c.family in MATMUL_FAMILIES:  # conv_flops_counter_hook, linear_flops_counter_hook
+        return (c.macs, c.bias_adds)
+    if c.family == "norm":  # bn_flops_counter_hook
+        return ((2 if c.affine else 1) * c.in_elements,)
+    if c.family in {"pool_max", "pool_avg", "pool_adaptive"}:  # pool_flops_counter_hook
+        return (c.in_elements,)
+    if c.family in {"relu", "leaky_relu", "gelu"}:  # relu_flops_counter_hook
+        return (c.out_elements,)
+    return ()
+
+
+def _thop(c: OpCounts) -> sp.Expr:
+    # thop.vision.basic_hooks + calc_func.
+    if c.family in MATMUL_FAMILIES:
+        # count_convNd: prod(output shape) * in_channels/groups * kernel volume, the
+        # same for transposed convs; count_linear: in_features * output elements.
+        return c.out_elements * c.direct_fan_in
+    if c.family == "norm":
+        # count_normalization: calculate_norm already doubles, then x2 when affine.
+        return (4 if c.affine else 2) * c.in_elements
+    if c.family == "pool_avg":  # count_avgpool
+        return c.out_elements
+    if c.family == "pool_adaptive":
+        # count_adap_avgpool: (prod(in/out sizes) + 1) * output elements.  In exact
+        # arithmetic that is in + out elements; thop computes it in float64 and
+        # truncates, so when a size does not divide it may report one less.
+        return c.in_elements + c.out_elements
+    return ZERO  # zero_ops for max pooling and ReLU; LeakyReLU's hook returns 0 too
+
+
+def _torchinfo(c: OpCounts) -> sp.Expr:
+    # torchinfo.layer_info.LayerInfo.calculate_macs: for a "Conv" module each
+    # parameter tensor times batch x output positions; for any other module each
+    # parameter tensor times output_size[0], the batch (extra leading axes of a
+    # Linear input are ignored).
+    if c.family == "conv":
+        return c.out_elements * c.direct_fan_in + c.bias_adds
+    return c.batch * c.params
