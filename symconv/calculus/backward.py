@@ -99,7 +99,7 @@ class ConvBackward:
             for s in shape:
                 free |= sp.sympify(s).free_symbols
         for eq in (self.forward, self.grad_weight, self.grad_input_full):
-            free |= eq.rhs.free_symbols
+            free |= size_symbols(eq.rhs)
         return substitution(given, free)
 
     def sizes(self, name: str, table: Mapping[sp.Symbol, Any]) -> tuple[int, ...]:
@@ -147,6 +147,22 @@ class ConvBackward:
         from symconv.calculus.backward_steps import conv_backward_steps
 
         return conv_backward_steps(self, check=check)
+
+
+def size_symbols(expr: sp.Expr) -> set[sp.Symbol]:
+    """Symbols in indices and summation limits (not the tensors' own name symbols).
+
+    A tensor ``w`` and a width ``w`` must not be confused when substituting.
+    """
+    found: set[sp.Symbol] = set()
+    for ix in expr.atoms(sp.Indexed):
+        for idx in ix.indices:
+            found |= idx.free_symbols  # type: ignore[arg-type]
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Sum):
+            for _, lo, hi in node.limits:
+                found |= lo.free_symbols | hi.free_symbols
+    return {s for s in found if not isinstance(s, sp.Indexed)}
 
 
 def _group_offset(layer: Any, f: sp.Symbol) -> sp.Expr:

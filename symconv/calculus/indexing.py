@@ -93,7 +93,7 @@ def _solve_linear(expr: sp.Expr, v: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None
     rest = sp.expand(expr - c * v)
     if c == 0 or c.has(v) or rest.has(v):
         return None
-    return c, sp.simplify(-rest / c)
+    return c, -rest / c
 
 
 def _bare_axis_range(body: sp.Expr, v: sp.Symbol, shapes: Shapes) -> list[tuple[sp.Expr, sp.Expr]]:
@@ -110,7 +110,8 @@ def _bare_axis_range(body: sp.Expr, v: sp.Symbol, shapes: Shapes) -> list[tuple[
 
 
 def _same(a: sp.Expr, b: sp.Expr) -> bool:
-    return sp.simplify(a - b) == 0
+    diff = sp.expand(sp.sympify(a) - b)
+    return diff == 0 or sp.simplify(diff) == 0
 
 
 def _condition_holds(root: sp.Expr, lo: sp.Expr, hi: sp.Expr, ranges: Ranges) -> bool:
