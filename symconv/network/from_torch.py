@@ -135,9 +135,13 @@ def _is_batch_size(arg: Any) -> bool:
     return target is operator.getitem and len(args) == 2 and args[1] == 0
 
 
-def _is_size_query(node: Any) -> bool:
-    return (node.op == "call_method" and node.target == "size") or (
-        node.op == "call_function" and node.target in (getattr, operator.getitem))
+def _is_size_query(node: Any, tensors: list[Any]) -> bool:
+    """``x.size(0)``, ``x.shape``, ``x.shape[0]``: sizes (feeding a view), not tensors."""
+    if node.op == "call_method" and node.target == "size":
+        return True
+    if node.op == "call_function" and node.target is getattr:
+        return len(node.args) == 2 and node.args[1] == "shape"
+    return node.op == "call_function" and node.target is operator.getitem and not tensors
 
 
 def trace(module: Any) -> Sequential:
@@ -174,8 +178,8 @@ def trace(module: Any) -> Sequential:
             values[node] = _residual(tensors[0], tensors[1], node.name)
         elif node.target in (torch.cat, torch.concat):
             values[node] = _concat(node, values, where)
-        elif _is_size_query(node) and not tensors:
-            values[node] = None  # x.size(0), x.shape[0]: sizes feeding a view, not tensors
+        elif _is_size_query(node, tensors):
+            values[node] = None
         else:
             op = _function_layer(node, torch)
             if op is None or len(tensors) != 1:
