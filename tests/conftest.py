@@ -40,6 +40,37 @@ def torch():
     return _torch
 
 
+def _profiler(module: str):
+    """Import a FLOP-counting tool (the oracles of ``tests/test_conventions.py``)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        top = module.split(".")[0]
+        missing(f"{top} is not installed (pip install -e '.[oracles]' after torch==2.13.0)")
+
+
+@pytest.fixture(scope="session")
+def fvcore(torch):
+    return _profiler("fvcore.nn")
+
+
+@pytest.fixture(scope="session")
+def ptflops(torch):
+    return _profiler("ptflops")
+
+
+@pytest.fixture(scope="session")
+def thop(torch):
+    return _profiler("thop")
+
+
+@pytest.fixture(scope="session")
+def torchinfo(torch):
+    return _profiler("torchinfo")
+
+
 @pytest.fixture(scope="session")
 def pdflatex() -> str:
     path = shutil.which("pdflatex")
