@@ -93,22 +93,24 @@ def torch_support(layers: list[Any], report: Any, index: tuple[int, ...], region
 
     from symconv.keys.torch_checks import _tuple
 
-    mods = []
+    mods: list[Any] = []
     for layer in layers:
         name = type(layer).__name__
         if name.startswith(("Conv", "MaxPool", "AvgPool")):
-            k, s = _tuple(layer.kernel_size), _tuple(layer.stride)
-            k, s = tuple(int(v) for v in k), tuple(int(v) for v in s)
-            d = tuple(int(v) for v in layer.dilation) if hasattr(layer, "dilation") else None
+            args: dict[str, Any] = {
+                "kernel_size": tuple(int(v) for v in _tuple(layer.kernel_size)),
+                "stride": tuple(int(v) for v in _tuple(layer.stride))}
+            dilation = tuple(int(v) for v in getattr(layer, "dilation", (1, 1)))
+            m: Any
             if name.startswith("Conv"):
-                pad = tuple(int(p) for p, _ in layer.padding)
-                m = torch.nn.Conv2d(1, 1, k, s, pad, d, bias=False)
+                args["padding"] = tuple(int(p) for p, _ in layer.padding)
+                m = torch.nn.Conv2d(1, 1, dilation=dilation, bias=False, **args)
                 torch.nn.init.ones_(m.weight)
             else:
-                pad = tuple(int(p) for p in layer.padding)
-                if d is not None and any(v != 1 for v in d):
+                if any(v != 1 for v in dilation):
                     return []
-                m = torch.nn.AvgPool2d(k, s, pad)
+                args["padding"] = tuple(int(p) for p in layer.padding)
+                m = torch.nn.AvgPool2d(**args)
             mods.append(m)
     if len(index) != 2:
         return []

@@ -86,7 +86,8 @@ def variant_question(q: Any, seed: int) -> Any:
     change = q.kind_handler.vary(q, rng)
     if not change:
         return q
-    data = {**q.data, **change}
+    # A student's claimed answers and notes about them belong to the original numbers.
+    data = {k: v for k, v in {**q.data, **change}.items() if k not in ("claimed", "note")}
     values = parse_values(q.path, q.id, data.get("values", {}))
     new = replace(q, data=data, values=values)
     for attr in ("solution", "expected"):

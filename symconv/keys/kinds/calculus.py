@@ -25,6 +25,7 @@ sigma_g**2*sigma_x**2*(-k + n + 1)**2
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 from typing import Any
 
@@ -86,7 +87,7 @@ def _follow(q: Any, obj: Any, path: str) -> Any:
         if not hasattr(obj, part):
             raise q.error("result", f"the engine's result has no {part!r}")
         obj = getattr(obj, part)
-        if callable(obj) and not isinstance(obj, sp.Basic):
+        if inspect.ismethod(obj):
             obj = obj()
     return obj
 
