@@ -113,21 +113,47 @@ def calculation_lines(step: Calculation) -> list[str]:
     intermediate quantities (named by a symbol, such as ``h_out``) are not.
     """
     box = not isinstance(step.name, sp.Basic)
-    rhs = [math(step.formula)]
-    if step.simplified is not None and math(step.simplified) != rhs[0]:
-        rhs.append(math(step.simplified))
+    rhs = [broken(step.formula)]
+    if step.simplified is not None and broken(step.simplified) != rhs[0]:
+        rhs.append(broken(step.simplified))
     if step.values:
-        shown = math(step.formula, step.values)
+        shown = broken(step.formula, step.values)
         if shown not in rhs:
             rhs.append(shown)
     if step.result is not None:
-        result = math(step.result)
+        result = broken(step.result)
         if rhs[-1] == result:
             rhs.pop()
-        rhs.append(r"\boxed{" + result + "}" if box else result)
+        rhs.append(_box(result) if box else result)
     elif box:
-        rhs[-1] = r"\boxed{" + rhs[-1] + "}"
+        rhs[-1] = _box(rhs[-1])
     return rhs
+
+
+#: LaTeX characters of a display line before a long sum is broken after a term.
+LINE = 140
+
+
+def _box(text: str) -> str:
+    return text if "\\\\" in text else r"\boxed{" + text + "}"
+
+
+def broken(value: Any, values: Any = None) -> str:
+    """LaTeX of ``value``; a long sum is broken into aligned lines after whole terms."""
+    text = math(value, values)
+    if len(text) <= LINE or not isinstance(value, sp.Add):
+        return text
+    lines, current = [], ""
+    for term in value.as_ordered_terms():
+        t = math(term, values)
+        piece = t if not current else (f" - {t[1:]}" if t.startswith("-") else f" + {t}")
+        if current and len(current) + len(piece) > LINE:
+            lines.append(current)
+            current = piece.strip()
+        else:
+            current += piece
+    lines.append(current)
+    return "\\\\\n &\\quad ".join(lines)
 
 
 def _rows(lhs: str, rhs: list[str], relation: str = "=") -> list[str]:
@@ -259,8 +285,11 @@ def answer_line(solution: Solution) -> str:
     answers = [s for s in solution.steps if isinstance(s, Answer)]
     if not answers:
         return ""
+    # Long symbolic answers are boxed in their derivation above; the line lists the rest.
     items = [f"{text_latex(a.label)} ${'' if isinstance(a.value, str) else '= '}"
-             f"{math(a.value)}$" for a in answers]
+             f"{math(a.value)}$" for a in answers if len(math(a.value)) <= LINE]
+    if not items:
+        return ""
     return r"\noindent\textbf{Answer.} " + "; ".join(items) + "."
 
 

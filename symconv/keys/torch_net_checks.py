@@ -100,7 +100,7 @@ def torch_support(layers: list[Any], report: Any, index: tuple[int, ...], region
             args: dict[str, Any] = {
                 "kernel_size": tuple(int(v) for v in _tuple(layer.kernel_size)),
                 "stride": tuple(int(v) for v in _tuple(layer.stride))}
-            dilation = tuple(int(v) for v in getattr(layer, "dilation", (1, 1)))
+            dilation: Any = tuple(int(v) for v in getattr(layer, "dilation", (1, 1)))
             m: Any
             if name.startswith("Conv"):
                 args["padding"] = tuple(int(p) for p, _ in layer.padding)
