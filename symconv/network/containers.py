@@ -23,8 +23,10 @@ c*h*w
 
 from __future__ import annotations
 
+import gc
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +89,24 @@ def concat_report(shapes: Sequence[Shape], batch: sp.Expr) -> LayerReport:
     )
 
 
+@contextmanager
+def _collection_deferred() -> Iterator[None]:
+    """Run without Python's cyclic garbage collector, restoring its state after.
+
+    Each collection scans every live object, and a deep net keeps thousands of
+    SymPy expressions alive, so with collection on, analysis time grew
+    quadratically with depth (benchmarks/network_depth.py).  Analysis makes no
+    reference cycles that need collecting while it runs.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 @dataclass
 class _Walk:
     """State threaded through a network: batch, conditions found, notes."""
@@ -108,7 +128,8 @@ class Network:
         walk = _Walk(to_expr(batch, "batch"), [], [])
         start: Field = (ReceptiveField.of_input(shape[1:]), "") if len(shape) > 1 else (
             None, "the input has no spatial axes")
-        rows, out, (rf, _) = self._rows(shape, walk, "", start)
+        with _collection_deferred():
+            rows, out, (rf, _) = self._rows(shape, walk, "", start)
         for row in rows:
             walk.conditions.extend(c for c in row.report.conditions if c not in walk.conditions)
         return NetworkReport(

@@ -94,6 +94,23 @@ def _reach(caps: tuple[Any, ...]) -> sp.Expr:
     return out
 
 
+def _add_cap(caps: tuple[Any, ...], new: sp.Expr) -> tuple[Any, ...]:
+    """Caps plus ``new``, dropping whichever of two caps is provably looser.
+
+    Only differences that are plain numbers are compared (cheap); others are
+    all kept, so a deep chain of same-size tensors keeps one cap, not one per layer.
+    """
+    kept = []
+    for cap in caps:
+        diff = new - cap if not isinstance(cap, EitherPath) else None
+        if diff is not None and diff.is_Number:
+            if diff >= 0:
+                return caps  # new is no tighter than this cap
+            continue  # new is tighter: drop this cap
+        kept.append(cap)
+    return (*kept, new)
+
+
 def _union_caps(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
     if set(a) <= set(b):  # b has every bound of a and more: the union reaches as a does
         return a
@@ -118,11 +135,12 @@ class AxisField:
 
     def then(self, window: Window1d, size_in: sp.Expr | None = None) -> AxisField:
         """The field after one more sliding window (conv or pooling) on ``size_in`` positions."""
-        cap = () if size_in is None else (_affine(self.last.subs(INDEX, size_in - 1)),)
-        caps = self.caps if not cap or cap[0] in self.caps else self.caps + cap
+        caps = self.caps
+        if size_in is not None:
+            caps = _add_cap(caps, _affine(self.last.xreplace({INDEX: size_in - 1})))
         return AxisField(
-            _affine(self.first.subs(INDEX, window.first_index(INDEX))),
-            _affine(self.last.subs(INDEX, window.last_index(INDEX))),
+            _affine(self.first.xreplace({INDEX: window.first_index(INDEX)})),
+            _affine(self.last.xreplace({INDEX: window.last_index(INDEX)})),
             caps,
         )
 
@@ -139,14 +157,15 @@ class AxisField:
     @property
     def padding(self) -> sp.Expr:
         """Effective padding ``P``: how far the first output's range reaches left of 0."""
-        return -self.first.subs(INDEX, 0)
+        return -self.first.xreplace({INDEX: sp.Integer(0)})
 
     def region(self, i: sp.Expr | int, clip: bool = False) -> tuple[sp.Expr, sp.Expr]:
         """``(first, last)`` input positions seen by output ``i`` (may lie in the padding).
 
         ``clip=True`` keeps real positions only (see the module docstring).
         """
-        first, last = self.first.subs(INDEX, i), self.last.subs(INDEX, i)
+        at = {INDEX: sp.sympify(i)}
+        first, last = self.first.xreplace(at), self.last.xreplace(at)
         if clip:
             first = _max(first, sp.Integer(0))
             last = _min(last, _reach(self.caps))
