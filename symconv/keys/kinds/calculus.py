@@ -147,6 +147,8 @@ class CalculusKind(Kind):
                                     f"{q.data['function']}` is not installed.")], None)
         steps = list(result.steps(**q.get("steps", dict, {})))
         answer = _follow(q, result, q.get("result", str)) if q.get("result", str) else None
+        if isinstance(answer, list | tuple):
+            answer = sp.Matrix([list(answer)])  # a filter or vector, not a shape
         if q.values and isinstance(answer, sp.Basic):
             from symconv.exprmap import substitution
 
