@@ -230,13 +230,7 @@ def ours(case: Case, name: str) -> sp.Expr:
 # (tool, family) pairs that need the layers to pass batch/params/fan_in/groups/spatial_dims
 # and the leaky_relu/gelu families to OpCounts: strict, so once the layers are wired these
 # xfails turn into failures and the entry has to go (the set becomes empty).
-AWAITING_LAYER_WIRING = {
-    ("torch_backward_first_layer", "conv"), ("torch_backward_first_layer", "conv_transpose"),
-    ("fvcore", "adaptive_avg_pool"),
-    *(("ptflops", family) for family in FAMILIES),
-    ("thop", "conv_transpose"),
-    ("torchinfo", "conv_transpose"), ("torchinfo", "linear"), ("torchinfo", "batch_norm"),
-}
+AWAITING_LAYER_WIRING: set[tuple[str, str]] = set()
 
 
 PENDING = pytest.mark.xfail(

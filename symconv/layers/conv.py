@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import sympy as sp
 
-from symconv.counting import OpCounts, conventions, torch_backward
+from symconv.counting import OpCounts, conventions
 from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number, to_expr
@@ -179,9 +179,9 @@ class _ConvNd(Layer):
             GradientCost(shape=(c_o,), mults=sp.Integer(0), adds=c_o * (B * positions - 1))
             if self.bias else None
         )
-        counts = OpCounts("conv", macs, macs, adds, bias_adds, in_el, out_el)
+        counts = OpCounts("conv", macs, macs, adds, bias_adds, in_el, out_el,
+                          batch=B, params=weight + bias, groups=g)
         convs = conventions(counts)
-        convs["torch_backward"] = torch_backward("conv", macs, groups=g)
         return LayerReport(
             layer=repr(self),
             kind=self.kind,
@@ -300,9 +300,11 @@ class _ConvTransposeNd(_ConvNd):
         grad_b = (GradientCost((self.out_channels,), sp.Integer(0),
                                self.out_channels * (B * out_positions - 1))
                   if self.bias else None)
-        counts = OpCounts("conv", macs, macs, adds, bias_adds, in_el, out_el)
+        # thop and torchinfo count a transposed conv per *output* position, with the
+        # direct form's fan-in (in_channels/groups x kernel volume).
+        counts = OpCounts("conv", macs, macs, adds, bias_adds, in_el, out_el, batch=B,
+                          params=weight + bias, fan_in=self.in_channels / g * K, groups=g)
         convs = conventions(counts)
-        convs["torch_backward"] = torch_backward("conv", macs, groups=g)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
             batch=B, weight_params=weight, bias_params=bias, mults=macs, adds=adds, macs=macs,

@@ -50,7 +50,8 @@ class _Elementwise(Layer):
         m, a, c, e = (el * x for x in self.per_element)
         weight, bias = self._params(input_shape)
         bm, ba = (el * x for x in self.per_element_backward)
-        counts = OpCounts(self.family, ZERO, m, a, ZERO, el, el, affine=weight != 0)
+        counts = OpCounts(self.family, ZERO, m, a, ZERO, el, el, affine=weight != 0,
+                          batch=batch, params=weight + bias)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=input_shape,
             batch=batch, weight_params=weight, bias_params=bias, mults=m, adds=a, macs=ZERO,
@@ -76,7 +77,7 @@ class ReLU(_Elementwise):
 class LeakyReLU(_Elementwise):
     """``torch.nn.LeakyReLU``: a comparison and a multiplication per element."""
 
-    family = "relu"
+    family = "leaky_relu"
     per_element = (1, 0, 1, 0)
     per_element_backward = (1, 0)
 
@@ -101,6 +102,7 @@ class Tanh(_Elementwise):
 class GELU(_Elementwise):
     """``torch.nn.GELU``: counted as one transcendental evaluation per element."""
 
+    family = "gelu"
     per_element = (0, 0, 0, 1)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from symconv.counting import OpCounts, conventions, torch_backward
+from symconv.counting import OpCounts, conventions
 from symconv.layers.base import Layer, LayerError, as_shape, fmt_args
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number, to_expr
@@ -59,8 +59,8 @@ class Linear(Layer):
         adds = rows * n_out * (n_in - 1) + bias_adds
         in_el, out_el = rows * n_in, rows * n_out
         conds = () if is_number(input_shape[-1] - n_in) else (sp.Eq(input_shape[-1], n_in),)
-        convs = conventions(OpCounts("linear", macs, macs, adds, bias_adds, in_el, out_el))
-        convs["torch_backward"] = torch_backward("linear", macs)
+        convs = conventions(OpCounts("linear", macs, macs, adds, bias_adds, in_el, out_el,
+                                     batch=batch, params=weight + bias))
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
             batch=batch, weight_params=weight, bias_params=bias, mults=macs, adds=adds,
@@ -110,7 +110,7 @@ class Flatten(Layer):
         input_shape = as_shape(input_shape)
         out_shape = self.output_shape(input_shape)
         el = batch * product(input_shape)
-        counts = OpCounts("other", ZERO, ZERO, ZERO, ZERO, el, el)
+        counts = OpCounts("other", ZERO, ZERO, ZERO, ZERO, el, el, batch=batch)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
             batch=batch, weight_params=ZERO, bias_params=ZERO, mults=ZERO, adds=ZERO,

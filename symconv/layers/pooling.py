@@ -97,7 +97,8 @@ class _PoolNd(Layer):
         nonempty = B * c * product(w.nonempty_windows(n) for w, n in zip(self.windows, spatial))
         in_el = B * product(input_shape)
         mults, adds, comps, grad = self._ops(outputs, taps, nonempty, input_shape, out_shape)
-        counts = OpCounts(self._family, ZERO, mults, adds, ZERO, in_el, outputs)
+        counts = OpCounts(self._family, ZERO, mults, adds, ZERO, in_el, outputs, batch=B,
+                          spatial_dims=self._dims)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
             batch=B, weight_params=ZERO, bias_params=ZERO, mults=mults, adds=adds, macs=ZERO,
@@ -253,7 +254,8 @@ class _AdaptiveAvgPoolNd(Layer):
         outputs = batch * c * product(self.output_size)
         taps = batch * c * product(AdaptiveTaps(n, o) for n, o in zip(spatial, self.output_size))
         in_el = batch * product(input_shape)
-        counts = OpCounts("pool_adaptive", ZERO, outputs, taps - outputs, ZERO, in_el, outputs)
+        counts = OpCounts("pool_adaptive", ZERO, outputs, taps - outputs, ZERO, in_el, outputs,
+                          batch=batch, spatial_dims=self._dims)
         grad = GradientCost(shape=input_shape, mults=outputs, adds=taps - in_el,
                             note="dy / window size spread over each window")
         return LayerReport(
