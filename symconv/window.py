@@ -35,6 +35,17 @@ import sympy as sp
 from symconv.symbols import is_number
 
 
+def named_latex(name: str, args: tuple, printer, exp: str | None = None) -> str:
+    r"""LaTeX of a named counting function, ``\operatorname{name}(args)``, raised to ``exp``.
+
+    >>> n, k, s = sp.symbols("n k s")
+    >>> sp.latex(ScatterCoverage(n, k, s, 2) ** 2)
+    '\\operatorname{cover}\\left(n, k, s, 2\\right)^{2}'
+    """
+    body = r"\operatorname{%s}\left(%s\right)" % (name, ", ".join(printer._print(a) for a in args))
+    return body if exp is None else "%s^{%s}" % (body, exp)
+
+
 class ScatterCoverage(sp.Function):
     r"""Distinct positions ``{i*s + j*d : 0<=i<n, 0<=j<k}`` written by a 1-d scatter.
 
@@ -64,9 +75,8 @@ class ScatterCoverage(sp.Function):
             return sp.Piecewise((n * k, sp.Ge(s, k)), ((n - 1) * s + k, True))
         return None
 
-    def _latex(self, printer):  # noqa: D401 - printer hook
-        args = ", ".join(printer._print(a) for a in self.args)
-        return r"\operatorname{cover}\left(" + args + r"\right)"
+    def _latex(self, printer, exp=None):  # noqa: D401 - printer hook
+        return named_latex(r"cover", self.args, printer, exp)
 
 
 class RealTaps(sp.Function):
@@ -93,9 +103,8 @@ class RealTaps(sp.Function):
             )
         return None
 
-    def _latex(self, printer):
-        args = ", ".join(printer._print(a) for a in self.args)
-        return r"\operatorname{taps}\left(" + args + r"\right)"
+    def _latex(self, printer, exp=None):
+        return named_latex(r"taps", self.args, printer, exp)
 
 
 class NonEmptyWindows(sp.Function):
@@ -122,9 +131,8 @@ class NonEmptyWindows(sp.Function):
             ))
         return None
 
-    def _latex(self, printer):
-        args = ", ".join(printer._print(a) for a in self.args)
-        return r"\operatorname{windows}\left(" + args + r"\right)"
+    def _latex(self, printer, exp=None):
+        return named_latex(r"windows", self.args, printer, exp)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from symconv.counting import OpCounts, conventions
 from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number
-from symconv.window import product, windows
+from symconv.window import named_latex, product, windows
 
 IntArg = Value | Sequence[Value]
 ZERO = sp.Integer(0)
@@ -227,9 +227,8 @@ class AdaptiveTaps(sp.Function):
             return n
         return None
 
-    def _latex(self, printer):
-        return r"\operatorname{adaptive\,taps}\left(%s, %s\right)" % tuple(
-            printer._print(a) for a in self.args)
+    def _latex(self, printer, exp=None):
+        return named_latex(r"adaptive\,taps", self.args, printer, exp)
 
 
 class _AdaptiveAvgPoolNd(Layer):
