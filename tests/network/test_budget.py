@@ -110,3 +110,16 @@ def test_parse_bytes_units():
         parse_bytes("12 bananas")
     with pytest.raises(ValueError):
         symconv.analyze(symconv.Sequential(symconv.ReLU()), (3,)).max_batch(10, policy="peak")
+
+
+def test_budget_steps_are_a_calculation_that_evaluates_to_the_batch():
+    from symconv.solution import Calculation, Text
+
+    report = seed004_net()
+    for policy in ("max_activation", "training"):
+        budget = report.max_batch("12GiB", policy=policy)
+        text, calc = budget.steps()
+        assert isinstance(text, Text) and policy in text.text
+        assert isinstance(calc, Calculation) and calc.result == budget.batch
+        values = {s: calc.values[s.name] for s in calc.formula.free_symbols}
+        assert calc.formula.xreplace(values) == budget.batch
