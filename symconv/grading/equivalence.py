@@ -69,7 +69,9 @@ class Reference:
 
     @property
     def text(self) -> str:
-        return N.to_text(self.tree)
+        if "text" not in self._exact:
+            self._exact["text"] = N.to_text(self.tree)
+        return self._exact["text"]
 
     # -- mutant tables --------------------------------------------------------
     def mutant_table(self, doubles: bool = False) -> dict[tuple, Mutant]:

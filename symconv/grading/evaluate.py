@@ -73,11 +73,13 @@ def _grows(node: Node) -> bool:
     Without such powers every value is bounded by the leaves' sizes times the number of
     nodes, which the parser's limits already bound, so products need no checking.
     """
-    for n in node.walk():
-        if n.op in ("pow", "exp", "fn") and not (
-                n.op == "pow" and n.args[1].op == "num" and abs(n.args[1].value) <= 4):
-            return True
-    return False
+    cached = node.facts.get("grows")
+    if cached is None:
+        cached = node.facts["grows"] = any(
+            n.op in ("pow", "exp", "fn") and not (
+                n.op == "pow" and n.args[1].op == "num" and abs(n.args[1].value) <= 4)
+            for n in node.walk())
+    return cached
 
 
 def _div(a: Value, b: Value) -> Value:

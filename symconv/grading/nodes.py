@@ -33,7 +33,7 @@ Number = int | Fraction
 class Node:
     """One node: an operator, its children and (for leaves) a value."""
 
-    __slots__ = ("op", "args", "value", "_key", "_names", "_size")
+    __slots__ = ("op", "args", "value", "_key", "_names", "_size", "facts")
 
     def __init__(self, op: str, args: tuple[Node, ...] = (), value: Any = None) -> None:
         self.op = op
@@ -42,6 +42,7 @@ class Node:
         self._key: tuple | None = None
         self._names: frozenset[str] | None = None
         self._size: int | None = None
+        self.facts: dict[str, Any] = {}  # derived properties other modules cache here
 
     def key(self) -> tuple:
         """A hashable canonical form: sums and products compare regardless of order."""
