@@ -25,14 +25,14 @@ from symconv.layers.base import as_shape
 from symconv.solution import Calculation, Equation, Text
 from symconv.symbols import symbols
 
-_GENERAL = symbols("k_1 s_1 p_1 d_1 k_2 s_2 p_2 d_2")
+GENERAL = symbols("k_1 s_1 p_1 d_1 k_2 s_2 p_2 d_2")
 
 
 def composition_steps(c: Any, input_shape: Any = None) -> list[Any]:
     """Steps of :meth:`Composition.steps`: substitution, read-off, exactness, checks."""
-    k1, s1, p1, d1, k2, s2, p2, d2 = _GENERAL
+    k1, s1, p1, d1, k2, s2, p2, d2 = GENERAL
     o, m, t1, t2 = index("o"), index("m"), index("t_1"), index("t_2")
-    general = compose_axis(*_GENERAL)
+    general = compose_axis(*GENERAL)
     y_def = sp.Sum(W1[t1] * X[m * s1 + t1 * d1 - p1], (t1, 0, k1 - 1))
     z_def = sp.Sum(W2[t2] * Y[o * s2 + t2 * d2 - p2], (t2, 0, k2 - 1))
     substituted = sp.Sum(W2[t2] * W1[t1] * X[general.index_expr], (t2, 0, k2 - 1),
@@ -46,7 +46,7 @@ def composition_steps(c: Any, input_shape: Any = None) -> list[Any]:
         Text("Read off a single convolution: the coefficient of $o$ is its stride, the "
              "offset at $o = t = 0$ its padding, the taps $t_1 d_1 + t_2 s_1 d_2$ its kernel."),
     ]
-    per_axis = [_values(c, axis) for axis in range(len(c.axes))]
+    per_axis = [axis_values(c, axis) for axis in range(len(c.axes))]
     alike = all(v == per_axis[0] for v in per_axis)
     if alike and len(c.axes) > 1:
         s.append(Text("Every spatial axis has the same numbers:"))
@@ -78,7 +78,7 @@ def composition_steps(c: Any, input_shape: Any = None) -> list[Any]:
     return s
 
 
-def _values(c: Any, axis: int) -> dict[str, Any]:
+def axis_values(c: Any, axis: int) -> dict[str, Any]:
     a, b = c.first, c.second
     return {"k_1": a.kernel_size[axis], "s_1": a.stride[axis], "p_1": a.padding[axis][0],
             "d_1": a.dilation[axis], "k_2": b.kernel_size[axis], "s_2": b.stride[axis],
