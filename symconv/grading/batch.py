@@ -241,7 +241,7 @@ class _Pool:
     def __init__(self, references: Mapping[Hashable, RefSpec], workers: int, time_limit: float,
                  memory_limit_mb: int, chunk: int, grade_fn: GradeFn) -> None:
         methods = mp.get_all_start_methods()
-        self.ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+        self.ctx: Any = mp.get_context("fork" if "fork" in methods else "spawn")
         self.references, self.workers, self.time_limit = references, workers, time_limit
         self.memory_limit_mb, self.chunk, self.grade_fn = memory_limit_mb, chunk, grade_fn
 

@@ -138,10 +138,14 @@ def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
             out = replace(out, low=0)
         if spec.get("positive"):
             out = replace(out, low=1 if out.integer else 0)
-        for key, attr in (("min", "low"), ("low", "low"), ("max", "high"), ("high", "high"),
-                          ("value", "value")):
+        for key in ("min", "low"):
             if spec.get(key) is not None:
-                out = replace(out, **{attr: _number(spec[key])})
+                out = replace(out, low=_number(spec[key]))
+        for key in ("max", "high"):
+            if spec.get(key) is not None:
+                out = replace(out, high=_number(spec[key]))
+        if spec.get("value") is not None:
+            out = replace(out, value=_number(spec["value"]))
         return out
     raise InvalidAnswer("bad_domain", f"{base.name}: cannot read a domain from {spec!r}")
 

@@ -124,7 +124,7 @@ class Reference:
 def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
           limits: Limits = DEFAULT_LIMITS) -> GradeResult:
     """The verdict on ``answer`` (already parsed and within limits)."""
-    base = dict(expected=ref.text, answer=N.to_text(answer))
+    base: dict[str, Any] = dict(expected=ref.text, answer=N.to_text(answer))
     if answer.key() == ref.tree.key():
         return GradeResult("correct", "Correct.", "ATEquiv_true", method="structural",
                            **base)
@@ -260,11 +260,11 @@ def _numeric_near_miss(ref: Reference, got: Any) -> tuple[str, str | None]:
         return ("ATNum_rounded",
                 f"Your value is the expected one rounded to {figures} significant figures; "
                 "an exact count is expected.")
-    best = None
+    best: Any = None
     for vec, mutant in ref.mutant_table().items():
-        value = vec[0]
+        value: Any = vec[0]
         if isinstance(value, (int, Fraction)) and value:
-            gap = abs(Fraction(got) - value) / abs(value)
+            gap = abs(Fraction(got) - Fraction(value)) / abs(Fraction(value))
             if gap <= Fraction(2, 100) and (best is None or gap < best[0]):
                 best = (gap, mutant, value)
     if best is None:

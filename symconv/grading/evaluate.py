@@ -87,11 +87,11 @@ def _div(a: Value, b: Value) -> Value:
     if type(a) is int and type(b) is int:
         if b == 0:
             return UNDEFINED
-        q, r = divmod(a, b)
-        return q if r == 0 else Fraction(a, b)
+        whole, rest = divmod(a, b)
+        return whole if rest == 0 else Fraction(a, b)
     if a is UNDEFINED or b is UNDEFINED or b == 0:
         return UNDEFINED
-    q = a / b if not isinstance(a, int) or not isinstance(b, Fraction) else Fraction(a) / b
+    q: Value = a / b if not isinstance(a, int) or not isinstance(b, Fraction) else Fraction(a) / b
     if type(q) is Fraction and q.denominator == 1:
         return q.numerator
     return q
@@ -255,6 +255,7 @@ def _exact_root(x: Fraction, q: int) -> Fraction | None:
 def _iroot(n: int, q: int) -> int | None:
     if n < 0:
         return None
+    r: int | None
     if q == 2:
         r = math.isqrt(n)
     else:

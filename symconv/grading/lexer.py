@@ -111,7 +111,7 @@ def _command(text: str, i: int, tokens: list[Token], space: bool) -> tuple[int, 
         tokens.append(Token("op", _AS_OPERATOR[name], i, space))
     elif name in _AS_NAME:
         sub = _SUBSCRIPT.match(text, end)  # \sigma_x, \log_2, \log_{10}
-        if sub.group():
+        if sub is not None and sub.group():
             name, end = name + sub.group().replace("{", "").replace("}", ""), sub.end()
         tokens.append(Token("name", name, i, space))
     elif name in _BRACKETS:
