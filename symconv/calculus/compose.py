@@ -93,6 +93,7 @@ class Composition:
     axes: tuple[AxisComposition, ...]
     exact: sp.Basic        # condition for equality everywhere (no padding in the second layer)
     notes: tuple[str, ...]
+    input_shape: Any = None  # optional: makes steps() state the exact region and run checks
 
     def exact_region(self, input_shape: Any) -> tuple[tuple[sp.Expr, sp.Expr], ...]:
         """Per axis, the output indices ``(first, last)`` where the single layer is exact.
@@ -124,10 +125,15 @@ class Composition:
         return K, fold_bias(w2, b1, b2, int(self.second.groups))
 
     def steps(self, input_shape: Any = None) -> list[Any]:
-        """Answer-key steps (see :mod:`symconv.calculus.compose_steps`)."""
+        """Answer-key steps (see :mod:`symconv.calculus.compose_steps`).
+
+        With an input shape (here or given to :func:`compose`) the steps add the
+        output shape, the exact region and a check by explicit loops.
+        """
         from symconv.calculus.compose_steps import composition_steps
 
-        return composition_steps(self, input_shape)
+        return composition_steps(self, input_shape if input_shape is not None
+                                 else self.input_shape)
 
 
 def _check_conv(layer: Any, what: str) -> None:
@@ -136,8 +142,11 @@ def _check_conv(layer: Any, what: str) -> None:
                         f"not {type(layer).__name__}")
 
 
-def compose(first: Any, second: Any) -> Composition:
-    """The single convolution equivalent to ``second(first(x))`` (no activation between)."""
+def compose(first: Any, second: Any, input_shape: Any = None) -> Composition:
+    """The single convolution equivalent to ``second(first(x))`` (no activation between).
+
+    ``input_shape`` (per sample, optional) is kept for :meth:`Composition.steps`.
+    """
     _check_conv(first, "first")
     _check_conv(second, "second")
     dims = len(first.kernel_size)
@@ -174,7 +183,7 @@ def compose(first: Any, second: Any) -> Composition:
     if exact is not sp.true:
         notes.append("zero padding of the second layer breaks exact equality at the borders: "
                      "there the stack reads 0 where the single layer reads W1*x + b1")
-    return Composition(first, second, layer, tuple(axes), exact, tuple(notes))
+    return Composition(first, second, layer, tuple(axes), exact, tuple(notes), input_shape)
 
 
 __all__ = ["AxisComposition", "Composition", "compose", "compose_axis"]
