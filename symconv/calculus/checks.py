@@ -35,12 +35,21 @@ def as_sympy(a: Any) -> Any:
     return sp.Array(arr.tolist())
 
 
+#: Arrays larger than this are shown in a check by a checksum (all entries are compared).
+SHOWN = 36
+
+
 def array_check(name: str, oracle: str, expected: Any, observed: Any,
                 exact: bool = True, detail: str = "") -> Check:
     """A :class:`~symconv.solution.Check` comparing two arrays (exactly, or to 1e-12)."""
     e, o = np.asarray(expected, dtype=float), np.asarray(observed, dtype=float)
     same = e.shape == o.shape and (np.array_equal(e, o) if exact else np.allclose(e, o,
                                                                                  atol=1e-12))
+    if e.size > SHOWN:  # a key prints checks in small print: show a checksum, compare all
+        detail = (detail + "; " if detail else "") + (
+            f"all {e.size} entries compared; shown: the sum of their absolute values")
+        return Check(name, oracle, as_sympy(np.abs(e).sum()), as_sympy(np.abs(o).sum()),
+                     bool(same), detail)
     return Check(name, oracle, as_sympy(e), as_sympy(o), bool(same), detail)
 
 
@@ -56,3 +65,34 @@ def torch_or_none() -> Any:
 def small_ints(rng: np.random.Generator, shape: tuple[int, ...], bound: int = 3) -> np.ndarray:
     """Integer-valued float64 array in ``[-bound, bound]`` (sums of products stay exact)."""
     return rng.integers(-bound, bound + 1, size=shape).astype(np.float64)
+
+
+#: Largest instance (multiply-accumulates of one forward pass) checked by explicit loops.
+LOOP_BUDGET = 20_000
+
+
+def loop_cost(layer: Any, input_shape: Any, batch: Any = 1) -> float:
+    """Multiply-accumulates of one forward pass (what the loop oracles would run)."""
+    from symconv.window import product
+
+    out = layer.output_shape(tuple(input_shape))
+    per = layer.in_channels / layer.groups * product(layer.kernel_size)
+    return float(sp.sympify(batch * out[0] * product(out[1:]) * per))
+
+
+def small_copy(layer: Any, input_shape: Any) -> tuple[Any, tuple[int, ...]]:
+    """A small instance of a numeric conv layer: same kernel, stride, padding, dilation, groups.
+
+    Channels become ``groups`` (one per group) and each spatial size the smallest that fits
+    two windows, so explicit-loop checks stay fast on layers of any size.
+    """
+    g = int(layer.groups)
+    spatial = []
+    for w, n in zip(layer.windows, tuple(input_shape)[1:]):
+        need = int(w.span) + int(w.stride) - int(w.pad_left) - int(w.pad_right)
+        spatial.append(max(1, min(int(n), need)))
+    cls = type(layer)
+    small = cls(g, g, layer.kernel_size, stride=layer.stride,
+                padding=tuple(int(p) for p, _ in layer.padding), dilation=layer.dilation,
+                groups=g, bias=layer.bias)
+    return small, (g, *spatial)
