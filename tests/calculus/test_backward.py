@@ -33,7 +33,7 @@ def conv_instances(draw, dims: int):
                 seed=draw(st.integers(0, 2**31)))
 
 
-def _torch_grads(torch, inst, x, w, bias, dy_shape_only=False, dy=None):
+def _torch_grads(torch, inst, x, w, bias):
     fn = {1: torch.nn.functional.conv1d, 2: torch.nn.functional.conv2d}[x.ndim - 2]
     xt = torch.tensor(x, requires_grad=True)
     wt = torch.tensor(w, requires_grad=True)
