@@ -111,6 +111,20 @@ class NetworkReport:
                        for n in names}
         return NetworkTotals(**sums, conventions=conventions)
 
+    def row(self, name: str) -> NetworkLayer:
+        """The row called ``name`` (``report.row("features.30")``).
+
+        >>> import symconv
+        >>> r = symconv.analyze(symconv.Sequential(symconv.ReLU()), (3, 4, 4))
+        >>> r.row("0").kind
+        'activation'
+        """
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        known = ", ".join(layer.name for layer in self.layers[:12])
+        raise KeyError(f"no row {name!r} (rows: {known}{', ...' if len(self.layers) > 12 else ''})")
+
     @property
     def input_activations(self) -> sp.Expr:
         """Elements of one input sample."""
