@@ -174,7 +174,7 @@ class NetworkReport:
         """
         table = substitution({**(values or {}), **named}, self.free_symbols)
         # xreplace rebuilds each tree (floors, Max, ... evaluate) and is much faster than subs.
-        return map_exprs(self, lambda e: e.xreplace(table))
+        return _settled(map_exprs(self, lambda e: e.xreplace(table)))
 
     def simplify(self, assume_divisible: int | Mapping[str, int] | None = None) -> NetworkReport:
         """Tidy every formula; with ``assume_divisible``, evaluate floors under that assumption.
@@ -206,7 +206,7 @@ class NetworkReport:
                 return sp.expand(e)
             return e
 
-        out = map_exprs(self, tidy)
+        out = _settled(map_exprs(self, tidy))
         if not divisors:
             return out
         names = ", ".join(s.name for s in divisors)
@@ -251,6 +251,12 @@ class NetworkReport:
         from symconv.network.tables import text_table
 
         return text_table(self)
+
+
+def _settled(report: NetworkReport) -> NetworkReport:
+    """Drop validity conditions that values or assumptions have made true."""
+    kept = tuple(c for c in report.conditions if c is not sp.true)
+    return report if kept == report.conditions else _replace(report, conditions=kept)
 
 
 def _replace(report: NetworkReport, **changes: Any) -> NetworkReport:

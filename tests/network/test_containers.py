@@ -121,3 +121,11 @@ def test_layer_validity_conditions_are_collected():
     report = symconv.analyze(net, (1, "h", "h"))
     assert report.conditions and all(c.free_symbols for c in report.conditions)
     assert "valid when" in str(report)
+
+
+def test_substituted_conditions_that_hold_are_dropped():
+    net = symconv.Sequential(symconv.Conv2d(1, 1, "k"))
+    report = symconv.analyze(net, (1, "h", "h"))
+    assert report.conditions
+    assert report.subs(k=3, h=10).conditions == ()
+    assert sp.false in report.subs(k=12, h=10).conditions  # the kernel does not fit
