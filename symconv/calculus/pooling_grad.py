@@ -5,7 +5,9 @@
   Differentiating gives ``dx[b,c,i] = sum_o dy[b,c,o] * [i = o*s + a[b,c,o]*d - p]``:
   each output gradient is routed to its window's arg-max (and added where
   overlapping windows share one).  The delta cannot be summed away: where it
-  fires depends on the data.
+  fires depends on the data.  A window lying wholly on padding (possible with
+  dilation) has maximum -inf, as in torch; its arg-max tap reads padding, so
+  it passes no gradient (torch's gradient there is not defined).
 * Average pooling (``count_include_pad=True``, floor mode): ``y = (1/K) sum_t x``
   with ``K`` the window size, so ``dx[b,c,i] = (1/K) sum_t dy[b,c,(i + p - t)/s]``:
   the output *gradient* ``dy`` spread evenly, ``dy/k^2`` for a square ``k x k``
@@ -73,20 +75,28 @@ class PoolBackward:
             best = np.where(better, vals, best)
             for a in range(dims):
                 arg[a] = np.where(better, tap[a], arg[a])
-        return {name: arg[a].astype(float) for a, name in enumerate(_ARGMAX_NAMES[dims])}
+        out_arrays = {name: arg[a].astype(float) for a, name in enumerate(_ARGMAX_NAMES[dims])}
+        out_arrays["empty"] = np.isneginf(best)  # windows with no real input at all
+        return out_arrays
 
     def evaluate(self, x: np.ndarray, dy: np.ndarray) -> dict[str, np.ndarray]:
         """``y`` and ``grad_input`` from the derived formulas."""
         x = np.asarray(x, dtype=float)
         arrays = {"x": x, "dy": dy}
+        empty = None
         if self.kind == "max":
             arrays.update(self.argmax(x))
+            empty = arrays.pop("empty")
         dims = x.ndim - 2
         out_sizes = [int(v) for v in self.layer.output_shape(tuple(x.shape[1:]))[1:]]
         b, c = index("b"), index("c")
         o, i = spatial_indices("o", dims), spatial_indices("i", dims)
         y = evaluate(self.forward.rhs, arrays, list(zip((b, c, *o), (*x.shape[:2], *out_sizes))))
         gx = evaluate(self.grad_input.rhs, arrays, list(zip((b, c, *i), x.shape)))
+        if empty is not None:
+            # A window entirely on padding: its maximum is over no input, -inf as in torch;
+            # its arg-max tap reads padding, so zero extension already routes no gradient.
+            y = np.where(empty, -np.inf, y)
         return {"y": y, "grad_input": gx}
 
     def steps(self) -> list[Any]:

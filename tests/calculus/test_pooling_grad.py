@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symconv import AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d
@@ -42,6 +42,10 @@ def _run(torch, layer, torch_layer, dims, n, seed, batch=2, channels=2):
 def test_max_pool_gradient_routes_to_argmax(torch, inst):
     dims, k, s, p, d = inst["dims"], inst["k"], inst["s"], inst["p"], inst["d"]
     ours = (MaxPool1d, MaxPool2d)[dims - 1](k, s, p, d, ceil_mode=inst["ceil"])
+    probe = np.zeros((1, 1) + (inst["n"],) * dims)
+    # A window lying wholly on padding (dilation + padding allow it) has max -inf; torch's
+    # gradient there is not defined (it varies), so such instances are not compared.
+    assume(not pool_backward(ours, (1,) + (inst["n"],) * dims).argmax(probe)["empty"].any())
     theirs = (torch.nn.MaxPool1d, torch.nn.MaxPool2d)[dims - 1](k, s, p, d, ceil_mode=inst["ceil"])
     got, y, gx = _run(torch, ours, theirs, dims, inst["n"], inst["seed"])
     assert np.array_equal(got["y"], y)
