@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import sympy as sp
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 import symconv
@@ -262,3 +262,42 @@ def test_non_local_layers_end_the_field_with_a_reason():
     assert report.layers[0].receptive_field is not None
     assert report.layers[1].receptive_field is None
     assert "Flatten" in report.layers[2].receptive_note
+
+
+def out_size(spec, n):
+    for k, s, p, d in spec:
+        n = (n + 2 * p - d * (k - 1) - 1) // s + 1
+    return n
+
+
+@given(st.lists(window, min_size=1, max_size=3), st.integers(12, 40), st.integers(0, 3),
+       st.data())
+def test_two_path_field_is_the_hull_and_alignment_matches_centres(body, n, pad, data):
+    sizes = [out_size(body[:k + 1], n) for k in range(len(body))]
+    assume(all(size >= 1 for size in sizes))
+    stride = 1
+    for _, s, _, _ in body:
+        stride *= s
+    # A one-conv shortcut with the body's effective stride and output size: any kernel
+    # with floor((n + 2*pad - k) / stride) = out - 1 (pad drawn, kernel drawn in range).
+    out = sizes[-1]
+    low, high = max(1, n + 2 * pad - stride * out + 1), n + 2 * pad - stride * (out - 1)
+    assume(low <= high)
+    k = data.draw(st.integers(low, high))
+    shortcut = [(k, stride, pad, 1)]
+    assert out_size(shortcut, n) == out
+
+    def conv(k, s, p, d):
+        return symconv.Conv1d(1, 1, k, stride=s, padding=p, dilation=d)
+
+    block = symconv.Residual([conv(*w) for w in body], shortcut=[conv(*w) for w in shortcut])
+    rf = symconv.analyze(block, (1, n)).receptive_field
+    centres_equal = True
+    for i in range(out):
+        a, b = seen_by(body, n, i, False), seen_by(shortcut, n, i, False)
+        assert rf.region(i) == ((min(a | b), max(a | b)),)
+        centres_equal &= min(a) + max(a) == min(b) + max(b)
+    assert rf.aligned == centres_equal
+    event(f"aligned={centres_equal}")
+    if centres_equal:  # aligned: the larger path is the field (Araujo et al.)
+        assert rf.size[0] == max(max(a) - min(a), max(b) - min(b)) + 1
