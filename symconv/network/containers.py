@@ -6,8 +6,9 @@ container adds itself are the residual addition (one addition per output
 element) and the channel concatenation (a copy, no arithmetic); they appear
 as rows named ``add`` and ``cat``.
 
-Per-layer reports are cached by layer arguments and input shape, so the
-repeated blocks of deep nets are derived once.
+Per-layer reports come from :mod:`symconv.network.cache`, so the repeated
+blocks of deep nets are derived once; the add and concat rows from
+:mod:`symconv.network.merges`.
 
 Examples
 --------
@@ -23,88 +24,22 @@ c*h*w
 
 from __future__ import annotations
 
-import gc
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import sympy as sp
 
-from symconv.counting import OpCounts, conventions
 from symconv.layers.base import Layer, LayerError, as_shape
+from symconv.network.cache import clear_cache, collection_deferred, layer_report
+from symconv.network.merges import add_report, concat_report
 from symconv.network.receptive import NotAligned, ReceptiveField, through_layer
 from symconv.network.report import NetworkLayer, NetworkReport
-from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
+from symconv.report import Shape
 from symconv.symbols import Value, is_number, to_expr
-from symconv.window import product
 
-ZERO = sp.Integer(0)
-_CACHE: dict[tuple, LayerReport] = {}
-_CACHE_LIMIT = 8192
-
-
-def clear_cache() -> None:
-    """Forget cached per-layer reports (benchmarks time cold runs)."""
-    _CACHE.clear()
-
-
-def layer_report(layer: Layer, shape: Shape, batch: sp.Expr) -> LayerReport:
-    """``layer.analyze(shape, batch)``, cached on the layer's arguments and the input."""
-    key = (type(layer), repr(sorted((k, repr(v)) for k, v in vars(layer).items())), shape, batch)
-    report = _CACHE.get(key)
-    if report is None:
-        report = layer.analyze(shape, batch)
-        if len(_CACHE) >= _CACHE_LIMIT:
-            _CACHE.clear()
-        _CACHE[key] = report
-    return report
-
-
-def add_report(shape: Shape, batch: sp.Expr) -> LayerReport:
-    """The residual addition ``y = a + b``: one addition per output element."""
-    el = batch * product(shape)
-    return LayerReport(
-        layer="add", kind="add", input_shape=shape, output_shape=shape, batch=batch,
-        weight_params=ZERO, bias_params=ZERO, mults=ZERO, adds=el, macs=ZERO,
-        conventions=conventions(OpCounts("other", ZERO, ZERO, el, ZERO, 2 * el, el)),
-        memory=Memory(input=2 * el, output=el, grad_input=2 * el),
-        backward=Backward(shape, GradientCost(shape, ZERO, ZERO,
-                                              "the output gradient goes to both inputs unchanged")),
-    )
-
-
-def concat_report(shapes: Sequence[Shape], batch: sp.Expr) -> LayerReport:
-    """Channel concatenation of branch outputs: a copy, no arithmetic."""
-    out = (sp.Add(*(s[0] for s in shapes)), *shapes[0][1:])
-    el = batch * product(out)
-    return LayerReport(
-        layer=f"cat({len(shapes)} branches, dim=1)", kind="concat", input_shape=out,
-        output_shape=out, batch=batch, weight_params=ZERO, bias_params=ZERO, mults=ZERO,
-        adds=ZERO, macs=ZERO,
-        conventions=conventions(OpCounts("other", ZERO, ZERO, ZERO, ZERO, el, el)),
-        memory=Memory(input=el, output=el, grad_input=el),
-        backward=Backward(out, GradientCost(out, ZERO, ZERO, "the gradient is split by channels")),
-    )
-
-
-@contextmanager
-def _collection_deferred() -> Iterator[None]:
-    """Run without Python's cyclic garbage collector, restoring its state after.
-
-    Each collection scans every live object, and a deep net keeps thousands of
-    SymPy expressions alive, so with collection on, analysis time grew
-    quadratically with depth (benchmarks/network_depth.py).  Analysis makes no
-    reference cycles that need collecting while it runs.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+__all__ = ["Network", "Sequential", "Residual", "Concat", "clear_cache"]
 
 
 @dataclass
@@ -128,7 +63,7 @@ class Network:
         walk = _Walk(to_expr(batch, "batch"), [], [])
         start: Field = (ReceptiveField.of_input(shape[1:]), "") if len(shape) > 1 else (
             None, "the input has no spatial axes")
-        with _collection_deferred():
+        with collection_deferred():
             rows, out, (rf, _) = self._rows(shape, walk, "", start)
         for row in rows:
             walk.conditions.extend(c for c in row.report.conditions if c not in walk.conditions)

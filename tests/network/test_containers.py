@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import symconv
 from symconv.layers import LayerError
 from symconv.network import clear_cache, zoo
-from symconv.network.containers import layer_report
+from symconv.network.cache import layer_report
 
 
 def chain_reports(layers, shape, batch):
