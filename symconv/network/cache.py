@@ -36,7 +36,12 @@ def clear_cache() -> None:
 
 def layer_report(layer: Layer, shape: Shape, batch: sp.Expr) -> LayerReport:
     """``layer.analyze(shape, batch)``, cached on the layer's arguments and the input."""
-    key = (type(layer), repr(sorted((k, repr(v)) for k, v in vars(layer).items())), shape, batch)
+    args = tuple(sorted(vars(layer).items(), key=lambda item: item[0]))
+    try:
+        hash(args)  # SymPy values compare with their assumptions, unlike their repr
+    except TypeError:
+        args = tuple((k, repr(v)) for k, v in args)  # type: ignore[misc]
+    key = (type(layer), args, shape, batch)
     report = _CACHE.get(key)
     if report is None:
         report = layer.analyze(shape, batch)
@@ -44,7 +49,6 @@ def layer_report(layer: Layer, shape: Shape, batch: sp.Expr) -> LayerReport:
             _CACHE.clear()
         _CACHE[key] = report
     return report
-
 
 
 @contextmanager
