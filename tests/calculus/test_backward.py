@@ -8,6 +8,8 @@ float64, so every comparison with torch is exact.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import sympy as sp
@@ -146,3 +148,23 @@ def test_conv_backward_needs_a_conv():
 
     with pytest.raises(TypeError):
         conv_backward(MaxPool2d(2), (1, 4, 4))
+
+
+def test_asymmetric_same_padding_matches_autograd(torch):
+    """padding='same' with an even dilated kernel pads unevenly (torch's rule); only the left
+    padding enters the index formulas, the right one only the output size."""
+    layer = Conv2d(2, 3, (2, 4), padding="same", dilation=(1, 2))
+    bw = conv_backward(layer, (2, 5, 6), batch=2)
+    rng = np.random.default_rng(0)
+    x, w = small_ints(rng, (2, 2, 5, 6)), small_ints(rng, (3, 2, 2, 4))
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    with warnings.catch_warnings():  # torch notes that it copies the input to pad it
+        warnings.simplefilter("ignore", UserWarning)
+        y = torch.nn.functional.conv2d(xt, wt, padding="same", dilation=(1, 2))
+    dy = small_ints(rng, tuple(y.shape))
+    y.backward(torch.tensor(dy))
+    got = bw.evaluate(x, w, dy, np.zeros(3))
+    assert np.array_equal(got["y"], y.detach().numpy())
+    for key, ref in (("grad_input", xt.grad), ("grad_input_full", xt.grad),
+                     ("grad_weight", wt.grad)):
+        assert np.array_equal(got[key], ref.numpy()), key
