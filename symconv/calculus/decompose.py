@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symconv.calculus.kernels import compose_kernels, kernel_polynomial
+from symconv.calculus.kernels import kernel_polynomial
 
 
 def _sizes(k: Any, dims: int) -> tuple[int, ...]:
@@ -171,11 +171,4 @@ def _search(pool: list[sp.Expr], zs, k1, k2) -> tuple[sp.Expr, sp.Expr] | None:
     return None
 
 
-def recompose(d: Decomposition) -> Any:
-    """``compose_kernels`` of the two kernels found (None when there are none)."""
-    if d.kernels is None:
-        return None
-    return compose_kernels(*d.kernels)
-
-
-__all__ = ["Decomposition", "decompose", "recompose"]
+__all__ = ["Decomposition", "decompose"]

@@ -97,9 +97,14 @@ def _solve_linear(expr: sp.Expr, v: sp.Symbol) -> tuple[sp.Expr, sp.Expr] | None
 
 
 def _bare_axis_range(body: sp.Expr, v: sp.Symbol, shapes: Shapes) -> list[tuple[sp.Expr, sp.Expr]]:
-    """Ranges of the tensor axes on which ``v`` appears as a bare index in ``body``."""
+    """Ranges of the tensor axes on which ``v`` is a bare index of a *factor* of ``body``.
+
+    Only a multiplicative factor can absorb a condition: if it reads 0, the term is 0.
+    """
     found = []
-    for ix in body.atoms(sp.Indexed):
+    for ix in sp.Mul.make_args(body):
+        if not isinstance(ix, sp.Indexed):
+            continue
         shape = shapes.get(str(ix.base))
         if shape is None:
             continue
@@ -190,30 +195,6 @@ def _resolve_one(body, limits, ranges, shapes, prefer):
                     kept.append(sp.Eq(sp.Mod(sp.expand(root * c), c), 0))
             return v, root, rest.xreplace({v: root}), kept
     return None
-
-
-def rename(expr: sp.Expr, mapping: Mapping[sp.Symbol, sp.Symbol]) -> sp.Expr:
-    """Rename index symbols, including summation variables (``xreplace`` on everything)."""
-    return expr.xreplace(dict(mapping))
-
-
-def summation_variables(expr: sp.Expr) -> list[sp.Symbol]:
-    """Every summation variable in ``expr`` (SymPy lists a sum's innermost limit first).
-
-    >>> t, u = index("t"), index("u")
-    >>> summation_variables(sp.Sum(sp.Sum(t * u, (u, 0, 1)), (t, 0, 1)))
-    [u, t]
-    """
-    found: list[sp.Symbol] = []
-
-    def visit(node: sp.Basic) -> None:
-        if isinstance(node, sp.Sum):
-            found.extend(v for v in node.variables if v not in found)
-        for arg in node.args:
-            visit(arg)
-
-    visit(expr)
-    return found
 
 
 def primed(symbols: Iterable[sp.Symbol], mark: str = "'") -> dict[sp.Symbol, sp.Symbol]:
