@@ -18,6 +18,7 @@ symconv.spec.SpecError: MaxPool2d: unknown argument 'strides' (known: kernel_siz
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,7 +69,9 @@ def build_layer(spec: Mapping[str, Any]) -> Layer:
     try:
         return cls(**kwargs)
     except TypeError as exc:
-        raise SpecError(f"{kind}: {exc}".replace("__init__() ", "")) from None
+        # "_ConvNd.__init__() missing 1 required positional argument: 'x'" -> the names only
+        names = re.findall(r"'(\w+)'", str(exc))
+        raise SpecError(f"{kind}: missing argument {', '.join(names) or exc}") from None
     except (LayerError, ValueError) as exc:
         raise SpecError(f"{kind}: {exc}") from None
 

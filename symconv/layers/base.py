@@ -66,14 +66,22 @@ def fmt_args(**kwargs: Any) -> str:
     return ", ".join(parts)
 
 
-def must_hold(condition: sp.Basic, message: str) -> sp.Basic | None:
+def must_hold(condition: sp.Basic, message: str | tuple[str, tuple]) -> sp.Basic | None:
     """Raise when a numeric condition is false; return it when symbolic.
 
     Symbolic conditions are kept in the report (``conditions``), so graders
-    and answer keys know which instances are valid.
+    and answer keys know which instances are valid.  ``message`` may be a
+    ``(format, args)`` pair, formatted only when the error is raised.
+
+    >>> must_hold(sp.Ge(3, 5), ("{} < {}", (3, 5)))
+    Traceback (most recent call last):
+    ...
+    symconv.layers.base.LayerError: 3 < 5
     """
     verdict = sp.simplify(condition) if is_number(condition) else condition
     if verdict is sp.false:
+        if isinstance(message, tuple):
+            message = message[0].format(*message[1])
         raise LayerError(message)
     if verdict is sp.true:
         return None

@@ -126,9 +126,9 @@ class _ConvNd(Layer):
         kept = []
         for axis, (w, n) in enumerate(zip(self.windows, spatial)):
             for cond in w.validity(n):
-                msg = (
-                    f"kernel extent {w.span} is larger than the padded input "
-                    f"{n} + {w.pad_left} + {w.pad_right} on spatial axis {axis}"
+                msg = (  # formatted only when it is raised: this runs for every layer of a net
+                    "kernel extent {} is larger than the padded input {} + {} + {} on spatial axis {}",
+                    (w.span, n, w.pad_left, w.pad_right, axis),
                 )
                 left = must_hold(cond, msg)
                 if left is not None:
