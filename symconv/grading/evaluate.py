@@ -146,7 +146,7 @@ class _Evaluator:
             return [UNDEFINED if x is UNDEFINED else fn(x) for x in args[0]]
         if op in ("min", "max"):
             pick = min if op == "min" else max
-            return [UNDEFINED if any(v is UNDEFINED for v in vs) else pick(vs)
+            return [UNDEFINED if any(v is UNDEFINED for v in vs) else pick(_comparable(vs))
                     for vs in zip(*args)]
         if op == "mod":
             return [UNDEFINED if b is UNDEFINED or a is UNDEFINED or b == 0 else a % b
@@ -156,7 +156,7 @@ class _Evaluator:
             return [_log(x, b) for x, b in zip(args[0], base)]
         if op == "rel":
             cmp = _RELATIONS[node.value]
-            return [UNDEFINED if a is UNDEFINED or b is UNDEFINED else cmp(a, b)
+            return [UNDEFINED if a is UNDEFINED or b is UNDEFINED else cmp(*_comparable((a, b)))
                     for a, b in zip(*args)]
         if op == "and":
             return [all(vs) for vs in zip(*args)]
@@ -315,6 +315,17 @@ _RELATIONS = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
 }
+
+
+def _comparable(values: Sequence[Value]) -> Sequence[Value]:
+    """Values that can be compared: mpmath numbers do not compare with Fractions.
+
+    >>> max(_comparable((MP.sqrt(2), Fraction(1, 2)))) == MP.sqrt(2)
+    True
+    """
+    if all(isinstance(v, (int, Fraction)) for v in values):
+        return values
+    return [_mp(v) if isinstance(v, Fraction) else v for v in values]
 
 
 def _piecewise(values: tuple[Value, ...]) -> Value:
