@@ -32,6 +32,7 @@ class Limits:
     max_digits : digits of one numeric literal
     max_exponent : largest power exponent (``h^k`` with ``|k|`` above this is rejected)
     max_bits : largest intermediate integer (numerator or denominator) while evaluating
+    max_components : components of a tuple/shape answer such as ``(c, h, w)``
     """
 
     max_length: int = 2000
@@ -41,6 +42,7 @@ class Limits:
     max_digits: int = 40
     max_exponent: int = 4096
     max_bits: int = 65536
+    max_components: int = 16
 
 
 DEFAULT_LIMITS = Limits()
