@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -29,6 +29,8 @@ from symconv.grading.convert import from_sympy, to_sympy
 from symconv.grading.equivalence import Reference, judge
 from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
 from symconv.grading.parser import parse, parse_relation
+from symconv.grading.shapejudge import judge_shape, tuple_for_scalar
+from symconv.grading.shapes import is_tuple, read_answer, shape_reference
 from symconv.grading.verdict import GradeResult
 
 _CACHE: OrderedDict[Any, Reference] = OrderedDict()
@@ -38,14 +40,18 @@ _CACHE_SIZE = 256
 def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report: Any = None,
           rel_tol: float | None = None, sig_figs: int | None = None,
           limits: Limits = DEFAULT_LIMITS, prove: bool = False,
-          default_conditions: bool = True, seed: int = 0, **domain: Any) -> GradeResult:
+          default_conditions: bool = True, seed: int = 0, strict_order: bool = False,
+          batch_axis: Any = None, shape: bool | None = None, **domain: Any) -> GradeResult:
     """Grade ``answer`` (untrusted text or a number) against ``expected``.
 
     Parameters
     ----------
     expected : SymPy expression (trusted, e.g. from :func:`symconv.analyze`), a number,
-        or text (read with the same safe parser as answers)
-    answer : the student's answer: ASCII math, LaTeX or a number
+        or text (read with the same safe parser as answers); or a tuple of these (a
+        Python tuple/list, a SymPy ``Tuple`` such as ``report.output_shape``, or text such
+        as ``"(c_o, h, w)"``), graded component by component (:mod:`.shapejudge`)
+    answer : the student's answer: ASCII math, LaTeX or a number; for a tuple reference
+        also ``(10, 31, 31)``, ``[10,31,31]``, ``31x31x10``, ``31 \\times 31 \\times 10``...
     conditions : extra validity conditions (SymPy relationals or text such as
         ``"k_h <= h"``) that every compared instance satisfies
     report : a :class:`~symconv.report.LayerReport` whose ``conditions`` are added
@@ -55,6 +61,12 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
     prove : also ask SymPy for a symbolic proof when sampling finds no difference
     default_conditions : add the default conditions (kernels fit, floor arguments >= 0)
     seed : seed of the random sample points
+    strict_order : for a shape, the order of the dimensions matters: a channels-last answer
+        to a channels-first reference is ``incorrect`` instead of ``partial``
+    batch_axis : the batch size (a number, a symbol name or SymPy expression): an answer
+        with this leading batch axis before the right shape is also ``correct``
+    shape : whether a tuple reference is a shape (default: every component is a positive
+        integer); only shapes get partial credit for another order and batch-axis feedback
     **domain : per-symbol domains: a number fixes the symbol (``c_i=64``), ``(low, high)``
         bounds it, ``"real"``/``"nonnegative"``/... or a dict of assumptions override the
         default by name
@@ -68,19 +80,42 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
     cond_nodes = tuple(_condition(c) for c in conditions)
     if report is not None:
         cond_nodes += tuple(from_sympy(c) for c in getattr(report, "conditions", ()))
+    if is_tuple(expected):
+        shape_ref = shape_reference(expected, domain, cond_nodes, default_conditions, seed,
+                                    batch_axis=batch_axis, strict_order=strict_order,
+                                    shape=shape)
+        return _guarded(shape_ref.text, lambda: judge_shape(
+            shape_ref, read_answer(answer, shape_ref.known, limits), rel_tol, limits))
     ref = reference(expected, domain, cond_nodes, default_conditions, seed)
-    try:
-        tree = _answer_tree(answer, ref.known, limits)
+
+    def run() -> GradeResult:
+        try:
+            tree = _answer_tree(answer, ref.known, limits)
+        except InvalidAnswer:
+            # "C_in x H x W" is a product; "(10, 31, 31)" a tuple where one value is expected.
+            fallback = tuple_for_scalar(ref, answer, rel_tol, limits)
+            if fallback is not None:
+                return fallback
+            raise
         result = judge(ref, tree, rel_tol, limits)
         if prove and result.verdict == "correct" and result.method == "sampled":
             result = _prove(ref, tree, result)
         return result
+
+    return _guarded(ref.text, run)
+
+
+def _guarded(expected_text: str, run: Callable[[], GradeResult]) -> GradeResult:
+    """``run()``, with anything an answer can cause reported as ``invalid``."""
+    try:
+        return run()
     except InvalidAnswer as exc:
-        return _invalid(ref, exc.code, exc.message)
+        return _invalid(expected_text, exc.code, exc.message)
     except (RecursionError, MemoryError) as exc:
-        return _invalid(ref, "too_large", f"the answer is too large to grade ({type(exc).__name__})")
+        return _invalid(expected_text, "too_large",
+                        f"the answer is too large to grade ({type(exc).__name__})")
     except Exception as exc:  # noqa: BLE001 - an answer must never crash a batch
-        return _invalid(ref, "internal_error",
+        return _invalid(expected_text, "internal_error",
                         f"the grader could not handle this answer ({type(exc).__name__}: {exc})")
 
 
@@ -150,9 +185,10 @@ def _condition(c: Any) -> N.Node:
     raise TypeError(f"a condition must be text or a SymPy relational, not {c!r}")
 
 
-def _invalid(ref: Reference, code: str, message: str) -> GradeResult:
+def _invalid(expected_text: str, code: str, message: str) -> GradeResult:
     return GradeResult("invalid", f"Your answer could not be read: {message}.",
-                       f"ATInvalid_{code}", reason=message, expected=ref.text, method="parse")
+                       f"ATInvalid_{code}", reason=message, expected=expected_text,
+                       method="parse")
 
 
 def _prove(ref: Reference, tree: N.Node, result: GradeResult) -> GradeResult:
