@@ -52,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--expected", metavar="EXPR", help="the reference formula or number")
     p.add_argument("--answer", metavar="EXPR", help="the answer to grade")
     p.add_argument("--batch", metavar="CSV", help="rows with columns id,expected,answer "
-                   "(optional: domain as 'name=value; name=low..high', conditions as 'a<=b; ...')")
+                   "(optional: domain as 'name=value; name=low..high', conditions as 'a<=b; ...'"
+                   ", order as strict/any and batch_axis for shapes)")
     p.add_argument("--submissions", metavar="CSV", help="rows with columns student,question,answer")
     p.add_argument("--out", metavar="PATH", help="results file (.csv, or .json: Gradescope "
                    "results for --submissions)")
@@ -63,6 +64,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a symbol's domain: integer, real, nonnegative, positive or LOW..HIGH")
     p.add_argument("--condition", action="append", default=[], metavar="COND",
                    help="a validity condition such as 'k <= h + 2*p' (repeatable)")
+    p.add_argument("--strict-order", action="store_true",
+                   help="shapes: the order of the dimensions matters (channels-last is "
+                   "incorrect, not partial)")
+    p.add_argument("--batch-axis", metavar="B", help="shapes: a leading batch axis of this "
+                   "size (number or symbol) is also correct")
     p.add_argument("--rel-tol", type=float, help="accept values within this relative tolerance")
     p.add_argument("--sig-figs", type=int, help="accept values to this many significant figures")
     p.add_argument("--workers", type=int, default=2, help="worker processes (0: in-process)")
@@ -114,10 +120,33 @@ def options_domain(args: argparse.Namespace) -> dict[str, Any]:
         out[name] = domain_spec(spec)
     if args.condition:
         out["conditions"] = tuple(args.condition)
+    if getattr(args, "strict_order", False):
+        out["strict_order"] = True
+    if getattr(args, "batch_axis", None):
+        out["batch_axis"] = _batch_axis(args.batch_axis)
     if args.rel_tol is not None:
         out["rel_tol"] = args.rel_tol
     if args.sig_figs is not None:
         out["sig_figs"] = args.sig_figs
+    return out
+
+
+def _batch_axis(text: str) -> Any:
+    """``"10"`` -> 10, ``"B"`` stays a name."""
+    text = text.strip()
+    return as_number(text) if text[:1].isdigit() else text
+
+
+def row_options(row: dict[str, str]) -> dict[str, Any]:
+    """The optional batch columns ``order`` (``strict``/``any``) and ``batch_axis``."""
+    out: dict[str, Any] = {}
+    order = (row.get("order") or "").strip().lower()
+    if order not in ("", "any", "strict"):
+        raise UsageError(f"the order column takes 'strict' or 'any', not {order!r}")
+    if order:
+        out["strict_order"] = order == "strict"
+    if (row.get("batch_axis") or "").strip():
+        out["batch_axis"] = _batch_axis(row["batch_axis"])
     return out
 
 
@@ -181,9 +210,10 @@ def run_batch(args: argparse.Namespace) -> int:
     references: dict[Any, B.RefSpec] = {}
     tasks = []
     for i, row in enumerate(rows):
-        key = (row["expected"], row.get("domain") or "", row.get("conditions") or "")
+        key = (row["expected"], row.get("domain") or "", row.get("conditions") or "",
+               row.get("order") or "", row.get("batch_axis") or "")
         if key not in references:
-            domain = {**extra, **row_domain(row.get("domain") or "")}
+            domain = {**extra, **row_domain(row.get("domain") or ""), **row_options(row)}
             conds = [c for c in (row.get("conditions") or "").split(";") if c.strip()]
             if conds:
                 domain["conditions"] = tuple(conds) + tuple(domain.get("conditions", ()))

@@ -5,6 +5,9 @@ expected answer.  To explain a wrong number the grader needs the formula it
 came from, so the reference is the question's *symbolic* answer with the
 given values fixed in the domain; the numeric answer is kept when the two
 disagree (a question kind that cannot be re-derived without its values).
+Shapes are handled alike: ``(10, 31, 31)`` is graded as the symbolic output
+shape with the values fixed, so a wrong dimension can be explained, and
+:func:`shape_options` adds the question's batch and whether its order matters.
 
 Examples
 --------
@@ -18,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +30,7 @@ import sympy as sp
 from symconv.exprmap import substitution
 
 RefSpec = tuple[Any, dict[str, Any]]
+_ORDER_MATTERS = re.compile(r"\border\b|channels[- ](first|last)", re.IGNORECASE)
 
 
 def load(path: str | Path) -> Any:
@@ -54,7 +59,25 @@ def question_reference(assignment: Any, qid: str) -> RefSpec:
     domain = {k: v for k, v in domain.items() if v is not None}
     if conditions:
         domain["conditions"] = conditions
+    if isinstance(expected, sp.Tuple):
+        domain.update(shape_options(q))
     return expected, domain
+
+
+def shape_options(q: Any) -> dict[str, Any]:
+    """Keywords for a shape answer: the question's batch, and whether its order matters.
+
+    A leading batch axis equal to the question's ``batch`` is also correct.  The order
+    of the dimensions matters (a channels-last answer is incorrect, not partial) when
+    the question text says so: it mentions an ``order`` or ``channels-first``/``-last``.
+    """
+    out: dict[str, Any] = {}
+    batch = q.data.get("batch") if hasattr(q, "data") else None
+    if isinstance(batch, (str, int)) and not isinstance(batch, bool):
+        out["batch_axis"] = batch
+    if _ORDER_MATTERS.search(str(getattr(q, "text", ""))):
+        out["strict_order"] = True
+    return out
 
 
 def _symbolic(q: Any) -> sp.Expr | None:
@@ -64,7 +87,7 @@ def _symbolic(q: Any) -> sp.Expr | None:
         formula = general.expected
     except Exception:  # noqa: BLE001 - a kind that needs its values: keep the number
         return None
-    if not isinstance(formula, sp.Expr) or not formula.free_symbols:
+    if not isinstance(formula, (sp.Expr, sp.Tuple)) or not formula.free_symbols:
         return None
     table = substitution(dict(q.values), formula.free_symbols)
     if set(table) != formula.free_symbols or formula.xreplace(table) != q.expected:
