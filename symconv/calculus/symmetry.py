@@ -181,6 +181,8 @@ class MLPSymmetry:
 
 def mlp_symmetry(d: int, activation: str = "tanh") -> MLPSymmetry:
     """The hidden-unit symmetry of a ``d``-unit MLP (activation: tanh, sigmoid, relu, sin...)."""
+    activation = str(activation)  # question files pass names, which arrive as symbols
+    d = int(d)
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, not {activation!r}")
     if d < 1:
