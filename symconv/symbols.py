@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TypeAlias
 
 import sympy as sp
 
 #: What a layer argument may be.
-Value = int | str | sp.Expr
+Value: TypeAlias = int | str | sp.Expr
 
 _IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

@@ -22,6 +22,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import sympy as sp
 
@@ -31,7 +32,7 @@ from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number, to_expr
 from symconv.window import product, windows
 
-IntArg = Value | Sequence[Value]
+IntArg: TypeAlias = Value | Sequence[Value]
 
 
 def _padding(padding: IntArg | str, kernel: tuple, dilation: tuple, stride: tuple, n: int):
@@ -246,7 +247,8 @@ class _ConvTransposeNd(_ConvNd):
             raise LayerError("transposed convolutions take integer padding, not a string")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode)
-        self.output_padding = ntuple(output_padding, self._dims, "output_padding", minimum=0)
+        self.output_padding: tuple[sp.Expr, ...] = ntuple(
+            output_padding, self._dims, "output_padding", minimum=0)
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
             cond = sp.Lt(op, sp.Max(s, d))
             if is_number(cond) and not bool(cond):

@@ -17,6 +17,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import sympy as sp
 
@@ -26,7 +27,7 @@ from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number
 from symconv.window import named_latex, product, windows
 
-IntArg = Value | Sequence[Value]
+IntArg: TypeAlias = Value | Sequence[Value]
 ZERO = sp.Integer(0)
 
 
