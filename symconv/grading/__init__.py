@@ -4,7 +4,9 @@
 never evaluates text (:mod:`~symconv.grading.parser`), compares it with the
 reference exactly at valid integer/Rational instances
 (:mod:`~symconv.grading.equivalence`) and explains common mistakes
-(:mod:`~symconv.grading.mutants`).  :mod:`~symconv.grading.batch` grades CSV
+(:mod:`~symconv.grading.mutants`).  Tuple and shape answers are graded
+component by component (:mod:`~symconv.grading.shapejudge`), with feedback on
+layouts and batch axes.  :mod:`~symconv.grading.batch` grades CSV
 files in parallel worker processes; :mod:`~symconv.grading.gradescope`
 writes Gradescope's ``results.json``.
 """

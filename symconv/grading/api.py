@@ -13,6 +13,11 @@ Examples
 'correct'
 >>> grade("h*w", "__import__('os').system('ls')").verdict
 'invalid'
+>>> shape = analyze(Conv2d(10, 10, 6, stride=2, padding=1), (10, 64, 64)).output_shape
+>>> shape
+(10, 31, 31)
+>>> grade(shape, "[10, 31, 31]").verdict, grade(shape, "31 x 31 x 10").note
+('correct', 'ATShape_layout_channels_last')
 """
 
 from __future__ import annotations
@@ -91,9 +96,9 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
     def run() -> GradeResult:
         try:
             tree = _answer_tree(answer, ref.known, limits)
-        except InvalidAnswer:
+        except InvalidAnswer as exc:
             # "C_in x H x W" is a product; "(10, 31, 31)" a tuple where one value is expected.
-            fallback = tuple_for_scalar(ref, answer, rel_tol, limits)
+            fallback = tuple_for_scalar(ref, answer, rel_tol, limits, exc.code)
             if fallback is not None:
                 return fallback
             raise

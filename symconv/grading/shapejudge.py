@@ -331,11 +331,13 @@ def _skeleton(items: Any) -> str:
 
 
 def tuple_for_scalar(ref: Reference, answer: Any, rel_tol: float | None = None,
-                     limits: Limits = DEFAULT_LIMITS) -> GradeResult | None:
+                     limits: Limits = DEFAULT_LIMITS, code: str = "") -> GradeResult | None:
     """An answer written as a tuple where one value is expected (None: it is not one).
 
     ``C_in x H x W`` (any times sign) is a product and graded as one; ``(10, 31, 31)``
     is a tuple: ``incorrect``, with feedback saying whether its product would be right.
+    ``code`` is why the answer could not be read as one value: a bare ``7,3856`` keeps
+    its own message (an ambiguous number, not a tuple).
     """
     if not isinstance(answer, str):
         return None
@@ -343,6 +345,8 @@ def tuple_for_scalar(ref: Reference, answer: Any, rel_tol: float | None = None,
     if found is None or len(found[1]) < 2 or any(isinstance(p, list) for p in found[1]):
         return None
     separator, parts = found
+    if separator == "," and code == "ambiguous_number":
+        return None
     try:
         trees = [parse(p, ref.known, limits) for p in parts if isinstance(p, str)]
     except InvalidAnswer:

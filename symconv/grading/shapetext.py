@@ -66,10 +66,13 @@ def split_shape(text: str, known: Collection[str] = (),
 
 def split_with_separator(text: str, known: Collection[str] = (),
                          limits: Limits = DEFAULT_LIMITS) -> tuple[str, Parts] | None:
-    """``(separator, components)``: separator ``","`` or ``"x"`` (any times sign), or None.
+    """``(separator, components)``, or None if ``text`` is not written as a tuple.
 
-    >>> split_with_separator("C_in x H x W")
-    ('x', ['C_in', 'H', 'W'])
+    The separator is ``"(,)"`` for commas inside brackets, ``","`` for bare commas
+    and ``"x"`` for any times sign.
+
+    >>> split_with_separator("C_in x H x W"), split_with_separator("(1,2)")
+    (('x', ['C_in', 'H', 'W']), ('(,)', ['1', '2']))
     """
     if not isinstance(text, str):
         return None
@@ -166,7 +169,7 @@ def _split(lexemes: list[Lexeme], known: frozenset[str], limits: Limits,
             return None  # 73,856 is a number
         if wrapped and not _strip_space(commas[-1]):
             commas = commas[:-1]  # "(5,)": a 1-tuple
-        return ",", _components(commas, known, limits, level)
+        return "(,)" if wrapped else ",", _components(commas, known, limits, level)
     times = _cut(inner, lambda i, lx, depths: depths[i] == 0 and _is_times(inner, i, known))
     if len(times) > 1:
         return "x", _components(times, known, limits, level)
@@ -185,7 +188,7 @@ def _components(groups: list[list[Lexeme]], known: frozenset[str], limits: Limit
         group = _strip_space(group)
         nested = _split(group, known, limits, level + 1) if _wrapped(group) else None
         # Inside a tuple only commas nest: "((31 × 31), 10)" has the product 31*31 first.
-        out.append(nested[1] if nested is not None and nested[0] == "," else _join(group))
+        out.append(nested[1] if nested is not None and nested[0] != "x" else _join(group))
     return out
 
 
