@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import csv
+import doctest
 import json
 import math
 import time
@@ -274,6 +275,12 @@ def test_cli_batch_with_shapes(tmp_path):
         got = {r["id"]: r for r in csv.DictReader(fh)}
     assert [got[k]["verdict"] for k in "abcde"] == ["correct", "partial", "incorrect",
                                                      "correct", "invalid"]
+
+
+def test_grading_guide_examples_run():
+    result = doctest.testfile(str(ROOT / "docs" / "grading.md"), module_relative=False,
+                              optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 10 and result.failed == 0
 
 
 # -- torch is the oracle of the shape; the grader must agree ------------------------------------
