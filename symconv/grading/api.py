@@ -63,7 +63,8 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
     rel_tol, sig_figs : accept values within this relative tolerance (or to this many
         significant figures); by default values must be exactly equal
     limits : bounds on the answer (:class:`~symconv.grading.limits.Limits`)
-    prove : also ask SymPy for a symbolic proof when sampling finds no difference
+    prove : also ask SymPy for a symbolic proof when sampling finds no difference (single
+        values; tuple components are compared by sampling)
     default_conditions : add the default conditions (kernels fit, floor arguments >= 0)
     seed : seed of the random sample points
     strict_order : for a shape, the order of the dimensions matters: a channels-last answer
