@@ -91,7 +91,10 @@ def _div(a: Value, b: Value) -> Value:
         return whole if rest == 0 else Fraction(a, b)
     if a is UNDEFINED or b is UNDEFINED or b == 0:
         return UNDEFINED
-    q: Value = a / b if not isinstance(a, int) or not isinstance(b, Fraction) else Fraction(a) / b
+    if not (isinstance(a, int | Fraction) and isinstance(b, int | Fraction)):
+        # Fraction / mpf (and Fraction - mpf) raise TypeError: go to mpmath on both sides
+        return _mp(a) / _mp(b)
+    q: Value = Fraction(a) / b
     if type(q) is Fraction and q.denominator == 1:
         return q.numerator
     return q
@@ -379,6 +382,8 @@ def same(a: Value, b: Value, rel_tol: float | None = None) -> bool:
     if exact and rel_tol is None:
         return a == b
     tol = rel_tol if rel_tol is not None else 1e-40
+    if not exact:
+        a, b = _mp(a), _mp(b)
     diff = abs(a - b)
     scale = max(abs(a), abs(b))
     return bool(diff <= tol * scale) if scale else True
