@@ -13,7 +13,8 @@ import os
 import pytest
 
 #: Doctest modules that need torch to run their examples.
-NEEDS_TORCH = ("symconv.network.from_torch",)
+NEEDS_TORCH = ("symconv.network.from_torch", "symconv.keys.torch_checks",
+               "symconv.keys.torch_net_checks")
 
 
 def pytest_collection_modifyitems(config, items):

@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> torch_module({"type": "ReLU"}).__class__.__name__  # doctest: +SKIP
+>>> torch_module({"type": "ReLU"}).__class__.__name__
 'ReLU'
 """
 
