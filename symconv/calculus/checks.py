@@ -14,6 +14,9 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -53,8 +56,29 @@ def array_check(name: str, oracle: str, expected: Any, observed: Any,
     return Check(name, oracle, as_sympy(e), as_sympy(o), bool(same), detail)
 
 
+#: Whether checks may use torch (answer keys built with ``--no-torch`` turn it off).
+_TORCH_CHECKS: ContextVar[bool] = ContextVar("symconv_torch_checks", default=True)
+
+
+@contextmanager
+def torch_checks(enabled: bool) -> Iterator[None]:
+    """Allow or forbid torch in the checks run inside the ``with`` block.
+
+    >>> with torch_checks(False):
+    ...     torch_or_none() is None
+    True
+    """
+    token = _TORCH_CHECKS.set(enabled)
+    try:
+        yield
+    finally:
+        _TORCH_CHECKS.reset(token)
+
+
 def torch_or_none() -> Any:
-    """The torch module, or None when it is not installed (checks then use loops only)."""
+    """The torch module, or None when it is not installed or turned off (loops only then)."""
+    if not _TORCH_CHECKS.get():
+        return None
     try:
         import torch
     except ImportError:

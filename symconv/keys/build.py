@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from symconv.calculus.checks import torch_checks
 from symconv.solution import Check, Solution
 
 
@@ -51,7 +52,8 @@ def build_key(assignment: Any, use_torch: bool = True) -> Key:
     """Solve every question; failed checks are collected (they make the run fail)."""
     key = Key(assignment, {})
     for q in assignment.questions:
-        solution = solve(q, use_torch)
+        with torch_checks(use_torch):  # engine steps run their own checks, too
+            solution = solve(q, use_torch)
         key.solutions[q.id] = solution
         key.failures += [(q.id, c) for c in all_checks(solution) if not c.passed]
     return key
