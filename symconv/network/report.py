@@ -109,7 +109,20 @@ class NetworkReport:
         names = dict.fromkeys(n for row in self.layers for n in row.report.conventions)
         conventions = {n: sp.Add(*(row.report.conventions.get(n, ZERO) for row in self.layers))
                        for n in names}
+        if "torch_backward" in conventions:
+            conventions["torch_backward"] = self._torch_backward()
         return NetworkTotals(**sums, conventions=conventions)
+
+    def _torch_backward(self) -> sp.Expr:
+        """FlopCounterMode's backward total: autograd computes a layer's grad_input only when
+        its input needs a gradient, i.e. once some earlier layer has parameters."""
+        terms, upstream_params = [], False
+        for row in self.layers:
+            convs = row.report.conventions
+            key = "torch_backward" if upstream_params else "torch_backward_first_layer"
+            terms.append(convs.get(key, convs.get("torch_backward", ZERO)))
+            upstream_params = upstream_params or row.report.params != 0
+        return sp.Add(*terms)
 
     def row(self, name: str) -> NetworkLayer:
         """The row called ``name`` (``report.row("features.30")``).

@@ -93,3 +93,21 @@ def test_from_torch_row_names_follow_torch_modules(torch):
     assert set(n.replace(".body.", ".").replace(".shortcut.", ".") for n in names) >= set(
         torch_names)
     assert "layer2.0.shortcut.downsample.0" in names and "layer2.0.add" in names
+
+
+def test_network_torch_backward_total_matches_flop_counter(torch):
+    """The first layer's input needs no gradient, so torch skips its grad_input."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    nn = torch.nn
+    module = nn.Sequential(nn.MaxPool2d(2), nn.Conv2d(3, 6, 3, padding=1, groups=3), nn.ReLU(),
+                           nn.Conv2d(6, 4, 3), nn.Flatten(), nn.Linear(4 * 2 * 2, 5))
+    ours = symconv.Sequential(symconv.MaxPool2d(2), symconv.Conv2d(3, 6, 3, padding=1, groups=3),
+                              symconv.ReLU(), symconv.Conv2d(6, 4, 3), symconv.Flatten(),
+                              symconv.Linear(16, 5))
+    x = torch.randn(2, 3, 8, 8)
+    y = module(x)
+    with FlopCounterMode(display=False) as counter:
+        y.sum().backward()
+    report = symconv.analyze(ours, (3, 8, 8), batch=2)
+    assert report.total.conventions["torch_backward"] == counter.get_total_flops()
