@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
         if args.pdf:
             written = [compile_pdf(p) for p in written]
         n_checks = len(key.checks)
-        torch_note = "" if use_torch else " (torch checks skipped: torch not used)"
+        why = "--no-torch" if args.no_torch else "torch is not installed"
+        torch_note = "" if use_torch else f" (torch checks skipped: {why})"
         print(f"{', '.join(str(p) for p in written)}: {len(assignment.questions)} questions, "
               f"{n_checks - len(key.failures)}/{n_checks} checks passed{torch_note}")
         for qid, check in key.failures:
