@@ -71,7 +71,8 @@ class Calculation:
     def __post_init__(self) -> None:
         if self.result is None and self.values:
             table = substitution(dict(self.values), free_symbols(self.formula))
-            object.__setattr__(self, "result", sp.simplify(self.formula.subs(table)))
+            value = self.formula.xreplace(table)  # a rebuild: numbers evaluate on the way
+            object.__setattr__(self, "result", value if value.is_number else sp.simplify(value))
 
 
 @dataclass(frozen=True)

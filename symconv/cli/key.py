@@ -74,9 +74,8 @@ def _write(outdir: Path, stem: str, assignment: Any, solutions: Any, fmt: str,
 
 
 def run(args: argparse.Namespace) -> int:
-    from symconv.keys.build import build_key, torch_available
+    from symconv.keys.build import torch_available
     from symconv.keys.questions import load_assignment
-    from symconv.keys.variants import variant_assignment
 
     outdir = Path(args.output)
     if args.pdf and args.format != "tex":
@@ -86,32 +85,45 @@ def run(args: argparse.Namespace) -> int:
     assignments = [load_assignment(f) for f in args.files]  # all errors before any output
     outdir.mkdir(parents=True, exist_ok=True)
     use_torch = not args.no_torch and torch_available()
+    # One file after another: worker processes were measured slower (spawn re-imports
+    # everything; fork can deadlock in a process with threads, e.g. after torch).
+    results = [_one_file(a, args, use_torch) for a in assignments]
     failed = 0
-    for assignment in assignments:
-        stem, variant = assignment.name, ""
-        if args.seed is not None:
-            assignment = variant_assignment(assignment, args.seed)
-            variant = f"variant {args.seed}"
-            stem = f"{assignment.name}-seed{args.seed}"
-        key = build_key(assignment, use_torch=use_torch)
-        written = []
-        if args.seed is not None:
-            written.append(_write(outdir, stem + "-sheet", assignment, None, args.format,
-                                  variant))
-            written.append(_write(outdir, stem + "-key", assignment, key.solutions,
-                                  args.format, variant))
-        else:
-            written.append(_write(outdir, stem, assignment, key.solutions, args.format, ""))
-        if args.pdf:
-            written = [compile_pdf(p) for p in written]
-        n_checks = len(key.checks)
-        why = "--no-torch" if args.no_torch else "torch is not installed"
-        torch_note = "" if use_torch else f" (torch checks skipped: {why})"
-        print(f"{', '.join(str(p) for p in written)}: {len(assignment.questions)} questions, "
-              f"{n_checks - len(key.failures)}/{n_checks} checks passed{torch_note}")
-        for qid, check in key.failures:
-            failed += 1
-            print(f"symconv key: FAILED check in {assignment.path}, question {qid!r}: "
-                  f"{check.name} ({check.oracle}): expected {check.expected}, "
-                  f"observed {check.observed}", file=sys.stderr)
+    for summary, failures in results:
+        print(summary)
+        for line in failures:
+            print(line, file=sys.stderr)
+        failed += len(failures)
     return 1 if failed else 0
+
+
+def _one_file(assignment: Any, args: argparse.Namespace, use_torch: bool) -> tuple[str, list[str]]:
+    """Derive, check, write (and compile) one question file: (summary line, failures)."""
+    from symconv.keys.build import build_key
+    from symconv.keys.variants import variant_assignment
+
+    outdir = Path(args.output)
+    stem, variant = assignment.name, ""
+    if args.seed is not None:
+        assignment = variant_assignment(assignment, args.seed)
+        variant = f"variant {args.seed}"
+        stem = f"{assignment.name}-seed{args.seed}"
+    key = build_key(assignment, use_torch=use_torch)
+    written = []
+    if args.seed is not None:
+        written.append(_write(outdir, stem + "-sheet", assignment, None, args.format, variant))
+        written.append(_write(outdir, stem + "-key", assignment, key.solutions, args.format,
+                              variant))
+    else:
+        written.append(_write(outdir, stem, assignment, key.solutions, args.format, ""))
+    if args.pdf:
+        written = [compile_pdf(p) for p in written]
+    n_checks = len(key.checks)
+    why = "--no-torch" if args.no_torch else "torch is not installed"
+    torch_note = "" if use_torch else f" (torch checks skipped: {why})"
+    summary = (f"{', '.join(str(p) for p in written)}: {len(assignment.questions)} questions, "
+               f"{n_checks - len(key.failures)}/{n_checks} checks passed{torch_note}")
+    failures = [f"symconv key: FAILED check in {assignment.path}, question {qid!r}: "
+                f"{check.name} ({check.oracle}): expected {check.expected}, "
+                f"observed {check.observed}" for qid, check in key.failures]
+    return summary, failures

@@ -14,6 +14,7 @@ Examples
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,9 +61,9 @@ def build_key(assignment: Any, use_torch: bool = True) -> Key:
 
 
 def torch_available() -> bool:
-    """Whether torch can be imported (its checks run only then)."""
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether torch is installed (its checks run only then).
+
+    Found without importing it: the key CLI forks workers, and a parent that has
+    not imported torch cannot hand them a half-initialised thread pool.
+    """
+    return importlib.util.find_spec("torch") is not None

@@ -329,7 +329,10 @@ def _as_expr(value: Any) -> Any:
 
 def _evaluate(expr: sp.Expr, values: dict[str, Any]) -> sp.Expr:
     table = {s: sp.sympify(values[s.name]) for s in expr.free_symbols if s.name in values}
-    return sp.simplify(expr.xreplace(table)) if table else expr
+    if not table:
+        return expr
+    value = expr.xreplace(table)
+    return value if value.is_number else sp.simplify(value)
 
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
