@@ -67,6 +67,14 @@ def test_seed_004_largest_batch_from_tensor_sizes(keys_dir, torch):
     assert "\\boxed{" + str(batch) + "}" in (keys_dir / "aimed_cnn_2020.tex").read_text()
 
 
+def test_seed_003_batched_output_shape_from_torch(keys_dir, torch):
+    """Seed 003 4(a): a batch of 10 images through 64 filters; torch's tensor has the batch axis."""
+    conv = torch.nn.Conv2d(3, 64, 3, stride=1, padding=1, device="meta")
+    shape = tuple(conv(torch.empty(10, 3, 32, 32, device="meta")).shape)
+    text = (keys_dir / "homework4_cnn.tex").read_text()
+    assert " \\times ".join(str(n) for n in shape) in text
+
+
 def test_markdown_format_is_mathjax_ready(tmp_path):
     assert main(["key", FILES[0], "-o", str(tmp_path), "--format", "md", "--no-torch"]) == 0
     md = next(tmp_path.glob("*.md")).read_text()

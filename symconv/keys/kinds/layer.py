@@ -251,6 +251,11 @@ class LayerKind(Kind):
         if q.get("function", dict):
             target = resolve(report, q.data["function"]["quantity"], dtype)
             steps.extend(self._compare_function(q, target.xreplace(where), report))
+        if "output_shape" in answers and report.batch != 1:
+            batch = _evaluate(report.batch, values) if numeric else report.batch
+            batched = (batch, *answers["output_shape"])
+            steps.append(Text("Shapes above are per sample; with the batch axis first, as "
+                              f"torch's tensors have it: ${latex(batched)}$."))
         main = q.get("answer", str) or asks[0]
         for path in asks:
             steps.append(Answer(label(path), answers[path]))
