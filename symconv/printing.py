@@ -19,6 +19,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
 from symconv.exprmap import free_symbols, substitution
+from symconv.symbols import to_expr
 
 #: Human names of report quantities, in display order.
 LABELS = {
@@ -52,6 +53,8 @@ def latex(expr: Any, values: Mapping[str, Any] | None = None, *, compact: bool =
     """
     if isinstance(expr, tuple):
         return r" \times ".join(latex(e, values, compact=compact) for e in expr)
+    if isinstance(expr, str):
+        expr = to_expr(expr)  # a symbol name; formula text is never sympified (eval)
     expr = sp.sympify(expr) if not isinstance(expr, sp.Basic) else expr
     settings: dict[str, Any] = {"mul_symbol": "dot" if values else None}
     printer = _GroupedLatexPrinter if compact else None

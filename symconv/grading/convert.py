@@ -33,6 +33,8 @@ _REL = {sp.StrictLessThan: "<", sp.LessThan: "<=", sp.StrictGreaterThan: ">",
 
 def from_sympy(expr: Any) -> N.Node:
     """The tree of a (trusted) SymPy expression or relational."""
+    if isinstance(expr, str):  # text goes through the safe parser, never through sympify
+        raise TypeError("from_sympy takes SymPy objects or numbers, not text")
     expr = sp.sympify(expr)
     if expr is sp.true or expr is sp.false:
         return N.Node("num", value=bool(expr))

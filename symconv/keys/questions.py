@@ -49,7 +49,7 @@ from typing import Any
 import sympy as sp
 
 from symconv.exprmap import as_number
-from symconv.symbols import domain_of, sym
+from symconv.symbols import domain_of, sym, to_expr
 
 #: Fields every question may have, whatever its kind.
 COMMON_FIELDS = {
@@ -176,11 +176,27 @@ class Question:
             if name in self.values:
                 return str(printer(self.values[name]))
             if name in self.data:
-                value = self.data[name]
-                return str(printer(sp.Matrix(value) if isinstance(value, list) else value))
+                try:
+                    return str(printer(_as_math(self.data[name])))
+                except (TypeError, ValueError) as exc:
+                    raise self.error(name, f"cannot show this value in the text: {exc}") from None
             raise self.error("text", f"placeholder {{{{{name}}}}} names no value or field")
 
         return _PLACEHOLDER.sub(fill, self.text)
+
+
+def _as_math(value: Any) -> Any:
+    """A TOML value as SymPy without parsing text: names become symbols, lists matrices."""
+    if isinstance(value, list):
+        rows = value if value and all(isinstance(r, list) for r in value) else [value]
+        return sp.Matrix([[_as_math(v) for v in row] for row in rows])
+    if isinstance(value, bool):
+        return sp.sympify(value)
+    if isinstance(value, int | float):
+        return sp.Integer(value) if isinstance(value, int) else sp.Float(value)
+    if isinstance(value, str):
+        return to_expr(value)
+    raise TypeError(f"unsupported value {value!r}")
 
 
 @dataclass(frozen=True)

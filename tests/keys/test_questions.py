@@ -110,3 +110,25 @@ def test_the_documented_example_loads_and_derives(tmp_path):
     key = build_key(a, use_torch=False)
     assert not key.failures
     assert a.question("1").expected == 64 * 128 * 9 * 256 * 256
+
+
+HOSTILE = "__import__('os').system('touch {marker}')"
+
+
+def test_text_in_matrices_and_placeholders_is_never_evaluated(tmp_path):
+    """sp.Matrix and sympify would eval text entries; question files go through to_expr."""
+    marker = tmp_path / "pwned"
+    evil = HOSTILE.format(marker=marker)
+    matrix = GOOD.replace('kind = "layer"', 'kind = "calculus"').replace(
+        'ask = ["mults"]', f'function = "worked.padded_convolution"\n'
+                           f'args = {{ matrix = [["{evil}", 1], [2, 3]] }}')
+    matrix = matrix.replace('layer = { type = "Conv2d", in_channels = "c_i", out_channels = '
+                            '"c_o", kernel_size = "k" }\ninput = ["c_i", "h", "w"]\n', "")
+    with pytest.raises(QuestionFileError) as info:
+        load_assignment(write(tmp_path, matrix))
+    assert info.value.field == "args.matrix"
+    from symconv.keys.questions import _as_math  # what {{field}} placeholders print through
+
+    with pytest.raises(ValueError):
+        _as_math([[evil, 1]])
+    assert not marker.exists()

@@ -67,7 +67,8 @@ def _argument(q: Any, key: str, value: Any) -> Any:
             raise q.error(f"args.{key}", str(exc)) from None
     if isinstance(value, list):
         if value and all(isinstance(v, list) for v in value):
-            return sp.Matrix(value)
+            # entries converted one by one: sp.Matrix would sympify (eval) text entries
+            return sp.Matrix([[_argument(q, key, v) for v in row] for row in value])
         return [_argument(q, key, v) for v in value]
     if isinstance(value, str):
         try:
