@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from symconv.symbols import is_number
+from symconv.symbols import is_number, to_expr
 
 
 def named_latex(name: str, args: tuple, printer, exp: str | None = None) -> str:
@@ -155,7 +155,7 @@ class Window1d:
 
     def __post_init__(self) -> None:
         for name in ("kernel", "stride", "pad_left", "pad_right", "dilation"):
-            object.__setattr__(self, name, sp.sympify(getattr(self, name)))
+            object.__setattr__(self, name, to_expr(getattr(self, name), name))
 
     @property
     def span(self) -> sp.Expr:
@@ -175,7 +175,7 @@ class Window1d:
         >>> Window1d(kernel=2, stride=2, ceil_mode=True).output_size(5)
         3
         """
-        n = sp.sympify(n)
+        n = to_expr(n, "n")
         free = n + self.pad_left + self.pad_right - self.span
         if not self.ceil_mode:
             return sp.floor(free / self.stride) + 1
@@ -199,7 +199,7 @@ class Window1d:
 
     def real_taps(self, n: sp.Expr) -> sp.Expr:
         """Taps, over all windows, that land on real input positions."""
-        n = sp.sympify(n)
+        n = to_expr(n, "n")
         out = self.output_size(n)
         if (self.pad_left == 0 and self.pad_right == 0 and not self.ceil_mode):
             # Every window lies inside the input, so every tap is real.
@@ -208,7 +208,7 @@ class Window1d:
 
     def nonempty_windows(self, n: sp.Expr) -> sp.Expr:
         """Window positions that see at least one real input position."""
-        n = sp.sympify(n)
+        n = to_expr(n, "n")
         out = self.output_size(n)
         if self.pad_left == 0 and self.pad_right == 0 and not self.ceil_mode:
             return out
@@ -220,12 +220,12 @@ class Window1d:
         >>> Window1d(kernel=3, stride=2, pad_left=1, pad_right=1).transposed_output_size(4, 1)
         8
         """
-        n = sp.sympify(n)
+        n = to_expr(n, "n")
         return (n - 1) * self.stride - self.pad_left - self.pad_right + self.span + output_padding
 
     def scatter_coverage(self, n: sp.Expr) -> sp.Expr:
         """Distinct positions of the uncropped buffer a scatter of ``n`` inputs writes."""
-        return ScatterCoverage(sp.sympify(n), self.kernel, self.stride, self.dilation)
+        return ScatterCoverage(to_expr(n, "n"), self.kernel, self.stride, self.dilation)
 
     def validity(self, n: sp.Expr) -> list[sp.Basic]:
         """Conditions for this window to fit: at least one window position, positive sizes.
@@ -233,7 +233,7 @@ class Window1d:
         >>> Window1d(kernel=5).validity(3)
         [False]
         """
-        n = sp.sympify(n)
+        n = to_expr(n, "n")
         conds: list[sp.Basic] = [sp.Ge(n + self.pad_left + self.pad_right, self.span)]
         return [sp.simplify(c) if is_number(c) else c for c in conds]
 
