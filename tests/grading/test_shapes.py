@@ -6,8 +6,6 @@ answers are what students type.
 
 from __future__ import annotations
 
-import builtins
-import contextlib
 import csv
 import doctest
 import json
@@ -26,6 +24,8 @@ from symconv.cli import main
 from symconv.grading.batch import grade_row
 from symconv.grading.questions import load, question_reference
 from symconv.symbols import sym
+
+from .traps import no_eval_traps
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -313,22 +313,7 @@ def test_pooling_shape_from_the_engine(torch):
 
 
 # -- hostile components: invalid, fast, nothing evaluated --------------------------------------
-@contextlib.contextmanager
-def nothing_evaluated():
-    def trap(*args, **kwargs):
-        raise AssertionError("the grader evaluated untrusted text")
-
-    saved = {name: getattr(builtins, name) for name in ("eval", "exec", "__import__", "compile")}
-    saved_sympify, saved_parse = sp.sympify, sp.parsing.sympy_parser.parse_expr
-    try:
-        for name in saved:
-            setattr(builtins, name, trap)
-        sp.sympify = sp.parsing.sympy_parser.parse_expr = trap
-        yield
-    finally:
-        for name, fn in saved.items():
-            setattr(builtins, name, fn)
-        sp.sympify, sp.parsing.sympy_parser.parse_expr = saved_sympify, saved_parse
+nothing_evaluated = no_eval_traps
 
 
 def _deep_tuple(depth):
