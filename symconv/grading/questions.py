@@ -69,13 +69,16 @@ def shape_options(q: Any) -> dict[str, Any]:
 
     A leading batch axis equal to the question's ``batch`` is also correct.  The order
     of the dimensions matters (a channels-last answer is incorrect, not partial) when
-    the question text says so: it mentions an ``order`` or ``channels-first``/``-last``.
+    the question file says ``order = "strict"``; without that field, when the question
+    text mentions an ``order`` or ``channels-first``/``-last``.
     """
     out: dict[str, Any] = {}
-    batch = q.data.get("batch") if hasattr(q, "data") else None
+    data = q.data if hasattr(q, "data") else {}
+    batch = data.get("batch")
     if isinstance(batch, (str, int)) and not isinstance(batch, bool):
         out["batch_axis"] = batch
-    if _ORDER_MATTERS.search(str(getattr(q, "text", ""))):
+    order = data.get("order")
+    if order == "strict" or (order is None and _ORDER_MATTERS.search(str(getattr(q, "text", "")))):
         out["strict_order"] = True
     return out
 

@@ -65,6 +65,8 @@ COMMON_FIELDS = {
     "vary": "ranges for --seed variants (table name -> [low, high])",
     "claimed": "answers a student claimed (table quantity -> value), checked in the key",
     "answer": "which asked quantity is the main answer",
+    "order": "for shape answers: \"strict\" (another dimension order is wrong) or "
+             "\"layout\" (channels-last gets partial credit; the default)",
 }
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
@@ -274,6 +276,8 @@ def question_from_table(path: str | Path, table: Any, index: int) -> Question:
         q.get(name, str)
     q.get("vary", dict)
     q.get("claimed", dict)
+    if q.get("order", str, "layout") not in ("strict", "layout"):
+        raise q.error("order", 'expected "strict" or "layout"')
     handler.validate(q)
     q.rendered_text(lambda v: "")  # placeholders must name something
     return q

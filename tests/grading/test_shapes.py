@@ -381,3 +381,28 @@ def test_random_tuples_get_consistent_verdicts(parts, separator, brackets):
     permuted = sorted(parts) == sorted(RIGHT) and parts != RIGHT  # another layout
     batch = len(parts) == 4 and sorted(parts[1:]) == sorted(RIGHT)  # a leading batch axis
     assert (result.verdict == "partial") == (permuted or batch), (text, result)
+
+
+@pytest.mark.parametrize("order,verdict", [(None, "partial"), ("layout", "partial"),
+                                           ("strict", "incorrect")])
+def test_question_file_order_field(tmp_path, order, verdict):
+    """`order = "strict"` in a question file makes a channels-last answer wrong."""
+    text = (ROOT / "derivations" / "cs280_sp25_a2.toml").read_text()
+    if order is not None:
+        text = text.replace('id = "1.1"', f'id = "1.1"\norder = "{order}"', 1)
+    path = tmp_path / "q.toml"
+    path.write_text(text)
+    expected, domain = question_reference(load(path), "1.1")
+    c, h, w = values(load(path).question("1.1").expected)  # the numbers of the instance
+    assert grade(expected, f"{h} x {w} x {c}", **domain).verdict == verdict
+
+
+def test_question_file_order_field_is_validated(tmp_path):
+    from symconv.keys.questions import QuestionFileError
+
+    text = (ROOT / "derivations" / "cs280_sp25_a2.toml").read_text()
+    path = tmp_path / "q.toml"
+    path.write_text(text.replace('id = "1.1"', 'id = "1.1"\norder = "sorted"', 1))
+    with pytest.raises(QuestionFileError) as info:
+        load(path)
+    assert info.value.field == "order"
