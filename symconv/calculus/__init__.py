@@ -22,6 +22,7 @@ from symconv.calculus.compose import Composition, compose
 from symconv.calculus.decompose import Decomposition, decompose
 from symconv.calculus.kernels import compose_kernels, fold_bias, kernel_polynomial
 from symconv.calculus.pooling_grad import PoolBackward, pool_backward
+from symconv.calculus.recurrence import repeated_receptive_field
 from symconv.calculus.symmetry import MLPSymmetry, mlp_symmetry
 from symconv.calculus.variance import GradientVariance, MonteCarlo, gradient_variance
 from symconv.calculus.worked import (
@@ -39,5 +40,5 @@ __all__ = [
     "Decomposition", "decompose",
     "MLPSymmetry", "mlp_symmetry",
     "Worked", "solve_filter_1d", "transposed_conv_scatter", "padded_convolution",
-    "stack_receptive_field",
+    "stack_receptive_field", "repeated_receptive_field",
 ]
