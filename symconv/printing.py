@@ -113,6 +113,19 @@ def report_text(report: Any) -> str:
     return "\n".join([report.layer, *body])
 
 
+def cell_text(value: Any) -> str:
+    """A value for a terminal table cell: shapes joined by ×, integers grouped by thousands.
+
+    >>> cell_text((sp.Integer(64), sp.Integer(256))), cell_text(sp.Integer(73856))
+    ('64 × 256', '73,856')
+    """
+    if isinstance(value, tuple):
+        return " × ".join(cell_text(v) for v in value)
+    if isinstance(value, sp.Integer):
+        return f"{int(value):,}"
+    return str(value)
+
+
 def _text(value: Any) -> str:
     if isinstance(value, tuple):
         return " x ".join(str(v) for v in value)

@@ -29,7 +29,7 @@ import symconv.layers as L
 from symconv.analyze import analyze
 from symconv.cli import UsageError
 from symconv.exprmap import as_number
-from symconv.printing import LABELS
+from symconv.printing import LABELS, cell_text
 from symconv.symbols import to_expr
 
 #: ``KIND`` names accepted (lower-case torch class names).
@@ -164,18 +164,11 @@ def print_table(report: Any, numeric: Any, dtype: str) -> None:
         values.update({f"memory.{k} ({dtype} bytes)": v
                        for k, v in numeric.memory.bytes(dtype).items()})
     for key, formula in rows.items():
-        cells = [LABELS.get(key, key), _fmt(formula)]
+        cells = [LABELS.get(key, key), cell_text(formula)]
         if numeric is not None:
-            cells.append(_fmt(values.get(key, "")))
+            cells.append(cell_text(values.get(key, "")))
         table.add_row(*cells)
     for cond in report.conditions:
         table.add_row("valid when", str(cond), *([""] if numeric is not None else []))
     Console().print(table)
 
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, tuple):
-        return " × ".join(_fmt(v) for v in value)
-    if isinstance(value, sp.Integer):
-        return f"{int(value):,}"
-    return str(value)

@@ -21,7 +21,7 @@ from typing import Any
 import sympy as sp
 
 from symconv.exprmap import map_exprs, to_json_value
-from symconv.printing import latex
+from symconv.printing import cell_text, latex
 
 COLUMNS = ("name", "layer", "output shape", "params", "MACs", "FLOPs", "activations",
            "RF size", "RF stride", "RF padding")
@@ -53,26 +53,18 @@ def rows(report: Any) -> list[list[Any]]:
     return out
 
 
-def _text(value: Any) -> str:
-    if isinstance(value, tuple):
-        return " × ".join(_text(v) for v in value)
-    if isinstance(value, sp.Integer):
-        return f"{int(value):,}"
-    return str(value)
-
-
 def rich_table(report: Any) -> Any:
     """A :class:`rich.table.Table` of the report."""
     from rich.table import Table
 
-    table = Table(title=f"input {_text(report.input_shape)}, batch {report.batch}")
+    table = Table(title=f"input {cell_text(report.input_shape)}, batch {report.batch}")
     for col in COLUMNS:
         table.add_column(col, justify="left" if col in COLUMNS[:3] else "right")
     body = rows(report)
     for cells in body[:-1]:
-        table.add_row(*(_text(c) if i != 1 else _short(c) for i, c in enumerate(cells)))
+        table.add_row(*(cell_text(c) if i != 1 else _short(c) for i, c in enumerate(cells)))
     table.add_section()
-    table.add_row(*(_text(c) for c in body[-1]))
+    table.add_row(*(cell_text(c) for c in body[-1]))
     return table
 
 
