@@ -335,10 +335,8 @@ def document(assignment: Any, solutions: dict[str, Solution] | None, variant: st
     if meta.get("intro"):
         head.append(text_latex(str(meta["intro"])))
     body: list[str] = []
-    section = None
-    for q in assignment.questions:
-        if q.section and q.section != section:
-            section = q.section
+    for section, q in assignment.by_section():
+        if section:
             body.append(f"\\section*{{{text_latex(section)}}}")
         body.append(question_latex(q, solutions.get(q.id) if solutions is not None else None))
     return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n\n\\end{document}\n"

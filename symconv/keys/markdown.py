@@ -103,10 +103,9 @@ def document(assignment: Any, solutions: dict[str, Solution] | None, variant: st
     lines += [f"**{kind}**" + (f" — {variant}" if variant else ""), ""]
     if meta.get("source"):
         lines += [f"<small>{meta['source']}</small>", ""]
-    body, section = [], None
-    for q in assignment.questions:
-        if q.section and q.section != section:
-            section = q.section
+    body = []
+    for section, q in assignment.by_section():
+        if section:
             body.append(f"## {section}")
         body.append(question_markdown(q, solutions.get(q.id) if solutions is not None else None))
     return "\n".join(lines) + "\n" + "\n\n".join(body) + "\n"

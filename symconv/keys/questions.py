@@ -225,6 +225,16 @@ class Assignment:
         known = ", ".join(q.id for q in self.questions)
         raise QuestionFileError(self.path, qid, None, f"no such question (questions: {known})")
 
+    def by_section(self) -> list[tuple[str | None, Question]]:
+        """Questions in order, each with the section heading that starts before it (else None)."""
+        out: list[tuple[str | None, Question]] = []
+        current = None
+        for q in self.questions:
+            starts = q.section if q.section and q.section != current else None
+            current = q.section or current
+            out.append((starts, q))
+        return out
+
 
 def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
     return types if isinstance(types, tuple) else (types,)
