@@ -24,13 +24,12 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
 from symconv.grading import nodes as N
-from symconv.grading.convert import from_sympy, to_sympy
+from symconv.grading.convert import expected_tree, from_sympy, to_sympy
 from symconv.grading.equivalence import Reference, judge
 from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
 from symconv.grading.parser import parse, parse_relation
@@ -140,23 +139,12 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    tree = _expected_tree(expected)
+    tree = expected_tree(expected)
     ref = Reference.build(tree, domain, conditions, defaults, seed)
     _CACHE[key] = ref
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return ref
-
-
-def _expected_tree(expected: Any) -> N.Node:
-    if isinstance(expected, str):
-        try:
-            return parse(expected)
-        except InvalidAnswer as exc:
-            raise ValueError(f"the expected formula {expected!r} cannot be read: {exc}") from None
-    if isinstance(expected, sp.Basic):
-        return from_sympy(expected)
-    return _number(expected)
 
 
 def _answer_tree(answer: Any, known: frozenset[str], limits: Limits) -> N.Node:
@@ -165,20 +153,12 @@ def _answer_tree(answer: Any, known: frozenset[str], limits: Limits) -> N.Node:
     if isinstance(answer, sp.Basic) and answer.is_Rational:
         return from_sympy(answer)
     try:
-        return _number(answer)
+        if isinstance(answer, sp.Basic):  # only Rationals are answers (above)
+            raise ValueError(answer)
+        return expected_tree(answer)  # a plain number: an exact leaf
     except ValueError:
         raise InvalidAnswer("not_text", f"cannot grade an answer of type "
                             f"{type(answer).__name__}") from None
-
-
-def _number(x: Any) -> N.Node:
-    if isinstance(x, bool) or not isinstance(x, (int, float, Fraction)):
-        raise ValueError(f"{x!r} is not a number or a formula")
-    if isinstance(x, float):
-        if x != x or x in (float("inf"), float("-inf")):
-            raise InvalidAnswer("not_finite", "the answer is not a finite number")
-        x = Fraction(repr(x))  # the decimal the user sees, not the binary float
-    return N.num(x)
 
 
 def _condition(c: Any) -> N.Node:

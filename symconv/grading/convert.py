@@ -116,3 +116,26 @@ def to_sympy(node: N.Node, symbols: dict[str, sp.Symbol] | None = None) -> Any:
     if op == "fn":
         return node.value(*args)
     raise ValueError(f"no SymPy form for {op!r}")
+
+
+def expected_tree(expected: Any, what: str = "formula", floats: bool = True) -> N.Node:
+    """The tree of a (trusted) reference: text through the safe parser, SymPy converted,
+    numbers as exact leaves (a float as the decimal it prints as)."""
+    from symconv.grading.limits import InvalidAnswer
+    from symconv.grading.parser import parse
+
+    if isinstance(expected, str):
+        try:
+            return parse(expected)
+        except InvalidAnswer as exc:
+            raise ValueError(f"the expected {what} {expected!r} cannot be read: {exc}") from None
+    if isinstance(expected, sp.Basic):
+        return from_sympy(expected)
+    allowed = (int, float, Fraction) if floats else (int, Fraction)
+    if isinstance(expected, bool) or not isinstance(expected, allowed):
+        raise ValueError(f"{expected!r} is not a number or a formula")
+    if isinstance(expected, float):
+        if expected != expected or expected in (float("inf"), float("-inf")):
+            raise InvalidAnswer("not_finite", "the answer is not a finite number")
+        expected = Fraction(repr(expected))  # the decimal the user sees, not the binary float
+    return N.num(expected)

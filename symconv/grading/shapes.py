@@ -30,7 +30,7 @@ from typing import Any, Union
 import sympy as sp
 
 from symconv.grading import nodes as N
-from symconv.grading.convert import from_sympy
+from symconv.grading.convert import expected_tree, from_sympy
 from symconv.grading.domain import Domain, PointSet, _floor_nodes
 from symconv.grading.equivalence import Reference
 from symconv.grading.evaluate import evaluate
@@ -159,16 +159,7 @@ def expected_components(expected: Any) -> Components | None:
 def _expected_item(x: Any) -> Any:
     if isinstance(x, (tuple, list, sp.Tuple)):
         return expected_components(x)
-    if isinstance(x, str):
-        try:
-            return parse(x)
-        except InvalidAnswer as exc:
-            raise ValueError(f"the expected component {x!r} cannot be read: {exc}") from None
-    if isinstance(x, sp.Basic):
-        return from_sympy(x)
-    if isinstance(x, bool) or not isinstance(x, (int, Fraction)):
-        raise ValueError(f"{x!r} is not a number or a formula")
-    return N.num(x)
+    return expected_tree(x, "component", floats=False)
 
 
 def read_answer(answer: Any, known: Collection[str],
