@@ -2,7 +2,7 @@
 #   make keys   - install symconv into .venv and render every bundled answer key (PDF when
 #                 pdflatex is installed, .tex otherwise) into out/
 #   make test   - install symconv with its test extras into .venv and run the whole suite
-# .ci/run installs torch==2.13.0 and TeX Live first, then calls `make test`.
+# .ci/run installs torch==2.14.1, torchvision==0.29.1 and TeX Live first, then calls `make test`.
 
 PYTHON ?= python3
 VENV ?= .venv

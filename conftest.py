@@ -24,4 +24,4 @@ def pytest_collection_modifyitems(config, items):
         return  # CI: let the doctest run and fail on the missing import
     for item in items:
         if isinstance(item, pytest.DoctestItem) and item.name.startswith(NEEDS_TORCH):
-            item.add_marker(pytest.mark.skip(reason="PyTorch is not installed (pip install torch==2.13.0)"))
+            item.add_marker(pytest.mark.skip(reason="PyTorch is not installed (.venv/bin/pip install torch==2.14.1 torchvision==0.29.1)"))

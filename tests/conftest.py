@@ -15,13 +15,20 @@ from hypothesis import HealthCheck, settings
 
 REQUIRE_ORACLES = os.environ.get("SYMCONV_REQUIRE_ORACLES") == "1"
 
-settings.register_profile(
-    "default", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.register_profile(
-    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+#: Hypothesis runs derandomized: the examples are a fixed function of each test, so a fresh
+#: clone draws exactly what CI drew (no example database either).  ``make fuzz`` runs the
+#: random, longer profile with a printed seed (benchmarks/fuzz_grading.py).
+_COMMON = dict(deadline=None, derandomize=True, database=None, print_blob=True,
+               suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("default", max_examples=40, **_COMMON)
+settings.register_profile("ci", max_examples=60, **_COMMON)
+PROFILE = "ci" if os.environ.get("CI") else "default"
+settings.load_profile(PROFILE)
+
+
+def pytest_terminal_summary(terminalreporter):
+    terminalreporter.write_line(
+        f"hypothesis profile {PROFILE!r}: derandomized, max_examples={settings().max_examples}")
 
 
 def missing(reason: str) -> None:
@@ -36,7 +43,7 @@ def torch():
     try:
         import torch as _torch
     except ImportError:
-        missing("PyTorch is not installed (pip install torch==2.13.0)")
+        missing("PyTorch is not installed (.venv/bin/pip install torch==2.14.1 torchvision==0.29.1)")
     return _torch
 
 
@@ -48,7 +55,7 @@ def _profiler(module: str):
         return importlib.import_module(module)
     except ImportError:
         top = module.split(".")[0]
-        missing(f"{top} is not installed (pip install -e '.[oracles]' after torch==2.13.0)")
+        missing(f"{top} is not installed (pip install -e '.[oracles]' after torch==2.14.1)")
 
 
 @pytest.fixture(scope="session")
