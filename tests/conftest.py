@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -83,4 +84,29 @@ def pdflatex() -> str:
     path = shutil.which("pdflatex")
     if path is None:
         missing("pdflatex is not installed (apt-get install texlive-latex-recommended)")
+    return path  # type: ignore[return-value]
+
+
+#: Where `.ci/run` installs the npm test tools (katex, markdown-it): `npm install --prefix .node`.
+NODE_MODULES = Path(__file__).resolve().parent.parent / ".node" / "node_modules"
+
+
+@pytest.fixture(scope="session")
+def node_modules() -> Path:
+    """The npm test tools (KaTeX, markdown-it), run with ``node``."""
+    if shutil.which("node") is None:
+        missing("node is not installed (apt-get install nodejs npm)")
+    for package in ("katex", "markdown-it"):
+        if not (NODE_MODULES / package).is_dir():
+            missing(f"npm package {package} is not installed "
+                    "(npm install --no-save --prefix .node katex@0.16 markdown-it@14)")
+    return NODE_MODULES
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Headless Chromium for render tests (Debian's package)."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        missing("chromium is not installed (apt-get install chromium)")
     return path  # type: ignore[return-value]
