@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,7 +39,7 @@ import sympy as sp
 
 from symconv.grading import nodes as N
 from symconv.grading.evaluate import UNDEFINED, evaluate
-from symconv.grading.limits import InvalidAnswer
+from symconv.grading.limits import REFERENCE_LIMITS, InvalidAnswer, OutOfTime
 from symconv.symbols import domain_of
 
 Number = int | Fraction
@@ -72,21 +73,41 @@ def role(name: str) -> str:
 
 @dataclass(frozen=True)
 class SymbolDomain:
-    """The values one symbol may take."""
+    """The values one symbol may take: integers or reals (sampled at exact rationals), from
+    ``low`` (None: unbounded; ``open_low``: excluded) to ``high`` (None: unbounded)."""
 
     name: str
     integer: bool = True
-    low: Number = 1
+    low: Number | None = 1
     high: Number | None = None
     value: Number | None = None
+    open_low: bool = False
 
     def describe(self) -> str:
+        """
+        >>> override(default_symbol("x"), "real").describe()
+        'x real'
+        >>> default_symbol("sigma").describe(), default_symbol("p").describe()
+        ('sigma > 0 (real)', 'p >= 0 (integer)')
+        """
         if self.value is not None:
             return f"{self.name} = {self.value}"
         kind = "integer" if self.integer else "real"
-        op = ">=" if self.integer or self.low == 0 else ">"
+        if self.low is None:
+            text = f"{self.name} {kind}"
+            return text if self.high is None else text + f", <= {self.high}"
+        op = ">" if self.open_low else ">="
         text = f"{self.name} {op} {self.low} ({kind})"
         return text if self.high is None else text + f", <= {self.high}"
+
+    def contains(self, v: Number) -> bool:
+        if self.value is not None:
+            return v == self.value
+        if self.integer and type(v) is not int:
+            return False
+        if self.low is not None and (v < self.low or (self.open_low and v == self.low)):
+            return False
+        return self.high is None or v <= self.high
 
 
 def default_symbol(name: str) -> SymbolDomain:
@@ -97,8 +118,9 @@ def default_symbol(name: str) -> SymbolDomain:
     """
     assumptions = domain_of(name)
     integer = bool(assumptions.get("integer"))
-    low = 1 if assumptions.get("positive") and integer else 0
-    return SymbolDomain(name, integer=integer, low=low)
+    if not integer:
+        return SymbolDomain(name, integer=False, low=0, open_low=True)
+    return SymbolDomain(name, integer=True, low=1 if assumptions.get("positive") else 0)
 
 
 def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
@@ -120,27 +142,28 @@ def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
         value = _number(spec)
         return replace(base, value=value, integer=isinstance(value, int))
     if isinstance(spec, sp.Symbol):
-        spec = {"integer": bool(spec.is_integer), "positive": bool(spec.is_positive),
-                "nonnegative": bool(spec.is_nonnegative)}
+        spec = {"integer": bool(spec.is_integer), "real": bool(spec.is_real),
+                "positive": bool(spec.is_positive), "nonnegative": bool(spec.is_nonnegative)}
     if isinstance(spec, str):
         spec = {spec: True}
     if isinstance(spec, (tuple, list)) and len(spec) == 2:
         low, high = (_number(x) for x in spec)
-        return replace(base, low=low, high=high,
+        return replace(base, low=low, high=high, open_low=False,
                        integer=isinstance(low, int) and isinstance(high, int))
     if isinstance(spec, Mapping):
         out = base
         if spec.get("real") and not spec.get("integer"):
-            out = replace(out, integer=False, low=0)
+            out = replace(out, integer=False, low=None, open_low=False)  # every real
         if spec.get("integer"):
-            out = replace(out, integer=True)
+            out = replace(out, integer=True, low=out.low if out.integer else None,
+                          open_low=False)
         if spec.get("nonnegative"):
-            out = replace(out, low=0)
+            out = replace(out, low=0, open_low=False)
         if spec.get("positive"):
-            out = replace(out, low=1 if out.integer else 0)
+            out = replace(out, low=1 if out.integer else 0, open_low=not out.integer)
         for key in ("min", "low"):
             if spec.get(key) is not None:
-                out = replace(out, low=_number(spec[key]))
+                out = replace(out, low=_number(spec[key]), open_low=False)
         for key in ("max", "high"):
             if spec.get(key) is not None:
                 out = replace(out, high=_number(spec[key]))
@@ -246,26 +269,18 @@ class Domain:
         return pts.subset(keep)
 
     def valid(self, pts: PointSet, reference: N.Node | None) -> list[int]:
-        ok = [all(self._in_range(name, pts.env[name][i]) for name in pts.names)
+        ok = [all(self.symbols[name].contains(pts.env[name][i]) for name in pts.names)
               for i in range(pts.n)]
         checks = [c for c, _ in self.conditions] + ([reference] if reference else [])
         for node in checks:
-            try:
-                values = evaluate(node, pts.env, pts.n)
-            except (InvalidAnswer, ZeroDivisionError, ValueError, TypeError):
-                return []
+            keep = [i for i, k in enumerate(ok) if k]
+            if not keep:
+                break
+            values = dict(zip(keep, values_at(node, pts.subset(keep))))
             is_cond = node is not reference
-            ok = [k and (v is not UNDEFINED) and (bool(v) if is_cond else True)
-                  for k, v in zip(ok, values)]
+            ok = [k and (values[i] is not UNDEFINED) and (bool(values[i]) if is_cond else True)
+                  for i, k in enumerate(ok)]
         return [i for i, k in enumerate(ok) if k]
-
-    def _in_range(self, name: str, v: Number) -> bool:
-        d = self.symbols[name]
-        if d.value is not None:
-            return v == d.value
-        if v < d.low or (not d.integer and v == 0 and d.low == 0):
-            return False
-        return d.high is None or v <= d.high
 
     def _draw(self, rng: random.Random, big: bool) -> tuple[Number, ...]:
         return tuple(self._draw_one(d, rng, big) for d in self.symbols.values())
@@ -274,26 +289,33 @@ class Domain:
         if d.value is not None:
             return d.value
         lo_role, hi_role = _ROLES[role(d.name)][1 if big else 0]
-        low = max(d.low, lo_role) if d.high is None else d.low
+        if not d.integer:
+            return _draw_real(d, rng, big)
+        low = d.low if d.low is not None else -hi_role
+        low = max(low, lo_role) if d.high is None else low
         high = hi_role if d.high is None else d.high
         high = max(high, low)
-        if d.integer:
-            return rng.randint(int(low), int(high))
-        value = Fraction(rng.randint(1, 40 if big else 12), rng.randint(1, 6))
-        return value if low <= value and (d.high is None or value <= d.high) else Fraction(low)
+        return rng.randint(int(low), int(high))
 
     def _boundary(self) -> list[tuple[Number, ...]]:
-        """Smallest values, and each free symbol one and two above them."""
-        smallest = [d.value if d.value is not None else (d.low if d.integer or d.low
-                                                         else Fraction(1, 2))
-                    for d in self.symbols.values()]
+        """Smallest values, each free symbol one and two above them; for reals also
+        negative, fractional and zero values where the domain has them."""
+        smallest = [_smallest(d) for d in self.symbols.values()]
         rows = [tuple(smallest)]
         for i, d in enumerate(self.symbols.values()):
             if d.value is None:
-                for step in (1, 2):
+                steps: tuple[Number, ...] = (1, 2) if d.integer else (
+                    1, 2, Fraction(1, 3), Fraction(5, 2))
+                for step in steps:
                     r = list(smallest)
                     r[i] = smallest[i] + step
                     rows.append(tuple(r))
+                if not d.integer:
+                    for v in _REAL_PROBES:
+                        if d.contains(v):
+                            r = list(smallest)
+                            r[i] = v
+                            rows.append(tuple(r))
         # everything at 2 (or its minimum), a common "smallest interesting" instance
         rows.append(tuple(v if d.value is not None else max(v, 2)
                           for v, d in zip(smallest, self.symbols.values())))
@@ -380,6 +402,60 @@ class Domain:
                         break
             rows.append([fixed[n] for n in names])
         return self.accept(names, rows, reference)
+
+
+_REAL_PROBES = (Fraction(-7, 3), -1, Fraction(-1, 2), Fraction(-1, 3), 0, Fraction(1, 3),
+                Fraction(1, 2), 1, Fraction(3, 2), Fraction(7, 3), 3)
+_DENOMINATORS = (1, 2, 3, 4, 5, 6, 7, 9, 12)
+
+
+def _smallest(d: SymbolDomain) -> Number:
+    if d.value is not None:
+        return d.value
+    if d.low is None:
+        return -3 if d.high is None or d.high >= -3 else d.high
+    if not d.open_low:
+        return d.low
+    return d.low + (1 if d.integer else Fraction(1, 2))
+
+
+def _draw_real(d: SymbolDomain, rng: random.Random, big: bool) -> Number:
+    """A rational in the domain: integers, halves, thirds... negatives where allowed."""
+    span = 40 if big else 12
+    low: Number
+    high: Number
+    if d.low is None:
+        high = d.high if d.high is not None else span
+        low = high - 2 * span if d.high is not None else -span
+    else:
+        low = d.low
+        high = d.high if d.high is not None else low + span
+    q = rng.choice(_DENOMINATORS)
+    first, last = math.ceil(low * q), math.floor(high * q)
+    value = Fraction(rng.randint(first, last), q) if first <= last else Fraction(low)
+    if not d.contains(value):
+        value = Fraction(low) + Fraction(1, 2 * q) if d.open_low else Fraction(low)
+    return int(value) if value.denominator == 1 else value
+
+
+def values_at(node: N.Node, pts: PointSet) -> list[Any]:
+    """``node`` at every point (reference limits), UNDEFINED at a point where it is too
+    large or cannot be evaluated, instead of failing every point."""
+    try:
+        return evaluate(node, pts.env, pts.n, REFERENCE_LIMITS)
+    except OutOfTime:
+        raise
+    except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+        out = []
+        for i in range(pts.n):
+            try:
+                out.append(evaluate(node, {k: [v[i]] for k, v in pts.env.items()}, 1,
+                                    REFERENCE_LIMITS)[0])
+            except OutOfTime:
+                raise
+            except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+                out.append(UNDEFINED)
+        return out
 
 
 def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:

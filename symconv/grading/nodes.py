@@ -105,24 +105,43 @@ def _flat(op: str, items: Iterable[Node]) -> tuple[Node, ...]:
     return tuple(out)
 
 
+#: Numbers are folded (``2*3`` -> ``6``) only while the result stays this small: folding
+#: happens while parsing, before the evaluator's limits apply, so ``9e119 * 9e119 * ...``
+#: must not become one gigantic literal there (the evaluator bounds the product instead).
+FOLD_BITS = 1024
+
+
+def _bits(v: Number) -> int:
+    if isinstance(v, Fraction):
+        return max(v.numerator.bit_length(), v.denominator.bit_length())
+    return int(v).bit_length()
+
+
 def add(*terms: Node) -> Node:
-    """Sum, flattened, with its numbers added up into one last term."""
+    """Sum, flattened, with its (small) numbers added up into one last term."""
     flat = _flat("add", terms)
-    total: Number = sum((t.value for t in flat if t.op == "num"), 0)
-    rest = [t for t in flat if t.op != "num"]
+    total: Number = 0
+    rest = []
+    for t in flat:
+        if t.op == "num" and _bits(t.value) + _bits(total) <= FOLD_BITS:
+            total += t.value
+        else:
+            rest.append(t)
     if total != 0 or not rest:
         rest.append(num(total))
     return rest[0] if len(rest) == 1 else Node("add", tuple(rest))
 
 
 def mul(*factors: Node) -> Node:
-    """Product, flattened, with its numbers multiplied into one first factor."""
+    """Product, flattened, with its (small) numbers multiplied into one first factor."""
     flat = _flat("mul", factors)
     coeff: Number = 1
+    rest = []
     for f in flat:
-        if f.op == "num":
+        if f.op == "num" and (f.value == 0 or _bits(f.value) + _bits(coeff) <= FOLD_BITS):
             coeff *= f.value
-    rest = [f for f in flat if f.op != "num"]
+        else:
+            rest.append(f)
     if coeff == 0 or not rest:
         return num(coeff)
     if coeff != 1:
@@ -202,6 +221,32 @@ def substitute(node: Node, table: dict[str, Node]) -> Node:
 
 
 # -- printing ---------------------------------------------------------------
+_CHUNK = 10**1000
+
+
+def int_text(v: int, max_digits: int | None = None) -> str:
+    """The decimal digits of ``v``, of any size (Python refuses ``str`` past 4,300 digits);
+    with ``max_digits``, a longer number is shortened to its first and last digits.
+
+    >>> int_text(-12345), int_text(7**9000, 20)
+    ('-12345', '7627112078…1525400001 (7,606 digits)')
+    """
+    v = int(v)
+    if v < 0:
+        return "-" + int_text(-v, max_digits)
+    if v.bit_length() < 10_000:
+        text = str(v)
+    else:
+        chunks = []
+        while v:
+            v, low = divmod(v, _CHUNK)
+            chunks.append(low)
+        text = str(chunks[-1]) + "".join(f"{c:01000d}" for c in reversed(chunks[:-1]))
+    if max_digits is not None and len(text) > max_digits:
+        half = max(max_digits // 2, 1)
+        return f"{text[:half]}…{text[-half:]} ({len(text):,} digits)"
+    return text
+
 _PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
 _REL = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "!="}
 _FUNC_NAMES = {"floor": "floor", "ceil": "ceil", "abs": "abs", "sqrt": "sqrt", "exp": "exp",
@@ -229,7 +274,9 @@ def to_text(node: Node) -> str:
     op = node.op
     if op == "num":
         v = node.value
-        return f"{v.numerator}/{v.denominator}" if isinstance(v, Fraction) else str(v)
+        if isinstance(v, Fraction):
+            return f"{int_text(v.numerator)}/{int_text(v.denominator)}"
+        return int_text(v) if not isinstance(v, bool) else str(v)
     if op in ("sym", "const"):
         return str(node.value)
     if op == "add":

@@ -53,6 +53,7 @@ _WRAPPERS = re.compile(
     r"\\(?:text|textrm|textit|mathrm|mathit|mathbf|mathsf|operatorname|boldsymbol)"
     r"\s*\{\s*([A-Za-z0-9_ ]*)\s*\}"
 )
+_THOUSANDS_SPACE = re.compile(r"(?<=\d),\s*\\!\s*(?=\d)")
 _DELIMITERS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
 
 
@@ -82,5 +83,6 @@ def normalize(text: str, limits: Limits = DEFAULT_LIMITS) -> str:
     if match and match.group(2).strip():
         text = match.group(2)
     text = text.replace("{,}", ",")
+    text = _THOUSANDS_SPACE.sub(",", text)  # 73,\!856 (LaTeX's negative space after a comma)
     text = _WRAPPERS.sub(lambda m: m.group(1).replace(" ", ""), text)
     return text.strip()
