@@ -42,6 +42,7 @@ from symconv.grading.limits import (
     DEFAULT_LIMITS,
     DEFAULT_TIME_LIMIT,
     REFERENCE_LIMITS,
+    BadReference,
     InvalidAnswer,
     Limits,
     remaining_time,
@@ -107,16 +108,29 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
     Returns
     -------
     GradeResult with ``verdict``, ``feedback``, ``note``, ``counterexample``, ``read``...
+    Whatever the answer, never an exception.
+
+    Raises
+    ------
+    BadReference (a ValueError) when the *reference*, a condition or a domain cannot be used
     """
     if sig_figs is not None:
         rel_tol = 0.5 * 10.0 ** (1 - int(sig_figs))
-    cond_nodes = tuple(_condition(c) for c in conditions)
-    if report is not None:
-        cond_nodes += tuple(from_sympy(c) for c in getattr(report, "conditions", ()))
+    try:
+        cond_nodes = tuple(_condition(c) for c in conditions)
+        if report is not None:
+            cond_nodes += tuple(from_sympy(c) for c in getattr(report, "conditions", ()))
+    except (ValueError, InvalidAnswer) as exc:
+        raise BadReference(f"a condition cannot be used: {exc}") from None
     if is_tuple(expected):
-        shape_ref = shape_reference(expected, domain, cond_nodes, default_conditions, seed,
-                                    batch_axis=batch_axis, strict_order=strict_order,
-                                    shape=shape)
+        try:
+            shape_ref = shape_reference(expected, domain, cond_nodes, default_conditions,
+                                        seed, batch_axis=batch_axis,
+                                        strict_order=strict_order, shape=shape)
+        except BadReference:
+            raise
+        except (ValueError, TypeError, InvalidAnswer) as exc:
+            raise BadReference(f"the reference cannot be used: {exc}") from None
 
         def run_shape() -> GradeResult:
             own = limits.at_least(shape_ref.needs())
@@ -181,8 +195,13 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    tree = expected_tree(expected, declared=frozenset(domain))
-    ref = Reference.build(tree, domain, conditions, defaults, seed)
+    try:
+        tree = expected_tree(expected, declared=frozenset(domain))
+        ref = Reference.build(tree, domain, conditions, defaults, seed)
+    except BadReference:
+        raise
+    except (ValueError, TypeError, InvalidAnswer) as exc:
+        raise BadReference(f"the reference cannot be used: {exc}") from None
     _CACHE[key] = ref
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)

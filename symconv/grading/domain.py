@@ -249,9 +249,10 @@ class Domain:
         """Valid points (conditions hold, ``reference`` defined), see the module docstring."""
         rng = random.Random(self.seed)
         names = tuple(self.symbols)
-        small = self.accept(names, [self._draw(rng, big=False) for _ in range(count * 3)],
+        tame = _in_exponents(reference)
+        small = self.accept(names, [self._draw(rng, False) for _ in range(count * 3)],
                             reference)
-        big = self.accept(names, [self._draw(rng, big=True) for _ in range(large * 3)],
+        big = self.accept(names, [self._draw(rng, True, tame) for _ in range(large * 3)],
                           reference)
         drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
         tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference))
@@ -282,8 +283,11 @@ class Domain:
                   for i, k in enumerate(ok)]
         return [i for i, k in enumerate(ok) if k]
 
-    def _draw(self, rng: random.Random, big: bool) -> tuple[Number, ...]:
-        return tuple(self._draw_one(d, rng, big) for d in self.symbols.values())
+    def _draw(self, rng: random.Random, big: bool, tame: frozenset[str] = frozenset()
+              ) -> tuple[Number, ...]:
+        """A random point; ``tame`` symbols (in exponents) stay in their small range."""
+        return tuple(self._draw_one(d, rng, big and d.name not in tame)
+                     for d in self.symbols.values())
 
     def _draw_one(self, d: SymbolDomain, rng: random.Random, big: bool) -> Number:
         if d.value is not None:
@@ -456,6 +460,18 @@ def values_at(node: N.Node, pts: PointSet) -> list[Any]:
             except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
                 out.append(UNDEFINED)
         return out
+
+
+def _in_exponents(node: N.Node) -> frozenset[str]:
+    """Symbols in an exponent or under ``exp``: large values of them only make gigantic
+    numbers (``h^n`` for n = 5000), so they are sampled in their typical range only."""
+    out: set[str] = set()
+    for n in node.walk():
+        if n.op == "pow":
+            out |= n.args[1].names()
+        elif n.op == "exp":
+            out |= n.args[0].names()
+    return frozenset(out)
 
 
 def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:

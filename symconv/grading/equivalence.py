@@ -54,11 +54,16 @@ from symconv.grading.limits import (
     time_budget,
 )
 from symconv.grading.mutants import Mutant, double_mutants, single_mutants
-from symconv.grading.reals import Approx, compare, is_exact, sign
+from symconv.grading.reals import Approx, compare, is_exact, magnitude_bits, sign
 from symconv.grading.verdict import GradeResult, number_text, short
 
-#: Seconds one wrong answer may spend looking for the mutant that explains it.
-MUTANT_TIME = 0.12
+#: Double mutants considered (in a fixed order, so feedback does not depend on the load).
+MUTANT_DOUBLES = 400
+#: Sample points at which mutants are evaluated and told apart (a match is then confirmed
+#: at every point).
+KEY_POINTS = 12
+#: A wall-clock safety net for the search of a mutant, in seconds (huge references).
+MUTANT_TIME = 0.25
 
 
 @dataclass
@@ -80,8 +85,10 @@ class Reference:
     kind: str = "count"
     sides: list[Reference] | None = None
     _mutants: Iterator[Mutant] | None = None
-    _table: dict = field(default_factory=dict)
-    _stage: int = 0  # 0: nothing built, 1: singles under way, 2: doubles, 3: all done
+    _table: dict = field(default_factory=dict)  # values -> (position in the order, mutant)
+    _stage: int = 0  # 0: nothing built, 1: under way, 3: every mutant in the table
+    _count: int = 0
+    _pending: Mutant | None = None
     _exact: dict = field(default_factory=dict)
     _residues: dict = field(default_factory=dict)
     _needs: Limits | None = None
@@ -154,56 +161,73 @@ class Reference:
                                  max_components=0, max_name=0)
         return self._needs
 
-    # -- mutants, built lazily and within a time budget ---------------------------------
-    def _next_mutants(self) -> Iterator[Mutant] | None:
-        if self._stage == 0:
-            self._stage = 1
-            return iter(single_mutants(self.tree, self.kind))
-        if self._stage == 1:
-            self._stage = 2
-            singles = [m for m in self._table.values() if m.order == 1]
-            return double_mutants(singles, kind=self.kind)
-        self._stage = 3
-        return None
+    # -- mutants, built lazily, in a fixed order --------------------------------------
+    def _order(self) -> Iterator[Mutant]:
+        """Every mutant considered, always in the same order: the single ones, then at most
+        :data:`MUTANT_DOUBLES` double ones built from those with values of their own."""
+        yield from single_mutants(self.tree, self.kind)
+        singles = [m for _, m in sorted(self._table.values(), key=lambda e: e[0])
+                   if m.order == 1]
+        yield from double_mutants(singles, MUTANT_DOUBLES, kind=self.kind)
 
     def explain(self, values: tuple, seconds: float = MUTANT_TIME,
                 singles_only: bool = False) -> Mutant | None:
-        """The first mutant whose values at the sample points are ``values`` (building the
-        table further only as far as needed, for at most ``seconds``)."""
+        """The first mutant, in the fixed order of :meth:`_order`, whose values at the sample
+        points are ``values``.  The table is built only as far as needed (so only wrong
+        answers pay for it) and persists for later answers; the result does not depend on
+        which answers came before.  ``seconds`` is a safety net for huge references."""
         found = self._table.get(values)
-        if found is not None and (not singles_only or found.order == 1):
-            return found
-        own = tuple(self.values)
-        memo = self._exact.setdefault("mutant memo", ChainMap({}, self.memo))
+        if found is not None and (not singles_only or found[1].order == 1):
+            return found[1]
+        idx, sub, memo = self.key_points()
+        own = tuple(self.values[i] for i in idx)
+        if self._mutants is None and self._stage == 0:
+            self._mutants, self._stage = self._order(), 1
         try:
             with time_budget(seconds):
-                while self._stage < 3:
-                    if singles_only and self._stage >= 2:
-                        return None
-                    if self._mutants is None:
-                        self._mutants = self._next_mutants()
-                        continue
-                    m = next(self._mutants, None)
+                while self._stage == 1 and self._mutants is not None:
+                    m = self._pending if self._pending is not None else next(self._mutants,
+                                                                             None)
+                    self._pending = None
                     if m is None:
-                        self._mutants = None
-                        continue
-                    try:
-                        vec = tuple(evaluate(m.tree, self.points.env, self.points.n,
-                                             REFERENCE_LIMITS, memo=memo))
-                    except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
-                        continue
-                    if vec != own and vec not in self._table:
-                        self._table[vec] = m
-                        if vec == values:
-                            return m
+                        self._stage = 3
+                        break
+                    if singles_only and m.order > 1:
+                        self._pending = m  # kept for the first search of a double
+                        return None
+                    if self._record(m, own, sub, memo) == values:
+                        return m
         except OutOfTime:
             return None
         return None
 
+    def key_points(self) -> tuple[list[int], PointSet, dict]:
+        """The few sample points mutants are told apart by (spread over all of them), and
+        the memo of values there: a mutant costs :data:`KEY_POINTS` points, not all."""
+        if "key points" not in self._exact:
+            n = self.points.n
+            idx = (sorted({round(i * (n - 1) / (KEY_POINTS - 1)) for i in range(KEY_POINTS)})
+                   if n > KEY_POINTS else list(range(n)))
+            self._exact["key points"] = (idx, self.points.subset(idx), {})
+        return self._exact["key points"]
+
+    def _record(self, m: Mutant, own: tuple, sub: PointSet, memo: dict) -> tuple | None:
+        """Evaluate ``m`` and enter it in the table (unless its values are taken)."""
+        try:
+            vec = tuple(evaluate(m.tree, sub.env, sub.n, REFERENCE_LIMITS, memo=memo))
+        except OutOfTime:
+            raise
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            return None
+        if vec != own and vec not in self._table:
+            self._table[vec] = (self._count, m)
+        self._count += 1
+        return vec
+
     def single_table(self, seconds: float = MUTANT_TIME) -> dict[tuple, Mutant]:
-        """The single mutants' table, as far as it can be built in ``seconds``."""
+        """The single mutants' table (as far as it can be built in ``seconds``)."""
         self.explain((), seconds, singles_only=True)
-        return {k: m for k, m in self._table.items() if m.order == 1}
+        return {k: e[1] for k, e in self._table.items() if e[1].order == 1}
 
     @property
     def floor_keys(self) -> set[tuple]:
@@ -234,6 +258,8 @@ def _size_bits(v: Any) -> int:
         return v.bit_length()
     if type(v) is Fraction:
         return max(v.numerator.bit_length(), v.denominator.bit_length())
+    if type(v) is Approx:
+        return magnitude_bits(v)
     return 0
 
 
@@ -290,7 +316,7 @@ def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
     if partial is not None:
         assumption, needed = partial
         keep = ", ".join(N.to_text(ref.floors[j]) for j in needed)
-        note, what = _diagnose(ref, answer, got[: ref.points.n], rel_tol, reveal)
+        note, what = _diagnose(ref, answer, got[: ref.points.n], rel_tol, reveal, limits)
         floor_dropped = note == "ATEquiv_false" or all(
             part == "floor_dropped" for part in note.removeprefix("ATMutant_").split("+"))
         return GradeResult(
@@ -302,7 +328,7 @@ def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
             else "ATEquiv_partial_" + note.removeprefix("ATMutant_"),
             counterexample=example, assumption=assumption, method="sampled", points=pts.n,
             **base)
-    note, feedback = _diagnose(ref, answer, got[: ref.points.n], rel_tol, reveal)
+    note, feedback = _diagnose(ref, answer, got[: ref.points.n], rel_tol, reveal, limits)
     if feedback is None:
         feedback = "Your answer is not equal to the expected one."
     return GradeResult("incorrect", feedback + " " + _example_text(example, reveal),
@@ -444,7 +470,7 @@ def _divides(arg: N.Node) -> str:
 
 
 def _diagnose(ref: Reference, answer: N.Node, got: list[Any], rel_tol: float | None,
-              reveal: bool = True) -> tuple[str, str | None]:
+              reveal: bool = True, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str | None]:
     """The mutant the answer matches (note, feedback), or a generic note."""
     if not answer.names() and ref.tree.names() and any(
             ref.domain.symbols[n].value is None for n in ref.tree.names()):
@@ -453,12 +479,25 @@ def _diagnose(ref: Reference, answer: N.Node, got: list[Any], rel_tol: float | N
                 f"Your answer is a number, but the expected answer is a formula in {names}.")
     left = remaining_time()
     seconds = MUTANT_TIME if left is None else max(min(MUTANT_TIME, left / 2), 0.0)
-    mutant = ref.explain(tuple(got), seconds)
-    if mutant is not None:
+    idx = ref.key_points()[0]
+    mutant = ref.explain(tuple(got[i] for i in idx), seconds)
+    if mutant is not None and _matches(ref, mutant, answer, got, rel_tol, limits):
         return mutant.note, mutant.feedback
     if ref.points.n == 1:
         return _numeric_near_miss(ref, got[0], reveal, seconds)
     return "ATEquiv_false", None
+
+
+def _matches(ref: Reference, mutant: Mutant, answer: N.Node, got: list[Any],
+             rel_tol: float | None, limits: Limits) -> bool:
+    """The answer equals the mutant at every sample point (not only at the key points)."""
+    pts = ref.points
+    try:
+        values = evaluate(mutant.tree, pts.env, pts.n, REFERENCE_LIMITS,
+                          memo=ChainMap({}, ref.memo))
+        return all(equal_at(mutant.tree, answer, pts, values, got, rel_tol, limits))
+    except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+        return False
 
 
 def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True,

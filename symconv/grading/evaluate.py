@@ -36,7 +36,14 @@ from typing import Any
 import sympy as sp
 
 from symconv.grading import reals as R
-from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits, TooLarge, check_time
+from symconv.grading.limits import (
+    DEFAULT_LIMITS,
+    InvalidAnswer,
+    Limits,
+    TooLarge,
+    check_time,
+    spend,
+)
 from symconv.grading.nodes import Node
 from symconv.grading.reals import Approx, Undecided, compare, is_exact, sign
 
@@ -78,16 +85,32 @@ def evaluate(node: Node, env: Mapping[str, Sequence[Value]], n: int,
     evaluation is repeated with more bits (and a fresh memo) until it is decided.
     """
     bits = R.precision()
+    with R.working_precision(bits):
+        try:
+            return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
+        except Undecided as exc:
+            need = exc.bits
+    if n == 1:
+        return _precise(node, env, limits, bits, need)
+    # Only the points that need it are evaluated again, each as precisely as it needs.
+    return [_precise(node, {k: [v[i]] for k, v in env.items()}, limits, bits, None)[0]
+            for i in range(n)]
+
+
+def _precise(node: Node, env: Mapping[str, Sequence[Value]], limits: Limits, bits: int,
+             need: int | None) -> list[Value]:
+    """``node`` at one point, at increasing precision until every decision is made."""
     while True:
+        if need is not None:
+            if bits >= R.MAX_BITS:
+                raise TooLarge("a value in the answer cannot be computed precisely "
+                               "enough") from None
+            bits = min(max(need, 4 * bits), R.MAX_BITS)
         with R.working_precision(bits):
             try:
-                fresh = memo is None or bits != R.START_BITS
-                return _Evaluator(env, n, limits, {} if fresh else memo).eval(node)
+                return _Evaluator(env, 1, limits, {}).eval(node)
             except Undecided as exc:
-                if bits >= R.MAX_BITS:
-                    raise TooLarge("a value in the answer cannot be computed precisely "
-                                   "enough") from None
-                bits = min(max(exc.bits, 4 * bits), R.MAX_BITS)
+                need = exc.bits
 
 
 def _bits(v: Value) -> int:
@@ -154,6 +177,7 @@ class _Evaluator:
         cached = self.memo.get(key)
         if cached is None:
             check_time()
+            spend(self.n)
             cached = self.memo[key] = self._eval(node)
         return cached
 
@@ -161,6 +185,8 @@ class _Evaluator:
         op, n = node.op, self.n
         if op == "num":
             return [node.value] * n
+        if n > 1 and op != "const" and not node.names():  # a constant: evaluated once
+            return _Evaluator({}, 1, self.limits, {}).eval(node) * n
         if op == "sym":
             try:
                 return list(self.env[node.value])
@@ -238,6 +264,8 @@ class _Evaluator:
                     raise TooLarge()
                 if v.denominator == 1:
                     values[i] = v.numerator
+            elif type(v) is Approx and R.magnitude_bits(v) > limit:
+                raise TooLarge()  # an irrational value with more integer bits than allowed
         return values
 
     def power(self, base: Value, exp: Value) -> Value:
@@ -276,7 +304,8 @@ class _Evaluator:
         return R.power(base, exp)
 
     def exp(self, x: Value) -> Value:
-        if R.magnitude_bits(x) > self.limits.max_bits.bit_length() + 1:
+        # exp(x) has x/ln 2 integer bits: past max_bits it is too large, like an integer
+        if R.magnitude_bits(x) > 64 or compare(x, Fraction(self.limits.max_bits * 693, 1000)) > 0:
             raise TooLarge("exp of a large number")
         return R.exp(x)
 
@@ -393,7 +422,7 @@ def same(a: Value, b: Value, rel_tol: float | Fraction | None = None) -> bool:
     if rel_tol is None:
         if is_exact(a) and is_exact(b):
             return a == b
-        return compare(a, b) == 0
+        return R.equal(a, b)
     if is_exact(a) and is_exact(b) and a == b:
         return True
     scale = abs(a) if compare(abs(a), abs(b)) >= 0 else abs(b)

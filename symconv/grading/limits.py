@@ -103,6 +103,39 @@ def check_time() -> None:
         raise OutOfTime()
 
 
+_WORK: ContextVar[list[int] | None] = ContextVar("symconv_grading_work", default=None)
+
+
+@contextlib.contextmanager
+def work_budget(units: int) -> Iterator[None]:
+    """Inside the block, :func:`spend` raises :class:`OutOfTime` after ``units`` of work
+    (one unit: one node evaluated at one point).  Unlike a deadline this does not depend
+    on the machine's speed, so what it bounds (the search for mutant feedback) gives the
+    same feedback on a loaded machine as on an idle one.
+
+    >>> with work_budget(10):
+    ...     spend(4)
+    ...     spend(7)
+    Traceback (most recent call last):
+    ...
+    symconv.grading.limits.OutOfTime: grading this answer took more work than allowed
+    """
+    token = _WORK.set([units])
+    try:
+        yield
+    finally:
+        _WORK.reset(token)
+
+
+def spend(units: int) -> None:
+    """Count ``units`` of work against the current :func:`work_budget` (if any)."""
+    left = _WORK.get()
+    if left is not None:
+        left[0] -= units
+        if left[0] < 0:
+            raise OutOfTime("grading this answer took more work than allowed")
+
+
 def remaining_time() -> float | None:
     """Seconds left in the current budget (None: no budget)."""
     deadline = _DEADLINE.get()
@@ -135,3 +168,9 @@ class OutOfTime(InvalidAnswer):
     def __init__(self, message: str = "grading this answer took longer than the time limit"
                  ) -> None:
         super().__init__("time_limit", message)
+
+
+class BadReference(ValueError):
+    """The reference (not the answer) cannot be graded against: unreadable, unsupported,
+    no valid instance, or too slow to prepare.  :func:`symconv.grade` raises it (an answer
+    never does); a batch reports its row as ``invalid`` with this message."""

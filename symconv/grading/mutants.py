@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import role
+from symconv.grading.verdict import number_text
 
 
 @dataclass(frozen=True)
@@ -94,18 +95,32 @@ def single_mutants(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:
     yield from (m for m in whole if m.note == "ATMutant_off_by_one")
 
 
-def double_mutants(singles: list[Mutant], limit: int = 4000, kind: str = "count"
+def double_mutants(singles: list[Mutant], limit: int = 500, kind: str = "count"
                    ) -> Iterator[Mutant]:
-    """Two independent edits: each single mutant's own single mutants."""
-    count = 0
-    for first in singles:
+    """Two independent edits: each single mutant's own single mutants, taken in turn (the
+    first edit of every single mutant's, then the second of each...), at most ``limit``;
+    edits of the whole formula (doubled, swapped, a stride ignored) first."""
+    def seconds(first: Mutant) -> Iterator[Mutant]:
+        for second in _whole(first.tree, kind):
+            if second.note != "ATMutant_off_by_one":
+                yield first.combine(second)
         for second in _local_everywhere(first.tree, kind):
             yield first.combine(second)
+
+    turns = [seconds(first) for first in singles]
+    count = 0
+    while turns:
+        still = []
+        for turn in turns:
+            m = next(turn, None)
+            if m is None:
+                continue
+            yield m
             count += 1
             if count >= limit:
                 return
-        for second in _whole(first.tree, kind):
-            yield first.combine(second)
+            still.append(turn)
+        turns = still
 
 
 def _local_everywhere(node: N.Node, kind: str = "count") -> Iterator[Mutant]:
@@ -152,7 +167,7 @@ def _local(node: N.Node, kind: str = "count") -> Iterator[Mutant]:
         if const:
             c = const[0].value
             yield Mutant(N.add(*terms), "ATMutant_constant_dropped",
-                         f"Your answer drops the {'+' if c > 0 else ''}{c} of "
+                         f"Your answer drops the {'+' if c > 0 else ''}{number_text(c)} of "
                          f"{_shown(node)}" + (": the first window position counts too."
                                              if c == 1 and _has_floor(node) else "."))
         else:

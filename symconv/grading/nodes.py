@@ -27,6 +27,8 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
+from mpmath.libmp import libmpf as F
+
 Number = int | Fraction
 
 
@@ -221,12 +223,10 @@ def substitute(node: Node, table: dict[str, Node]) -> Node:
 
 
 # -- printing ---------------------------------------------------------------
-_CHUNK = 10**1000
-
-
 def int_text(v: int, max_digits: int | None = None) -> str:
-    """The decimal digits of ``v``, of any size (Python refuses ``str`` past 4,300 digits);
-    with ``max_digits``, a longer number is shortened to its first and last digits.
+    """The decimal digits of ``v``; with ``max_digits``, or past 3,900 digits (which
+    Python refuses to print and nobody reads), a longer number is shortened to its first
+    and last digits (found in linear time: the first ones through mpmath).
 
     >>> int_text(-12345), int_text(7**9000, 20)
     ('-12345', '7627112078…1525400001 (7,606 digits)')
@@ -234,18 +234,23 @@ def int_text(v: int, max_digits: int | None = None) -> str:
     v = int(v)
     if v < 0:
         return "-" + int_text(-v, max_digits)
-    if v.bit_length() < 10_000:
+    if v.bit_length() < 13_000:
         text = str(v)
-    else:
-        chunks = []
-        while v:
-            v, low = divmod(v, _CHUNK)
-            chunks.append(low)
-        text = str(chunks[-1]) + "".join(f"{c:01000d}" for c in reversed(chunks[:-1]))
-    if max_digits is not None and len(text) > max_digits:
+        if max_digits is None or len(text) <= max_digits:
+            return text
         half = max(max_digits // 2, 1)
         return f"{text[:half]}…{text[-half:]} ({len(text):,} digits)"
-    return text
+    half = max((max_digits or 60) // 2, 1)
+    mantissa, _, exponent = F.to_str(F.from_int(v, 4 * half + 128, F.round_floor),
+                                     half + 20, strip_zeros=False).partition("e")
+    digits = int(exponent) + 1
+    if v < 10 ** (digits - 1):  # rounded up to the next power of ten: 999...9
+        digits, lead = digits - 1, "9" * half
+    else:
+        lead = mantissa.replace(".", "")[:half]
+    tail = str(v % 10**half).zfill(half)
+    return f"{lead}…{tail} ({digits:,} digits)"
+
 
 _PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
 _REL = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "!="}

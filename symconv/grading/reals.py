@@ -282,6 +282,37 @@ def compare(x: Any, y: Any) -> int:
     return sign(Approx(I.mpi_sub(a, b, _PREC.get())))
 
 
+def equal(x: Any, y: Any) -> bool:
+    """Whether ``x == y``, for the grader's final comparison of an answer's value with the
+    reference's.  Exact values compare exactly, and so does anything against an exact 0
+    or an interval around 0 (the zero test).  Two non-zero values at least one of which
+    is irrational are equal when, from :data:`FINAL_BITS` on, they agree to a relative
+    ``2**-(bits/2)``: the cost then does not grow with their size (``exp(exp(w^2))``),
+    and a wrong answer still differs at the small sample points, where any difference is
+    large relative to the values.
+    """
+    if type(x) is not Approx and type(y) is not Approx:
+        return x == y
+    a, b = interval(x), interval(y)
+    if F.mpf_lt(a[1], b[0]) or F.mpf_gt(a[0], b[1]):
+        return False
+    prec = _PREC.get()
+    zero = F.fzero
+    if not F.mpf_gt(a[0], zero) and not F.mpf_lt(a[1], zero) \
+            or not F.mpf_gt(b[0], zero) and not F.mpf_lt(b[1], zero):
+        return compare(x, y) == 0  # around 0: the absolute zero test
+    if prec < FINAL_BITS:
+        raise Undecided(FINAL_BITS, prec)
+    d = I.mpi_sub(a, b, prec)
+    low, high = F.mpf_abs(d[0]), F.mpf_abs(d[1])
+    largest = low if F.mpf_ge(low, high) else high
+    low, high = F.mpf_abs(a[0]), F.mpf_abs(a[1])
+    smallest = low if F.mpf_le(low, high) else high
+    if F.mpf_le(largest, F.mpf_shift(smallest, -(prec // 2))):
+        return True
+    raise Undecided(4 * prec, prec)  # overlapping but wide (cancellation): more bits
+
+
 def floor(x: Any) -> int:
     """The exact floor (never through a float)."""
     if type(x) is not Approx:

@@ -38,8 +38,8 @@ from collections import ChainMap
 from typing import Any
 
 from symconv.grading import nodes as N
-from symconv.grading.equivalence import Reference, judge
-from symconv.grading.evaluate import UNDEFINED, evaluate, same
+from symconv.grading.equivalence import Reference, equal_at, judge
+from symconv.grading.evaluate import UNDEFINED, evaluate
 from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
 from symconv.grading.parser import parse
 from symconv.grading.shapelayout import LETTER, label, layout_name, orders, reference_layout, symbol_role
@@ -80,7 +80,8 @@ class _Judge:
 
     def equal_values(self, a: N.Node, r: Reference) -> bool:
         """``a`` equals ``r`` at the shared points (necessary for ``correct``)."""
-        return all(same(g, e, self.rel_tol) for g, e in zip(self.vec(a), r.values))
+        return all(equal_at(r.tree, a, r.points, r.values, self.vec(a), self.rel_tol,
+                            self.limits))
 
     def pair(self, a: N.Node, j: int) -> GradeResult:
         key = (id(a), j)
