@@ -282,10 +282,50 @@ def check(i: int, seed: int) -> dict[str, Any] | None:
     if problem is None:
         return None
     return {"pair": i, "seed": seed, "kind": kind, "expected": str(expected),
+            "expected_sympy": isinstance(expected, sp.Basic),
             "answer": answer if isinstance(answer, str) else repr(answer),
-            "options": {k: v if isinstance(v, (int, float, str, bool)) else repr(v)
-                        for k, v in kw.items()},
+            "options": {k: list(v) if isinstance(v, tuple) else v for k, v in kw.items()},
             "problem": problem[:2000], "seconds": round(elapsed, 3)}
+
+
+def toml_string(text: str) -> str:
+    """A TOML basic string (every character that needs it escaped)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return toml_string(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {toml_value(x)}" for k, x in v.items()) + " }"
+    raise TypeError(v)
+
+
+def corpus_entry(crash: dict[str, Any]) -> str:
+    """A crash as a case of tests/grading/data/regressions.toml (checked: no crash)."""
+    source = f"fuzz seed {crash['seed']} pair {crash['pair']}: " \
+        + crash["problem"].splitlines()[0][:80]
+    lines = ["[[case]]", f"source = {toml_string(source)}"]
+    key = "expected_sympy" if crash.get("expected_sympy") else "expected"
+    lines.append(f"{key} = {toml_string(crash['expected'])}")
+    lines.append(f"answer = {toml_string(crash['answer'])}")
+    if crash["options"]:
+        lines.append(f"options = {toml_value(crash['options'])}")
+    return "\n".join(lines) + "\n"
 
 
 def _work(args: tuple[int, int, int]) -> tuple[int, list[dict[str, Any]], float]:
@@ -302,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--out", type=Path, help="write crashes as JSON lines here")
     ap.add_argument("--only", type=int, help="run only this pair number (with --seed)")
+    ap.add_argument("--corpus", type=Path, help="append every crash as a regression case to "
+                    "this TOML file (tests/grading/data/regressions.toml)")
     args = ap.parse_args(argv)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**9)
     print(f"fuzz_grading: seed {seed}, {args.pairs:,} pairs, {args.workers} workers")
@@ -339,6 +381,10 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.out, "w", encoding="utf-8") as fh:
             for c in sorted(crashes, key=lambda c: c["pair"]):
                 fh.write(json.dumps(c) + "\n")
+    if args.corpus is not None and crashes:
+        with open(args.corpus, "a", encoding="utf-8") as fh:
+            for c in sorted(crashes, key=lambda c: c["pair"]):
+                fh.write("\n" + corpus_entry(c))
     return 1 if crashes else 0
 
 

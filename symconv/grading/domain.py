@@ -235,7 +235,7 @@ class Domain:
         symbols = {n: override(default_symbol(n), overrides.get(n)) for n in sorted(all_names)}
         dom = cls(symbols, [], seed)
         if defaults:
-            conds = _kernel_fits(symbols) + _floor_args(reference) + conds
+            conds = _kernel_fits(symbols) + _floor_args(reference, symbols) + conds
         dom.conditions = [(c, N.to_text(c)) for c in conds]
         return dom
 
@@ -516,9 +516,12 @@ def _floor_nodes(node: N.Node | None) -> list[N.Node]:
     return [n for n in node.walk() if n.op in ("floor", "ceil") and n.args[0].names()]
 
 
-def _floor_args(reference: N.Node | None) -> list[N.Node]:
-    """Every floor/ceil argument of the reference is >= 0: at least one window position."""
-    return [N.func("rel", f.args[0], N.num(0), value=">=") for f in _floor_nodes(reference)]
+def _floor_args(reference: N.Node | None, symbols: Mapping[str, SymbolDomain]
+                ) -> list[N.Node]:
+    """Every floor/ceil argument of the reference over integer symbols is >= 0: at least
+    one window position (a floor of a declared real may be negative: ``x - floor(x)``)."""
+    return [N.func("rel", f.args[0], N.num(0), value=">=") for f in _floor_nodes(reference)
+            if all(n not in symbols or symbols[n].integer for n in f.args[0].names())]
 
 
 def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[N.Node]:

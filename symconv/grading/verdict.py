@@ -68,6 +68,16 @@ class GradeResult:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, not {self.verdict!r}")
 
+    def __repr__(self) -> str:
+        """Like the dataclass's, but safe for values too large for ``repr`` (4,300+ digits)."""
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "counterexample" and value is not None:
+                value = {k: json_number(v) for k, v in value.items()}
+            parts.append(f"{f.name}={value!r}")
+        return f"GradeResult({', '.join(parts)})"
+
     def __bool__(self) -> bool:
         return self.verdict == "correct"
 
