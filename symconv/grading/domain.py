@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
@@ -39,6 +40,7 @@ import sympy as sp
 
 from symconv.grading import nodes as N
 from symconv.grading.evaluate import UNDEFINED, evaluate
+from symconv.grading.reals import is_exact
 from symconv.grading.limits import REFERENCE_LIMITS, InvalidAnswer, OutOfTime
 from symconv.symbols import domain_of
 
@@ -250,38 +252,66 @@ class Domain:
         rng = random.Random(self.seed)
         names = tuple(self.symbols)
         tame = _in_exponents(reference)
-        small = self.accept(names, [self._draw(rng, False) for _ in range(count * 3)],
-                            reference)
-        big = self.accept(names, [self._draw(rng, True, tame) for _ in range(large * 3)],
-                          reference)
+        seen: dict[tuple, bool] = {}  # rows already checked: each is checked once
+        small = self._drawn(rng, count, False, frozenset(), reference, seen)
+        big = self._drawn(rng, large, True, tame, reference, seen)
         drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
-        tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference))
+        tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference, seen))
         rows = self._boundary() + drawn + tight_rows[:tight]
-        base = self.accept(names, rows, reference)
+        base = self.accept(names, rows, reference, seen)
         floors = _floor_nodes(reference) + [f for e in extra for f in _floor_nodes(e)]
         residues = self.residues(base, floors, rng)
-        return self.accept(names, _as_rows(base) + [tuple(r) for r in residues], reference)
+        return self.accept(names, _as_rows(base) + [tuple(r) for r in residues], reference,
+                           seen)
+
+    def _drawn(self, rng: random.Random, count: int, big: bool, tame: frozenset[str],
+               reference: N.Node, seen: dict[tuple, bool]) -> PointSet:
+        """``count`` valid random points (or as many as three rounds of draws give)."""
+        names = tuple(self.symbols)
+        rows: list[tuple[Number, ...]] = []
+        pts = PointSet.from_rows(names, [])
+        for size in (count + count // 2 + 1, count, count):
+            rows += [self._draw(rng, big, tame) for _ in range(size)]
+            pts = self.accept(names, rows, reference, seen)
+            if pts.n >= count:
+                break
+        return pts
 
     def accept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
-               reference: N.Node) -> PointSet:
-        """The rows at which every condition holds and the reference is defined."""
+               reference: N.Node, seen: dict[tuple, bool] | None = None) -> PointSet:
+        """The rows at which every condition holds and the reference is defined
+        (``seen``: rows already judged, and where the new judgements go)."""
         pts = PointSet.from_rows(names, rows)
-        keep = self.valid(pts, reference)
-        return pts.subset(keep)
+        if seen is None:
+            return pts.subset(self.valid(pts, reference))
+        rows_ = _as_rows(pts)
+        new = [i for i, r in enumerate(rows_) if r not in seen]
+        if new:
+            fresh = pts.subset(new)
+            good = set(self.valid(fresh, reference))
+            for j, i in enumerate(new):
+                seen[rows_[i]] = j in good
+        return pts.subset([i for i, r in enumerate(rows_) if seen[r]])
 
     def valid(self, pts: PointSet, reference: N.Node | None) -> list[int]:
-        ok = [all(self.symbols[name].contains(pts.env[name][i]) for name in pts.names)
-              for i in range(pts.n)]
-        checks = [c for c, _ in self.conditions] + ([reference] if reference else [])
-        for node in checks:
-            keep = [i for i, k in enumerate(ok) if k]
-            if not keep:
-                break
-            values = dict(zip(keep, values_at(node, pts.subset(keep))))
-            is_cond = node is not reference
-            ok = [k and (values[i] is not UNDEFINED) and (bool(values[i]) if is_cond else True)
-                  for i, k in enumerate(ok)]
-        return [i for i, k in enumerate(ok) if k]
+        """The rows in every symbol's range where every condition holds and the reference
+        is defined (all evaluated together: their common subtrees once)."""
+        inside = [True] * pts.n
+        for name in pts.names:
+            contains = self.symbols[name].contains
+            inside = [k and contains(v) for k, v in zip(inside, pts.env[name])]
+        keep = [i for i, k in enumerate(inside) if k]
+        if not keep:
+            return []
+        sub = pts.subset(keep)
+        ok = [True] * sub.n
+        memo: dict = {}
+        for node, _ in self.conditions:
+            ok = [k and v is not UNDEFINED and bool(v)
+                  for k, v in zip(ok, values_at(node, sub, memo))]
+        if reference is not None:
+            ok = [k and v is not UNDEFINED for k, v in zip(ok, values_at(reference, sub, memo))]
+        return [i for i, k in zip(keep, ok) if k]
 
     def _draw(self, rng: random.Random, big: bool, tame: frozenset[str] = frozenset()
               ) -> tuple[Number, ...]:
@@ -292,14 +322,10 @@ class Domain:
     def _draw_one(self, d: SymbolDomain, rng: random.Random, big: bool) -> Number:
         if d.value is not None:
             return d.value
-        lo_role, hi_role = _ROLES[role(d.name)][1 if big else 0]
         if not d.integer:
             return _draw_real(d, rng, big)
-        low = d.low if d.low is not None else -hi_role
-        low = max(low, lo_role) if d.high is None else low
-        high = hi_role if d.high is None else d.high
-        high = max(high, low)
-        return rng.randint(int(low), int(high))
+        low, span = _integer_range(d, big)
+        return low + int(rng.random() * span)
 
     def _boundary(self) -> list[tuple[Number, ...]]:
         """Smallest values, each free symbol one and two above them; for reals also
@@ -337,21 +363,27 @@ class Domain:
                 else N.sub(cond.args[0], cond.args[1])
             try:
                 slack = evaluate(slack_node, pts.env, pts.n)
-            except (InvalidAnswer, ValueError):
+            except (InvalidAnswer, ValueError, ArithmeticError):
                 continue
-            for name in self.free:
-                if not self.symbols[name].integer:
+            for name in sorted(slack_node.names()):  # only the condition's own symbols move
+                d = self.symbols.get(name)
+                if d is None or d.value is not None or not d.integer:
                     continue
                 bumped = dict(pts.env)
                 bumped[name] = [v + 1 for v in pts.env[name]]
-                step = evaluate(slack_node, bumped, pts.n)
+                try:
+                    step = evaluate(slack_node, bumped, pts.n)
+                except (InvalidAnswer, ValueError, ArithmeticError):
+                    continue
                 col = names.index(name)
-                for i, row in enumerate(pts.rows()):
+                for i in range(pts.n):
                     if slack[i] is UNDEFINED or step[i] is UNDEFINED:
+                        continue
+                    if not (type(slack[i]) is int and type(step[i]) is int):
                         continue
                     if step[i] - slack[i] == 1 and slack[i] > 0:
                         r = list(rows[i])
-                        r[col] = row[name] - slack[i]
+                        r[col] = rows[i][col] - slack[i]
                         out.append(tuple(r))
         return out
 
@@ -365,21 +397,28 @@ class Domain:
         order = sorted(range(base.n), key=lambda i: rng.random())
         for node in {f.key(): f for f in floors}.values():
             arg = node.args[0]
+            movers = self._movers(arg, {})
             done = 0
-            for i in order:  # the first points where the divisor is > 1 (else no residues)
-                row = base.row(i)
-                for name in self._movers(arg, row):
-                    period = _period(arg, row, name)
-                    if period is None or period > max_period:
-                        continue
-                    if period > 1:
-                        col = names.index(name)
-                        for t in range(1, period):
-                            r = [row[n] for n in names]
-                            r[col] = row[name] + t
-                            out.append(r)
-                        done += 1
-                    break
+            for start in range(0, len(order), 4):  # a few points at a time, vectorised
+                chunk = order[start:start + 4]
+                sub = base.subset(chunk)
+                periods = {name: _periods(arg, sub, name) for name in movers}
+                for j, i in enumerate(chunk):  # the first points whose divisor is > 1
+                    for name in movers:
+                        period = periods[name][j]
+                        if period is None or period > max_period:
+                            continue
+                        if period > 1:
+                            row = base.row(i)
+                            col = names.index(name)
+                            for t in range(1, period):
+                                r = [row[n] for n in names]
+                                r[col] = row[name] + t
+                                out.append(r)
+                            done += 1
+                        break
+                    if done >= bases:
+                        break
                 if done >= bases:
                     break
         return out
@@ -406,6 +445,17 @@ class Domain:
                         break
             rows.append([fixed[n] for n in names])
         return self.accept(names, rows, reference)
+
+
+@functools.lru_cache(maxsize=4096)
+def _integer_range(d: SymbolDomain, big: bool) -> tuple[int, int]:
+    """The first value and the number of values random integer draws take for ``d``."""
+    lo_role, hi_role = _ROLES[role(d.name)][1 if big else 0]
+    low = d.low if d.low is not None else -hi_role
+    low = max(low, lo_role) if d.high is None else low
+    high = hi_role if d.high is None else d.high
+    high = max(high, low)
+    return int(low), int(high) - int(low) + 1
 
 
 _REAL_PROBES = (Fraction(-7, 3), -1, Fraction(-1, 2), Fraction(-1, 3), 0, Fraction(1, 3),
@@ -442,11 +492,11 @@ def _draw_real(d: SymbolDomain, rng: random.Random, big: bool) -> Number:
     return int(value) if value.denominator == 1 else value
 
 
-def values_at(node: N.Node, pts: PointSet) -> list[Any]:
+def values_at(node: N.Node, pts: PointSet, memo: dict | None = None) -> list[Any]:
     """``node`` at every point (reference limits), UNDEFINED at a point where it is too
     large or cannot be evaluated, instead of failing every point."""
     try:
-        return evaluate(node, pts.env, pts.n, REFERENCE_LIMITS)
+        return evaluate(node, pts.env, pts.n, REFERENCE_LIMITS, memo=memo)
     except OutOfTime:
         raise
     except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
@@ -475,11 +525,27 @@ def _in_exponents(node: N.Node) -> frozenset[str]:
 
 
 def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:
-    return [tuple(pts.env[n][i] for n in pts.names) for i in range(pts.n)]
+    if not pts.names:
+        return [()] * pts.n
+    return list(zip(*(pts.env[n] for n in pts.names)))
 
 
 def _value_at(node: N.Node, row: Mapping[str, Number]) -> Any:
     return evaluate(node, {k: [v] for k, v in row.items()}, 1)[0]
+
+
+def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
+    """:func:`_period` at every point at once (two evaluations in all)."""
+    bumped = PointSet(pts.names, {**pts.env, name: [v + 1 for v in pts.env[name]]}, pts.n)
+    before, after = values_at(arg, pts), values_at(arg, bumped)
+    out: list[int | None] = []
+    for a, b in zip(before, after):
+        if a is UNDEFINED or b is UNDEFINED or not (is_exact(a) and is_exact(b)):
+            out.append(None)
+            continue
+        step = Fraction(b - a)
+        out.append(step.denominator if step > 0 and step.numerator == 1 else None)
+    return out
 
 
 def _period(arg: N.Node, row: Mapping[str, Number], name: str) -> int | None:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import random
 from collections import ChainMap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -62,6 +62,8 @@ MUTANT_DOUBLES = 400
 #: Sample points at which mutants are evaluated and told apart (a match is then confirmed
 #: at every point).
 KEY_POINTS = 12
+#: Mutants kept per key (alike at the key points, told apart at all points).
+MUTANT_BUCKET = 6
 #: A wall-clock safety net for the search of a mutant, in seconds (huge references).
 MUTANT_TIME = 0.25
 
@@ -85,7 +87,7 @@ class Reference:
     kind: str = "count"
     sides: list[Reference] | None = None
     _mutants: Iterator[Mutant] | None = None
-    _table: dict = field(default_factory=dict)  # values -> (position in the order, mutant)
+    _table: dict = field(default_factory=dict)  # key values -> [(position in order, mutant)]
     _stage: int = 0  # 0: nothing built, 1: under way, 3: every mutant in the table
     _count: int = 0
     _pending: Mutant | None = None
@@ -166,19 +168,20 @@ class Reference:
         """Every mutant considered, always in the same order: the single ones, then at most
         :data:`MUTANT_DOUBLES` double ones built from those with values of their own."""
         yield from single_mutants(self.tree, self.kind)
-        singles = [m for _, m in sorted(self._table.values(), key=lambda e: e[0])
-                   if m.order == 1]
+        singles = [m for _, m in sorted((e for b in self._table.values() for e in b[:1]),
+                                        key=lambda e: e[0]) if m.order == 1]
         yield from double_mutants(singles, MUTANT_DOUBLES, kind=self.kind)
 
-    def explain(self, values: tuple, seconds: float = MUTANT_TIME,
-                singles_only: bool = False) -> Mutant | None:
-        """The first mutant, in the fixed order of :meth:`_order`, whose values at the sample
-        points are ``values``.  The table is built only as far as needed (so only wrong
-        answers pay for it) and persists for later answers; the result does not depend on
-        which answers came before.  ``seconds`` is a safety net for huge references."""
-        found = self._table.get(values)
-        if found is not None and (not singles_only or found[1].order == 1):
-            return found[1]
+    def explain(self, values: tuple, accept: Callable[[Mutant], bool] | None = None,
+                seconds: float = MUTANT_TIME, singles_only: bool = False) -> Mutant | None:
+        """The first mutant, in the fixed order of :meth:`_order`, whose values at the key
+        points are ``values`` and that ``accept`` confirms (the answer equals it at every
+        point).  The table is built only as far as needed (so only wrong answers pay for
+        it) and persists for later answers; the result does not depend on which answers
+        came before.  ``seconds`` is a safety net for huge references."""
+        for _, m in self._table.get(values, ()):
+            if (not singles_only or m.order == 1) and (accept is None or accept(m)):
+                return m
         idx, sub, memo = self.key_points()
         own = tuple(self.values[i] for i in idx)
         if self._mutants is None and self._stage == 0:
@@ -195,7 +198,8 @@ class Reference:
                     if singles_only and m.order > 1:
                         self._pending = m  # kept for the first search of a double
                         return None
-                    if self._record(m, own, sub, memo) == values:
+                    if self._record(m, own, sub, memo) == values and (
+                            accept is None or accept(m)):
                         return m
         except OutOfTime:
             return None
@@ -205,10 +209,14 @@ class Reference:
         """The few sample points mutants are told apart by (spread over all of them), and
         the memo of values there: a mutant costs :data:`KEY_POINTS` points, not all."""
         if "key points" not in self._exact:
-            n = self.points.n
-            idx = (sorted({round(i * (n - 1) / (KEY_POINTS - 1)) for i in range(KEY_POINTS)})
-                   if n > KEY_POINTS else list(range(n)))
-            self._exact["key points"] = (idx, self.points.subset(idx), {})
+            pts, symbols = self.points, self.domain.symbols
+            # the most generic points first: symbols away from their smallest values (at
+            # p = 0 or s = 1 many mistakes, "2p written p", change nothing)
+            def generic(i: int) -> int:
+                return sum(1 for name in pts.names if symbols[name].value is None
+                           and pts.env[name][i] != _lowest(symbols[name]))
+            idx = sorted(sorted(range(pts.n), key=lambda i: -generic(i))[:KEY_POINTS])
+            self._exact["key points"] = (idx, pts.subset(idx), {})
         return self._exact["key points"]
 
     def _record(self, m: Mutant, own: tuple, sub: PointSet, memo: dict) -> tuple | None:
@@ -219,15 +227,16 @@ class Reference:
             raise
         except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
             return None
-        if vec != own and vec not in self._table:
-            self._table[vec] = (self._count, m)
+        bucket = self._table.setdefault(vec, [])
+        if vec != own and len(bucket) < MUTANT_BUCKET:
+            bucket.append((self._count, m))  # mutants alike at the key points: a few kept
         self._count += 1
-        return vec
+        return vec if vec != own else None
 
     def single_table(self, seconds: float = MUTANT_TIME) -> dict[tuple, Mutant]:
         """The single mutants' table (as far as it can be built in ``seconds``)."""
-        self.explain((), seconds, singles_only=True)
-        return {k: e[1] for k, e in self._table.items() if e[1].order == 1}
+        self.explain((), None, seconds, singles_only=True)
+        return {k: b[0][1] for k, b in self._table.items() if b and b[0][1].order == 1}
 
     @property
     def floor_keys(self) -> set[tuple]:
@@ -251,6 +260,10 @@ class Reference:
             pts = self.domain.exact_points(self.points, self.floors, self.tree, skip)
             self._exact[skip] = (pts, evaluate(self.tree, pts.env, pts.n, REFERENCE_LIMITS))
         return self._exact[skip]
+
+
+def _lowest(d: Any) -> Any:
+    return d.low if d.low is not None else None
 
 
 def _size_bits(v: Any) -> int:
@@ -480,8 +493,9 @@ def _diagnose(ref: Reference, answer: N.Node, got: list[Any], rel_tol: float | N
     left = remaining_time()
     seconds = MUTANT_TIME if left is None else max(min(MUTANT_TIME, left / 2), 0.0)
     idx = ref.key_points()[0]
-    mutant = ref.explain(tuple(got[i] for i in idx), seconds)
-    if mutant is not None and _matches(ref, mutant, answer, got, rel_tol, limits):
+    mutant = ref.explain(tuple(got[i] for i in idx),
+                         lambda m: _matches(ref, m, answer, got, rel_tol, limits), seconds)
+    if mutant is not None:
         return mutant.note, mutant.feedback
     if ref.points.n == 1:
         return _numeric_near_miss(ref, got[0], reveal, seconds)

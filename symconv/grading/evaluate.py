@@ -42,7 +42,6 @@ from symconv.grading.limits import (
     Limits,
     TooLarge,
     check_time,
-    spend,
 )
 from symconv.grading.nodes import Node
 from symconv.grading.reals import Approx, Undecided, compare, is_exact, sign
@@ -166,19 +165,117 @@ def _guard(fn: Any) -> Any:
     return safe
 
 
+def _bound64(node: Node) -> int | None:
+    """:meth:`_Evaluator.bound` when every symbol's values have at most 64 bits (cached on
+    the node)."""
+    cached = node.facts.get("bits64", False)
+    if cached is False:
+        cached = node.facts["bits64"] = _bound64_of(node)
+    return cached
+
+
+def _bound64_of(node: Node) -> int | None:
+    op = node.op
+    if op == "num":
+        return _bits(node.value) if not isinstance(node.value, bool) else 1
+    if op == "sym":
+        return 64
+    if op not in _BOUNDED:
+        return None
+    if op == "pow":
+        exponent = node.args[1]
+        inner = _bound64(node.args[0])
+        if exponent.op == "num" and type(exponent.value) is int and inner is not None:
+            return inner * max(abs(exponent.value), 1)
+        return None
+    parts = [_bound64(a) for a in node.args]
+    if any(p is None for p in parts):
+        return None
+    known = [p for p in parts if p is not None]
+    return sum(known) + len(known) if op in ("add", "mul", "mod") else max(known) + 1
+
+
+_COLUMN_BITS: dict[int, tuple[Any, int | None]] = {}
+
+
+def _column_bits(values: Sequence[Value]) -> int | None:
+    """Bits of the largest exact value of a symbol's column (None: not all exact)."""
+    kinds = set(map(type, values))
+    if kinds <= {int}:
+        return max(max(values, default=0).bit_length(), min(values, default=0).bit_length())
+    if kinds <= {int, Fraction}:
+        return max(_bits(v) for v in values)
+    return None
+
+
+_UNARY = {"floor": _guard(R.floor), "ceil": _guard(R.ceil), "abs": _guard(abs),
+          "sqrt": _guard(R.sqrt)}
+#: Operators whose exact results are bounded by their arguments' sizes (see ``bound``).
+_BOUNDED = frozenset(("num", "sym", "add", "mul", "pow", "floor", "ceil", "abs", "min", "max",
+                      "mod"))
+
+
 class _Evaluator:
     def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits, memo: Any):
         self.env, self.n, self.limits, self.memo = env, n, limits, memo
-        self.unary = {"floor": _guard(R.floor), "ceil": _guard(R.ceil), "abs": _guard(abs),
-                      "sqrt": _guard(R.sqrt), "exp": _guard(self.exp)}
+        self.unary = dict(_UNARY, exp=_guard(self.exp))
+        self.bounds: dict[int, int | None] = {}
+
+    def bound(self, node: Node) -> int | None:
+        """An upper bound of the bits of any exact value (numerator or denominator) of
+        ``node`` at these points, from the tree and the symbols' values; None: unknown
+        (irrational parts, exponents that are not numbers).  A node whose bound is within
+        :attr:`Limits.max_bits` needs no size check: CNN formulas never pay for one."""
+        key = id(node)
+        if key in self.bounds:
+            return self.bounds[key]
+        if all(b is not None and b <= 64 for b in map(self.symbol_bits, node.names())):
+            # every symbol within 64 bits: the bound cached on the node serves
+            self.bounds[key] = found = _bound64(node)
+            return found
+        op = node.op
+        out: int | None = None
+        if op == "num":
+            out = _bits(node.value) if not isinstance(node.value, bool) else 1
+        elif op == "sym":
+            out = self.symbol_bits(node.value)
+        elif op in _BOUNDED:
+            if op == "pow":
+                exponent = node.args[1]
+                inner = self.bound(node.args[0])
+                if exponent.op == "num" and type(exponent.value) is int and inner is not None:
+                    out = inner * max(abs(exponent.value), 1)
+            else:
+                parts = [self.bound(a) for a in node.args]
+                if all(p is not None for p in parts):
+                    known = [p for p in parts if p is not None]
+                    if op in ("add", "mul", "mod"):
+                        out = sum(known) + len(known)
+                    else:  # floor, ceil, abs, min, max
+                        out = max(known) + 1
+        self.bounds[key] = out
+        return out
+
+    def symbol_bits(self, name: str) -> int | None:
+        values = self.env.get(name, ())
+        found = _COLUMN_BITS.get(id(values))
+        if found is not None and found[0] is values:
+            return found[1]
+        bits = _column_bits(values)
+        if len(_COLUMN_BITS) > 4096:
+            _COLUMN_BITS.clear()
+        _COLUMN_BITS[id(values)] = (values, bits)  # the column is kept: its id stays its own
+        return bits
+
+    def small(self, node: Node) -> bool:
+        bits = self.bound(node)
+        return bits is not None and bits <= self.limits.max_bits
 
     def eval(self, node: Node) -> list[Value]:
-        key = node.key()
-        cached = self.memo.get(key)
+        cached = self.memo.get(node)
         if cached is None:
             check_time()
-            spend(self.n)
-            cached = self.memo[key] = self._eval(node)
+            cached = self.memo[node] = self._eval(node)
         return cached
 
     def _eval(self, node: Node) -> list[Value]:
@@ -196,14 +293,22 @@ class _Evaluator:
             return [R.pi() if node.value == "pi" else R.euler()] * n
         if op == "mul":
             return self.product(node)
+        if op in ("floor", "ceil") and node.args[0].op == "mul":
+            quotient = self.integer_quotient(node)
+            if quotient is not None:
+                return quotient
         args = [self.eval(a) for a in node.args]
         if op == "add":
             out = args[0]
+            unchecked = self.small(node)
             for other in args[1:]:
-                out = self.check([a + b for a, b in zip(out, other)])
+                out = [a + b for a, b in zip(out, other)]
+                if not unchecked:
+                    out = self.check(out)
             return out
         if op == "pow":
-            return self.check([self.power(b, e) for b, e in zip(*args)])
+            values = [self.power(b, e) for b, e in zip(*args)]
+            return values if self.small(node) else self.check(values)
         if op in self.unary:
             fn = self.unary[op]
             return self.check([fn(x) for x in args[0]])
@@ -234,23 +339,46 @@ class _Evaluator:
             return [_sympy_call(node.value, vs) for vs in zip(*args)]
         raise ValueError(f"cannot evaluate operator {op!r}")
 
-    def product(self, node: Node) -> list[Value]:
-        """Numerator and denominator multiplied separately, then one exact division."""
+    def parts(self, node: Node) -> tuple[list[Value], list[Value] | None]:
+        """A product's numerator and denominator, each multiplied out separately."""
         top: list[Value] | None = None
         bottom: list[Value] | None = None
+        unchecked = self.small(node)
         for factor in node.args:
             inv = _inverse(factor)
             values = self.eval(inv if inv is not None else factor)
             if inv is None:
-                top = values if top is None else self.check([a * b for a, b in zip(top, values)])
+                if top is None:
+                    top = values
+                else:
+                    top = [a * b for a, b in zip(top, values)]
+                    if not unchecked:
+                        top = self.check(top)
+            elif bottom is None:
+                bottom = values
             else:
-                bottom = values if bottom is None else self.check(
-                    [a * b for a, b in zip(bottom, values)])
+                bottom = [a * b for a, b in zip(bottom, values)]
+                if not unchecked:
+                    bottom = self.check(bottom)
+        return (top if top is not None else [1] * self.n), bottom
+
+    def product(self, node: Node) -> list[Value]:
+        """Numerator and denominator multiplied separately, then one exact division."""
+        top, bottom = self.parts(node)
         if bottom is None:
-            return top if top is not None else [1] * self.n
-        if top is None:
-            top = [1] * self.n
+            return top
         return [_div(a, b) for a, b in zip(top, bottom)]
+
+    def integer_quotient(self, node: Node) -> list[Value] | None:
+        """``floor(a/b)`` (or ``ceil``) by integer division when ``a`` and ``b`` are integers
+        at every point: no Fraction is made (the common CNN case, window counts)."""
+        top, bottom = self.parts(node.args[0])
+        if bottom is None or not all(type(v) is int for v in top) \
+                or not all(type(v) is int for v in bottom):
+            return None
+        if node.op == "floor":
+            return [a // b if b else UNDEFINED for a, b in zip(top, bottom)]
+        return [-(-a // b) if b else UNDEFINED for a, b in zip(top, bottom)]
 
     def check(self, values: list[Value]) -> list[Value]:
         """Bound every value; integral Fractions become ints (faster from then on)."""

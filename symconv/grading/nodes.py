@@ -35,13 +35,14 @@ Number = int | Fraction
 class Node:
     """One node: an operator, its children and (for leaves) a value."""
 
-    __slots__ = ("op", "args", "value", "_key", "_names", "_size", "facts")
+    __slots__ = ("op", "args", "value", "_key", "_hash", "_names", "_size", "facts")
 
     def __init__(self, op: str, args: tuple[Node, ...] = (), value: Any = None) -> None:
         self.op = op
         self.args = args
         self.value = value
         self._key: tuple | None = None
+        self._hash: int | None = None
         self._names: frozenset[str] | None = None
         self._size: int | None = None
         self.facts: dict[str, Any] = {}  # derived properties other modules cache here
@@ -50,12 +51,12 @@ class Node:
         """A hashable canonical form: sums and products compare regardless of order."""
         if self._key is None:
             if self.op in ("num", "sym", "const"):
-                self._key = (self.op, self.value)
+                self._key = (self.op, type(self.value).__name__, self.value)
             else:
-                keys = [a.key() for a in self.args]
-                if self.op in ("add", "mul", "min", "max", "and", "or"):
-                    keys.sort(key=hash)  # any fixed order works: equal multisets sort alike
-                self._key = (self.op, repr(self.value), tuple(keys))
+                args = self.args
+                if self.op in _COMMUTATIVE:  # any fixed order works: equal multisets alike
+                    args = tuple(sorted(args, key=hash))
+                self._key = (self.op, repr(self.value), tuple(a.key() for a in args))
         return self._key
 
     def names(self) -> frozenset[str]:
@@ -83,10 +84,25 @@ class Node:
         return isinstance(other, Node) and self.key() == other.key()
 
     def __hash__(self) -> int:
-        return hash(self.key())
+        """Cached, and computed from the children's cached hashes (a node is a memo key of
+        the evaluator: hashing must not walk the tree every time)."""
+        h = self._hash
+        if h is None:
+            if self.op in ("num", "sym", "const"):
+                h = hash((self.op, type(self.value).__name__, self.value))
+            else:
+                hashes = [hash(a) for a in self.args]
+                if self.op in _COMMUTATIVE:
+                    hashes.sort()
+                h = hash((self.op, repr(self.value), tuple(hashes)))
+            self._hash = h
+        return h
 
     def __repr__(self) -> str:
         return f"Node({to_text(self)!r})"
+
+
+_COMMUTATIVE = frozenset(("add", "mul", "min", "max", "and", "or"))
 
 
 # -- constructors -----------------------------------------------------------
