@@ -40,8 +40,8 @@ import sympy as sp
 
 from symconv.grading import nodes as N
 from symconv.grading.evaluate import UNDEFINED, evaluate
-from symconv.grading.reals import is_exact
 from symconv.grading.limits import REFERENCE_LIMITS, InvalidAnswer, OutOfTime
+from symconv.grading.reals import is_exact
 from symconv.symbols import domain_of
 
 Number = int | Fraction
