@@ -45,7 +45,6 @@ from symconv.grading.limits import (
     BadReference,
     InvalidAnswer,
     Limits,
-    remaining_time,
     time_budget,
 )
 from symconv.grading.normalize import normalize
@@ -54,6 +53,9 @@ from symconv.grading.shapejudge import judge_shape, tuple_for_scalar
 from symconv.grading.shapes import is_tuple, read_answer, shape_reference, tuple_text
 from symconv.grading.shapetext import split_with_separator
 from symconv.grading.verdict import READ_CAP, GradeResult, number_text, short
+
+#: Seconds SymPy may spend on a proof (``prove=True``), beyond the answer's time limit.
+PROVE_TIME = 10.0
 
 _CACHE: OrderedDict[Any, Reference] = OrderedDict()
 _CACHE_SIZE = 256
@@ -86,8 +88,8 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
         may always be as large as the reference (whose own bounds are
         :data:`~symconv.grading.limits.REFERENCE_LIMITS`)
     prove : also ask SymPy for a symbolic proof when sampling finds no difference (single
-        values; tuple components are compared by sampling), in a child process bounded by
-        the time limit
+        values; tuple components are compared by sampling), in a child process killed
+        after :data:`PROVE_TIME` seconds
     default_conditions : add the default conditions (kernels fit, floor arguments >= 0)
     seed : seed of the random sample points
     strict_order : for a shape, the order of the dimensions matters: a channels-last answer
@@ -235,7 +237,7 @@ def _comma_reading(ref: Reference, answer: Any, result: GradeResult, rel_tol: fl
     """``128,128,128`` is also a tuple: when its reading as one number is wrong and has no
     diagnosis, but its reading as a tuple has a right component (or product), it is graded
     as the tuple it probably is (a tuple where one value is expected)."""
-    if not isinstance(answer, str):
+    if not isinstance(answer, str) or "," not in answer:
         return result
     found = split_with_separator(answer, ref.known, limits, thousands=False)
     if found is None or found[0] != "," or any(isinstance(p, list) for p in found[1]):
@@ -280,8 +282,7 @@ def _normalized(answer: Any) -> str:
 def _prove(ref: Reference, tree: N.Node, result: GradeResult) -> GradeResult:
     """Ask SymPy whether the difference simplifies to 0 (floors often defeat it), in a
     child process killed when the time budget runs out: ``simplify`` has no time limit."""
-    left = remaining_time()
-    proved = _simplifies_to_zero(ref.tree, tree, 10.0 if left is None else max(left, 0.0))
+    proved = _simplifies_to_zero(ref.tree, tree, PROVE_TIME)
     if proved is None:
         return replace(result, extra={**result.extra, "proved": None})
     return replace(result, method="symbolic" if proved else "sampled",

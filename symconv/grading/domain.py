@@ -431,19 +431,29 @@ class Domain:
 
     def exact_points(self, base: PointSet, floors: Sequence[N.Node], reference: N.Node,
                      skip: int | None = None) -> PointSet:
-        """Points where every floor/ceil argument (except number ``skip``) is an integer."""
+        """Points where every floor/ceil argument (except number ``skip``) is an integer:
+        each base point moved, floor after floor, along the first symbol that can make it
+        so (vectorised over the points)."""
         names = list(base.names)
-        rows = []
-        for row in base.rows():
-            fixed = dict(row)
-            for j, node in enumerate(floors):
-                arg = node.args[0]
-                for name in self._movers(arg, fixed):
-                    shift = _shift_to_integer(arg, fixed, name, want=j != skip)
-                    if shift is not None:
-                        fixed[name] += shift
-                        break
-            rows.append([fixed[n] for n in names])
+        env = {k: list(v) for k, v in base.env.items()}
+        for j, node in enumerate(floors):
+            arg = node.args[0]
+            want = j != skip
+            todo = list(range(base.n))
+            for name in self._movers(arg, {}):
+                if not todo:
+                    break
+                pts = PointSet(base.names, {k: [v[i] for i in todo] for k, v in env.items()},
+                               len(todo))
+                shifts = _shifts_to_integer(arg, pts, name, want)
+                left = []
+                for i, shift in zip(todo, shifts):
+                    if shift is None:
+                        left.append(i)
+                    else:
+                        env[name][i] += shift
+                todo = left
+        rows = list(zip(*(env[n] for n in names))) if names else [()] * base.n
         return self.accept(names, rows, reference)
 
 
@@ -563,6 +573,29 @@ def _period(arg: N.Node, row: Mapping[str, Number], name: str) -> int | None:
     return step.denominator
 
 
+def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
+                       ) -> list[int | None]:
+    """:func:`_shift_to_integer` at every point at once (one evaluation per shift)."""
+    periods = _periods(arg, pts, name)
+    out: list[int | None] = [None] * pts.n
+    open_ = [i for i, p in enumerate(periods) if p is not None and p <= 64]
+    for t in range(max((periods[i] or 0 for i in open_), default=0)):
+        if not open_:
+            break
+        moved = PointSet(pts.names, {k: [v[i] for i in open_] for k, v in pts.env.items()},
+                         len(open_))
+        moved.env[name] = [v + t for v in moved.env[name]]
+        still = []
+        for i, value in zip(open_, values_at(arg, moved)):
+            period = periods[i] or 0
+            if t < period and is_exact(value) and (Fraction(value).denominator == 1) == want:
+                out[i] = t
+            elif t + 1 < period:
+                still.append(i)
+        open_ = still
+    return out
+
+
 def _shift_to_integer(arg: N.Node, row: Mapping[str, Number], name: str,
                       want: bool) -> int | None:
     """How far to move ``name`` so ``arg`` is (``want``) or is not an integer."""
@@ -584,10 +617,30 @@ def _floor_nodes(node: N.Node | None) -> list[N.Node]:
 
 def _floor_args(reference: N.Node | None, symbols: Mapping[str, SymbolDomain]
                 ) -> list[N.Node]:
-    """Every floor/ceil argument of the reference over integer symbols is >= 0: at least
-    one window position (a floor of a declared real may be negative: ``x - floor(x)``)."""
-    return [N.func("rel", f.args[0], N.num(0), value=">=") for f in _floor_nodes(reference)
-            if all(n not in symbols or symbols[n].integer for n in f.args[0].names())]
+    """At least one window position: every ``floor(x) + c`` of the reference over integer
+    symbols is >= 1 when ``c >= 1`` (a window count, however SymPy arranged it:
+    ``floor(-k/2) + 64``), and any other floor/ceil argument is >= 0.  A floor of a
+    declared real may be negative (``x - floor(x)``)."""
+    if reference is None:
+        return []
+
+    def integer(f: N.Node) -> bool:
+        return all(n not in symbols or symbols[n].integer for n in f.args[0].names())
+
+    out: list[N.Node] = []
+    counted: set[int] = set()
+    for node in reference.walk():
+        if node.op != "add":
+            continue
+        rounded = [a for a in node.args if a.op in ("floor", "ceil") and a.args[0].names()]
+        const = sum((a.value for a in node.args if a.op == "num"), 0)
+        if len(rounded) == 1 and const >= 1 and integer(rounded[0]):
+            out.append(N.func("rel", N.add(rounded[0], N.num(const)), N.num(1), value=">="))
+            counted.add(id(rounded[0]))
+    for f in _floor_nodes(reference):
+        if id(f) not in counted and integer(f):
+            out.append(N.func("rel", f.args[0], N.num(0), value=">="))
+    return out
 
 
 def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[N.Node]:

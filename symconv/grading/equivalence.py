@@ -34,7 +34,7 @@ Examples
 from __future__ import annotations
 
 import random
-from collections import ChainMap
+from collections import ChainMap, OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -62,6 +62,8 @@ MUTANT_DOUBLES = 400
 #: Sample points at which mutants are evaluated and told apart (a match is then confirmed
 #: at every point).
 KEY_POINTS = 12
+#: Verdicts kept per reference (by canonical answer tree).
+VERDICT_CACHE = 2048
 #: Mutants kept per key (alike at the key points, told apart at all points).
 MUTANT_BUCKET = 6
 #: A wall-clock safety net for the search of a mutant, in seconds (huge references).
@@ -94,6 +96,7 @@ class Reference:
     _exact: dict = field(default_factory=dict)
     _residues: dict = field(default_factory=dict)
     _needs: Limits | None = None
+    _verdicts: OrderedDict = field(default_factory=OrderedDict)
 
     @classmethod
     def build(cls, tree: N.Node, overrides: dict[str, Any], conditions: tuple[N.Node, ...],
@@ -294,8 +297,24 @@ def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
           limits: Limits = DEFAULT_LIMITS, reveal: bool = True) -> GradeResult:
     """The verdict on ``answer`` (already parsed and within limits).
 
-    ``reveal=False``: no feedback text shows an expected value.
+    ``reveal=False``: no feedback text shows an expected value.  Verdicts are cached per
+    reference and canonical answer tree: students' many spellings of one formula (terms
+    in another order, ``^`` or ``**``, LaTeX) are judged once.
     """
+    key = (answer, rel_tol, limits, reveal)
+    cached = ref._verdicts.get(key)
+    if cached is not None:
+        ref._verdicts.move_to_end(key)
+        return cached
+    result = _judge(ref, answer, rel_tol, limits, reveal)
+    ref._verdicts[key] = result
+    if len(ref._verdicts) > VERDICT_CACHE:
+        ref._verdicts.popitem(last=False)
+    return result
+
+
+def _judge(ref: Reference, answer: N.Node, rel_tol: float | None, limits: Limits,
+           reveal: bool) -> GradeResult:
     base: dict[str, Any] = dict(expected=short(ref.text), answer=short(N.to_text(answer)))
     if answer.key() == ref.tree.key():
         return GradeResult("correct", "Correct.", "ATEquiv_true", method="structural",

@@ -291,7 +291,15 @@ def _wrap(node: Node, parent: int) -> str:
 
 
 def to_text(node: Node) -> str:
-    """Plain-text form (SymPy-like: ``*``, ``/``, ``**``), which the parser reads back."""
+    """Plain-text form (SymPy-like: ``*``, ``/``, ``**``), which the parser reads back
+    (cached on the node: trees are never changed)."""
+    text = node.facts.get("text")
+    if text is None:
+        text = node.facts["text"] = _text(node)
+    return text
+
+
+def _text(node: Node) -> str:
     op = node.op
     if op == "num":
         v = node.value

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -147,6 +148,17 @@ def _key(x: Any) -> Any:
 
 def is_tuple(expected: Any) -> bool:
     """Whether ``expected`` is a tuple reference (a sequence, a SymPy Tuple or tuple text)."""
+    if isinstance(expected, str):
+        return _is_tuple_text(expected)
+    return _is_tuple(expected)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_tuple_text(expected: str) -> bool:
+    return _is_tuple(expected)
+
+
+def _is_tuple(expected: Any) -> bool:
     if isinstance(expected, (tuple, list, sp.Tuple)):
         return True
     if isinstance(expected, sp.MatrixBase):
