@@ -67,7 +67,7 @@ VERDICT_CACHE = 2048
 #: Mutants kept per key (alike at the key points, told apart at all points).
 MUTANT_BUCKET = 6
 #: A wall-clock safety net for the search of a mutant, in seconds (huge references).
-MUTANT_TIME = 0.25
+MUTANT_TIME = 1.0
 
 
 @dataclass

@@ -66,7 +66,7 @@ REFERENCE_LIMITS = Limits(max_length=200_000, max_tokens=50_000, max_depth=200,
                           max_nodes=50_000, max_digits=5_000, max_exponent=1_000_000,
                           max_bits=1 << 20, max_components=1024, max_name=200)
 #: Seconds one answer may take (``grade(..., time_limit=)``) and one reference to prepare.
-DEFAULT_TIME_LIMIT = 2.0
+DEFAULT_TIME_LIMIT = 5.0
 REFERENCE_TIME_LIMIT = 20.0
 
 _DEADLINE: ContextVar[float | None] = ContextVar("symconv_grading_deadline", default=None)
