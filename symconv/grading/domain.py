@@ -436,6 +436,7 @@ class Domain:
         so (vectorised over the points)."""
         names = list(base.names)
         env = {k: list(v) for k, v in base.env.items()}
+        failed: set[int] = set()  # points no symbol could make right: left out
         for j, node in enumerate(floors):
             arg = node.args[0]
             want = j != skip
@@ -453,8 +454,10 @@ class Domain:
                     else:
                         env[name][i] += shift
                 todo = left
+            failed.update(todo)
         rows = list(zip(*(env[n] for n in names))) if names else [()] * base.n
-        return self.accept(names, rows, reference)
+        return self.accept(names, [r for i, r in enumerate(rows) if i not in failed],
+                           reference)
 
 
 @functools.lru_cache(maxsize=4096)

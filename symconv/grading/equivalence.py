@@ -116,7 +116,7 @@ class Reference:
     @classmethod
     def _build(cls, tree: N.Node, overrides: dict[str, Any], conditions: tuple[N.Node, ...],
                defaults: bool, seed: int, kind: str) -> Reference:
-        whole = N.Node("add", tree.args) if tree.op == "eq" else tree  # every side's floors
+        whole = N.Node("all", tree.args) if tree.op == "eq" else tree  # every side's floors
         domain = Domain.build(tree.names(), overrides, conditions, whole, defaults, seed)
         points = domain.sample(whole)
         if points.n == 0:

@@ -333,6 +333,8 @@ class _Evaluator:
             return [not v for v in args[0]]
         if op == "pw":
             return [_piecewise(vs) for vs in zip(*args)]
+        if op == "all":  # several formulas together (a tuple's components): defined or not
+            return [UNDEFINED if any(v is UNDEFINED for v in vs) else 0 for vs in zip(*args)]
         if op == "eq":  # a chain a = b = c: worth c where every side is equal
             return [_chain(vs) for vs in zip(*args)]
         if op == "fn":

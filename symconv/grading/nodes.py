@@ -8,7 +8,9 @@ or converted to SymPy (see :mod:`symconv.grading.convert`).
 Operators: ``num`` (int or Fraction), ``sym`` (a name), ``const`` (``pi``),
 ``add``, ``mul``, ``pow``, ``floor``, ``ceil``, ``abs``, ``sqrt``, ``exp``,
 ``log``, ``min``, ``max``, ``mod``, ``rel`` (a comparison), ``and``, ``or``,
-``not``, ``pw`` (piecewise: value, condition, value, condition, ...) and
+``not``, ``pw`` (piecewise: value, condition, value, condition, ...), ``eq`` (an
+equation or chain ``a = b = c``), ``all`` (several formulas together: a tuple's
+components, whose names, floors and definedness count) and
 ``fn`` (a trusted SymPy function of the reference, evaluated through SymPy).
 
 Examples
@@ -271,7 +273,7 @@ def int_text(v: int, max_digits: int | None = None) -> str:
 _PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
 _REL = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "!="}
 _FUNC_NAMES = {"floor": "floor", "ceil": "ceil", "abs": "abs", "sqrt": "sqrt", "exp": "exp",
-               "log": "log", "min": "min", "max": "max", "mod": "mod"}
+               "log": "log", "min": "min", "max": "max", "mod": "mod", "all": "all"}
 
 
 def _prec(node: Node) -> int:

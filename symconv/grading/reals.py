@@ -49,7 +49,7 @@ START_BITS = 128
 #: From this precision on, an interval this close to an integer is that integer.
 FINAL_BITS = 512
 #: No evaluation goes beyond this precision (then the value is "too large").
-MAX_BITS = 1 << 17
+MAX_BITS = 1 << 14  # pure-Python mpmath: one operation at this size takes ~0.1 s
 
 _PREC: ContextVar[int] = ContextVar("symconv_grading_precision", default=START_BITS)
 

@@ -238,7 +238,7 @@ def _build(components: Components, overrides: dict[str, Any], conditions: tuple[
     if isinstance(batch_tree, list):
         raise ValueError("the batch axis must be one number or symbol")
     every = tuple(trees) + ((batch_tree,) if batch_tree is not None else ())
-    whole = N.Node("add", every)  # not folded: its floors and names are all the components'
+    whole = N.Node("all", every)  # every component: their names, floors and definedness
     domain = Domain.build(whole.names(), overrides, conditions, whole, defaults, seed)
     points = domain.sample(whole)
     if points.n == 0:
