@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -129,12 +130,41 @@ def steps_html(steps: Iterable[Any], title: str = "") -> str:
     return H.block(*parts)
 
 
+#: LaTeX of step texts, as a terminal shows it (the explanations' inline math is light).
+_TEXT_MACROS = {r"\sum": "Σ", r"\sigma": "σ", r"\partial": "∂", r"\cdot": "·", r"\times": "×",
+                r"\ldots": "…", r"\dots": "…", r"\phi": "φ", r"\mu": "μ", r"\lambda": "λ",
+                r"\leq": "≤", r"\geq": "≥", r"\neq": "≠", r"\infty": "∞", r"\pm": "±",
+                r"\to": "→", r"\in": "∈", r"\,": " ", r"\;": " ", r"\quad": "  ",
+                r"\left": "", r"\right": "", r"\mathrm": "", r"\operatorname": "",
+                r"\text": "", r"\mathbb": "", r"\bar": "", r"\hat": "", r"\prime": "'"}
+_MACRO = re.compile(r"\\[A-Za-z]+|\\[,;]")
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+
+
+def math_text(latex_text: str) -> str:
+    r"""Light inline LaTeX as terminal text: ``\sigma_x^2`` -> ``σ_x^2``, braces dropped.
+
+    >>> math_text(r"y_o = \sum_t w_t x_{o s + t d - p}, \frac{1}{K}")
+    'y_o = Σ_t w_t x_(o s + t d - p), 1/K'
+    """
+    out = _FRAC.sub(lambda m: "/".join(p if re.fullmatch(r"\w+", p) else f"({p})"
+                                       for p in m.groups()), latex_text)
+    out = _MACRO.sub(lambda m: _TEXT_MACROS.get(m.group(0), m.group(0)[1:]), out)
+    out = re.sub(r"_\{([^{}]*)\}", r"_(\1)", out)
+    out = re.sub(r"\^\{([^{}]*)\}", r"^(\1)", out)
+    return out.replace("{", "").replace("}", "").replace("\\", "")
+
+
+def _text_markup(text: str) -> str:
+    return re.sub(r"\$\$?(.+?)\$\$?", lambda m: math_text(m.group(1)), text, flags=re.S)
+
+
 def step_text(step: Any) -> str:
     """Plain text of one step."""
     from symconv.keys.steps import Answer, Display, Table
 
     if isinstance(step, Text):
-        return step.text
+        return _text_markup(step.text)
     if isinstance(step, Calculation):
         shown = [str(step.formula)]
         if step.simplified is not None and str(step.simplified) not in shown:
@@ -155,7 +185,7 @@ def step_text(step: Any) -> str:
         return "\n".join([" | ".join(step.columns)]
                          + [" | ".join(str(c) for c in row) for row in step.rows])
     if isinstance(step, Display):
-        return step.source or step.latex
+        return step.source or math_text(step.latex)
     if isinstance(step, Answer):
         return f"Answer: {step.label} {step.value}"
     return str(step)
@@ -191,4 +221,4 @@ class Steps(list):
         return self.__str__()
 
 
-__all__ = ["Steps", "steps_html", "step_html", "step_text", "check_html"]
+__all__ = ["Steps", "steps_html", "step_html", "step_text", "check_html", "math_text"]
