@@ -142,15 +142,31 @@ def _pulled(term: sp.Expr) -> sp.Expr:
     return sp.Mul(coeff, *factors, evaluate=False) if coeff != 1 else term
 
 
+def definitions(names: dict[sp.Expr, sp.Symbol]) -> list[tuple[sp.Symbol, sp.Expr]]:
+    """``(name, definition)`` pairs, each definition written with the names before it."""
+    out: list[tuple[sp.Symbol, sp.Expr]] = []
+    earlier: dict[sp.Expr, sp.Expr] = {}
+    for expr, name in names.items():
+        out.append((name, expr.xreplace(earlier)))
+        earlier[expr] = name
+        # Sizes are usually floor(...) + c: the next size reads floor(...) = name - c.
+        constant, rest = expr.as_coeff_Add()
+        if constant != 0 and rest.free_symbols:
+            earlier[rest] = name - constant
+    return out
+
+
+def definitions_text(names: dict[sp.Expr, sp.Symbol]) -> str:
+    """``where h_1 = floor(h/2), ...`` as text ("" without names)."""
+    pairs = definitions(names)
+    return ("where " + ", ".join(f"{n} = {d}" for n, d in pairs)) if pairs else ""
+
+
 def definitions_html(names: dict[sp.Expr, sp.Symbol]) -> str:
     """``where h_1 = floor(h/2), ...``: each name defined through the names before it."""
     if not names:
         return ""
-    shown: list[str] = []
-    earlier: dict[sp.Expr, sp.Symbol] = {}
-    for expr, name in names.items():
-        shown.append(H.inline(H.tex(name) + " = " + H.tex(expr.xreplace(earlier))))
-        earlier[expr] = name
+    shown = [H.inline(H.tex(n) + " = " + H.tex(d)) for n, d in definitions(names)]
     return "<p>where " + ", ".join(shown) + "</p>"
 
 

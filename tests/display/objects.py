@@ -72,4 +72,11 @@ OBJECTS: dict[str, Callable[[], Any]] = {
                                                   [[1, 1], [1, 1]]).steps(),
     "steps: budget": lambda: _budget().steps(),
     "steps: symmetry": lambda: S.mlp_symmetry(2, "tanh").steps(),
+    "summary, symbolic": lambda: S.summary(
+        S.Sequential(S.Conv2d(3, 8, 3, padding=1), S.MaxPool2d(2),
+                     S.Residual([S.Conv2d(8, 8, 3, padding=1)]), S.Conv2d(8, 16, 3, stride=2)),
+        ("B", 3, "h", "w"), verbose=0, depth=2,
+        col_names=("input_size", "output_size", "num_params", "params_percent", "kernel_size",
+                   "mult_adds", "trainable", "macs", "flops", "activations", "receptive_field")),
+    "summary, numeric": lambda: S.summary(S.Conv2d(3, 8, 3), (16, 3, 32, 32), verbose=0),
 }
