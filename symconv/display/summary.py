@@ -377,7 +377,7 @@ class Summary:
         from rich.console import Console
 
         buffer = io.StringIO()
-        console = Console(file=buffer, width=200, color_system=None)
+        console = Console(file=buffer, width=200, color_system=None, force_jupyter=False)
         console.print(self.rich_table())
         console.print(self.totals_text(), markup=False, highlight=False)
         return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip().splitlines())
