@@ -100,7 +100,8 @@ def _parse(source: str, mode: str) -> ast.AST:
         return ast.parse(source, mode=mode)
     except SyntaxError as exc:
         what = "not a formula" if mode == "eval" else "not Python"
-        raise FormulaError(f"{what}: {exc.msg} (line {exc.lineno})") from None
+        line = f" (line {exc.lineno})" if exc.lineno else ""
+        raise FormulaError(f"{what}: {exc.msg}{line}") from None
     except (ValueError, MemoryError, RecursionError) as exc:  # NUL bytes, parser limits
         raise FormulaError(f"not a formula: {type(exc).__name__}") from None
 

@@ -277,6 +277,9 @@ def symbol_value(name: str, value: Any) -> sp.Expr:
         raise ValueError(f"expected a number, got {value!r}")
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{value!r} is not a finite number")
+    if isinstance(value, float) and domain.get("integer"):
+        raise ValueError(f"{value!r} is not an integer: {name} is an integer (write it without "
+                         "a decimal point)")
     if isinstance(value, str) and len(value) > 40:
         raise ValueError(f"{value[:40]!r}... is not a number")
     try:
@@ -351,6 +354,12 @@ def _check_text_fields(path: Path, qid: str | None, table: Mapping[str, Any],
                 raise QuestionFileError(path, qid, name, str(exc)) from None
 
 
+#: Layer arguments that are switches (torch takes a bool), in the tables that hold layers.
+BOOLEAN_ARGUMENTS = {"bias", "ceil_mode", "count_include_pad", "affine", "track_running_stats",
+                     "inplace", "return_indices"}
+LAYER_FIELDS = {"layer", "layers", "network", "args"}
+
+
 def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int = 0) -> None:
     """Every other string of a question is a plain label or name; numbers are bounded."""
     from symconv.keys.texsafe import UnsafeText, check_label
@@ -362,8 +371,9 @@ def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int
             raise QuestionFileError(path, qid, where, "a table with more than 4,096 entries")
         for key, item in value.items():
             inner = f"{where}.{key}" if where else str(key)
-            if inner in ("function.source", *TEXT_FIELDS):
-                continue  # Python source (parsed by pyformula) and markup (checked as text)
+            if inner in ("function.source", *TEXT_FIELDS) or (
+                    depth == 1 and where in ("where", "claimed") and isinstance(item, str)):
+                continue  # formulas and Python source (pyformula), markup (checked as text)
             _check_plain(path, qid, key, inner, depth + 1)
             _check_plain(path, qid, item, inner, depth + 1)
     elif isinstance(value, list):
@@ -371,6 +381,9 @@ def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int
             raise QuestionFileError(path, qid, where, "a list with more than 4,096 items")
         for item in value:
             _check_plain(path, qid, item, where, depth + 1)
+    elif where.split(".")[-1] in BOOLEAN_ARGUMENTS and where.split(".")[0] in LAYER_FIELDS \
+            and not isinstance(value, bool):
+        raise QuestionFileError(path, qid, where, f"expected true or false, got {value!r}")
     elif isinstance(value, str):
         try:
             check_label(value, limit=4000)
@@ -461,11 +474,12 @@ def _check_calculus_args(q: Question) -> None:
         return
     from symconv.keys.kinds.calculus import engine_function
 
+    for name in ("args", "steps"):
+        q.get(name, dict)
+    _check_small(q, q.data.get("args", {}), "args")
     fn = engine_function(q)
     if fn is None:
         return
-    for name in ("args", "steps"):
-        q.get(name, dict)
     layers = q.data.get("layers", [])
     positional = (1 if "layer" in q.data else len(layers) if isinstance(layers, list) else 0) + (
         1 if "input" in q.data else 0)
@@ -474,6 +488,30 @@ def _check_calculus_args(q: Question) -> None:
     steps = getattr(result, "steps", None)
     if callable(steps):
         _check_keywords(q, "steps", steps, q.data.get("steps", {}), skip=1)
+
+
+#: Worked numerics of the calculus kind are small by nature: their engine functions may build
+#: objects exponential in these numbers (a d-unit MLP's symmetry group), so they stay small.
+MAX_WORKED_INTEGER = 64
+MAX_WORKED_ITEMS = 64
+
+
+def _check_small(q: Question, value: Any, where: str) -> None:
+    if isinstance(value, Mapping):
+        if "type" in value:
+            return  # a layer table: bounded like any layer
+        for key, item in value.items():
+            _check_small(q, item, f"{where}.{key}")
+    elif isinstance(value, list):
+        if len(value) > MAX_WORKED_ITEMS:
+            raise q.error(where, f"{len(value)} items (at most {MAX_WORKED_ITEMS} in a worked "
+                          "example)")
+        for item in value:
+            _check_small(q, item, where)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if abs(value) > MAX_WORKED_INTEGER:
+            raise q.error(where, f"{value!r} is too large for a worked example (at most "
+                          f"{MAX_WORKED_INTEGER} in magnitude)")
 
 
 def _check_keywords(q: Question, fieldname: str, fn: Any, given: Mapping[str, Any],
