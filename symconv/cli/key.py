@@ -65,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     if args.pdf and shutil.which("pdflatex") is None:
         raise UsageError("--pdf needs pdflatex (apt-get install texlive-latex-recommended)")
     assignments = [load_assignment(f) for f in args.files]  # all errors before any output
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"-o {outdir}: exists and is not a directory")
     outdir.mkdir(parents=True, exist_ok=True)
     use_torch = not args.no_torch and torch_available()
     # One file after another: worker processes were measured slower (spawn re-imports

@@ -40,7 +40,7 @@ from typing import Any
 
 from symconv.analyze import analyze
 from symconv.cli import UsageError, positive_int
-from symconv.cli.layer import check_values, parse_dims, parse_sets, parse_value
+from symconv.cli.layer import parse_dims, parse_sets, parse_value
 from symconv.network.budget import OPTIMIZER_SLOTS, POLICIES, parse_bytes
 from symconv.spec import build_network
 
@@ -104,30 +104,42 @@ def load_network_file(path: str, question: str | None = None) -> tuple[Any, Any,
 
 
 def run(args: argparse.Namespace) -> int:
-    from symconv.keys.questions import symbol_value
     from symconv.report import dtype_bytes
 
     dtype_bytes(args.dtype)  # an unknown dtype is an error before any work
     memory = _memory(args.memory) if args.memory is not None else None
     spec, shape, values = load_network_file(args.file, args.question)
+    try:
+        return _run(args, spec, shape, values, memory)
+    except UsageError:
+        raise
+    except ValueError as exc:  # the network or its values, from this file
+        raise UsageError(f"{args.file}: {exc}") from None
+
+
+def _run(args: argparse.Namespace, spec: Any, shape: Any, values: dict[str, Any],
+         memory: int | None) -> int:
+    from symconv.keys.questions import symbol_value
+
     net = build_network(spec)
     if args.input is not None:
         shape = parse_dims(args.input)
     if shape is None:
         raise UsageError("no input shape: give --input DIMS or 'input = [...]' in the file")
     if not isinstance(shape, list | tuple) or len(shape) > 8:
-        raise UsageError(f"input must be a list of at most 8 sizes, not {shape!r:.60}")
+        raise UsageError(f"{args.file}: input must be a list of at most 8 sizes, not {shape!r:.60}")
     shape = tuple(parse_value(str(d), "input") for d in shape)
     report = analyze(net, shape, batch=parse_value(args.batch, "--batch"))
     if args.assume_divisible:
         report = report.simplify(assume_divisible=args.assume_divisible)
     subs = {k: symbol_value(k, v) for k, v in values.items()}
     given = parse_sets(args.set)
-    if given:
-        check_values(report, given, "the network")
     subs.update(given)
     if subs:
-        report = report.subs(subs)
+        try:
+            report = report.subs(subs)  # invalid values raise InvalidLayer, typos UnknownSymbol
+        except ValueError as exc:
+            raise UsageError(f"{'--set' if given else 'values'}: {exc}") from None
     budget = None
     if memory is not None:
         budget = report.max_batch(memory, args.dtype, args.policy, args.optimizer)
@@ -151,7 +163,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _memory(text: str) -> int:
     """``--memory``: a size from 1 byte to 16 EiB (``12GiB``, ``16GB``, ``8589934592``)."""
-    size = parse_bytes(text.strip()) if not text.strip().isdigit() else int(text.strip())
+    try:
+        size = parse_bytes(text.strip()) if not text.strip().isdigit() else int(text.strip())
+    except ValueError as exc:
+        raise UsageError(f"--memory: {exc}") from None
     if not 1 <= size <= 2**64:
         raise UsageError(f"--memory: {text[:40]!r} is not a memory size from 1 byte to 16 EiB")
     return size

@@ -362,8 +362,6 @@ LAYER_FIELDS = {"layer", "layers", "network", "args"}
 
 def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int = 0) -> None:
     """Every other string of a question is a plain label or name; numbers are bounded."""
-    from symconv.keys.texsafe import UnsafeText, check_label
-
     if depth > MAX_NESTING:
         raise QuestionFileError(path, qid, where, f"nested more than {MAX_NESTING} levels deep")
     if isinstance(value, Mapping):
@@ -374,7 +372,7 @@ def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int
             if inner in ("function.source", *TEXT_FIELDS) or (
                     depth == 1 and where in ("where", "claimed") and isinstance(item, str)):
                 continue  # formulas and Python source (pyformula), markup (checked as text)
-            _check_plain(path, qid, key, inner, depth + 1)
+            _check_label(path, qid, str(key), inner)
             _check_plain(path, qid, item, inner, depth + 1)
     elif isinstance(value, list):
         if len(value) > 4096:
@@ -385,10 +383,7 @@ def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int
             and not isinstance(value, bool):
         raise QuestionFileError(path, qid, where, f"expected true or false, got {value!r}")
     elif isinstance(value, str):
-        try:
-            check_label(value, limit=4000)
-        except UnsafeText as exc:
-            raise QuestionFileError(path, qid, where, str(exc)) from None
+        _check_label(path, qid, value, where)
     elif isinstance(value, float) and not math.isfinite(value):
         raise QuestionFileError(path, qid, where, f"{value!r} is not a finite number")
     elif isinstance(value, int | float) and not isinstance(value, bool):
@@ -398,6 +393,15 @@ def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int
             raise QuestionFileError(path, qid, where, f"{value!r} is too large (at most "
                                     f"{limit:,})" if limit == MAX_VALUE else
                                     f"{value!r} has more than 40 digits")
+
+
+def _check_label(path: Path, qid: str | None, value: str, where: str) -> None:
+    from symconv.keys.texsafe import UnsafeText, check_label
+
+    try:
+        check_label(value, limit=4000)
+    except UnsafeText as exc:
+        raise QuestionFileError(path, qid, where, str(exc)) from None
 
 
 def _check_sizes(q: Question) -> None:
@@ -434,6 +438,22 @@ def _check_network_fields(q: Question) -> None:
     if "policy" in q.data and q.get("policy", str) not in POLICIES:
         raise q.error("policy", f"unknown policy {q.data['policy']!r} (known: "
                       f"{', '.join(POLICIES)})")
+    if q.kind != "network":
+        return
+    from symconv.network.report import SUMMED
+
+    known = ("output_shape", *SUMMED)
+    for column in q.get("columns", list, []):
+        if column not in known:
+            raise q.error("columns", f"unknown column {column!r} (known: {', '.join(known)})")
+    for item in q.get("index", list, []):
+        if isinstance(item, bool) or not isinstance(item, int | str):
+            raise q.error("index", f"expected output positions (integers or names), got {item!r}")
+        if isinstance(item, str):
+            try:
+                sym(item)
+            except ValueError as exc:
+                raise q.error("index", str(exc)) from None
 
 
 def _check_function_args(q: Question) -> None:
@@ -479,7 +499,8 @@ def _check_calculus_args(q: Question) -> None:
     _check_small(q, q.data.get("args", {}), "args")
     fn = engine_function(q)
     if fn is None:
-        return
+        raise q.error("function", f"no engine function {q.data['function']!r} in "
+                      "symconv.calculus (see docs/question-files.md, kind calculus)")
     layers = q.data.get("layers", [])
     positional = (1 if "layer" in q.data else len(layers) if isinstance(layers, list) else 0) + (
         1 if "input" in q.data else 0)

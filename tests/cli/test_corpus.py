@@ -183,8 +183,8 @@ def test_corpus_is_what_the_generator_writes(tmp_path):
     generate.build(write=False)
     assert generate.CASES == CASES
     committed = {p.name for p in (CORPUS / "files").iterdir()}
-    expected = {c["argv"][1].split("/")[-1] for c in generate.CASES
-                if c["argv"][1].startswith("{files}/") and not c["id"].startswith("cli:")}
+    expected = {c["expect"][0].split("/")[-1] for c in generate.CASES
+                if not c["id"].startswith("cli:") and c["expect"][0].startswith("{files}/")}
     assert expected <= committed
     assert len(set(generate._names)) >= 150
     assert sum(1 for c in CASES if c["id"].startswith("cli:")) >= 150

@@ -410,7 +410,8 @@ def layer_cases() -> None:
         "padding-huge": conv(padding="1" + "0" * 20),
     }
     for name, spec in bad.items():
-        file_case(f"layer-{name}", question(numeric, layer=spec), field("q1", "layer"))
+        file_case(f"layer-{name}", question(numeric, layer=spec), ["question 'q1'",
+                                                                   "field 'layer"])
     file_case("layer-not-table", question(LAYER, layer="5"), field("q1", "layer"))
     file_case("layer-missing", question(LAYER, layer=DROP), field("q1", "layer"))
     inputs = {
@@ -518,7 +519,7 @@ def file_level_cases() -> None:
     file_case("utf8-invalid", question(LAYER).encode() + b"\nnote = \"\xff\xfe\"\n",
               ["not UTF-8"], ("key", "net", "grade"))
     file_case("utf16", question(LAYER).encode("utf-16"), ["not UTF-8"], ("key",))
-    file_case("empty-file", "", ["no [[question]]"], both)
+    file_case("empty-file", "", ["no [", "question"], both)
     file_case("no-questions", HEADER, ["no [[question]]"], ("key",))
     file_case("question-number", HEADER + "question = 5\n", ["question"], both)
     file_case("question-list-of-numbers", HEADER + "question = [5]\n", ["question"], both)
@@ -557,7 +558,7 @@ def cli_cases() -> None:
         ("batch-float", ["--batch", "1.5"], ["--batch"]),
         ("batch-huge", ["--batch", "9" * 400], ["--batch"]),
         ("set-negative", ["--set", "h=-5"], ["--set h"]),
-        ("set-unknown", ["--set", "q=3"], ["--set q"]),
+        ("set-unknown", ["--set", "q=3"], ["--set", "no symbol q"]),
         ("set-no-equals", ["--set", "h"], ["--set"]),
         ("set-no-name", ["--set", "=5"], ["--set"]),
         ("set-bad-name", ["--set", "a b=3"], ["--set"]),
@@ -568,13 +569,38 @@ def cli_cases() -> None:
         if name == "no-bias-pool":
             argv = ["layer", "maxpool2d", "--input", "3,8,8", "--kernel-size", "2", "--no-bias"]
         cli_case(f"layer-{name}", argv, expect)
+    # every integer option of every layer kind that takes it, with each kind of bad number
+    bad_numbers = {"zero": "0", "negative": "-2", "float": "2.5", "digits400": "7" * 400,
+                   "words": "two words"}
+    takes = {"conv2d": ["in-channels", "out-channels", "kernel-size", "stride", "dilation",
+                        "groups"],
+             "maxpool2d": ["kernel-size", "stride"], "linear": ["in-features", "out-features"],
+             "batchnorm2d": ["num-features"], "adaptiveavgpool2d": ["output-size"]}
+    needs = {"conv2d": ["--out-channels", "4", "--kernel-size", "3"],
+             "maxpool2d": ["--kernel-size", "2"], "linear": ["--out-features", "4"],
+             "batchnorm2d": [], "adaptiveavgpool2d": ["--output-size", "2"]}
+    for kind, options in takes.items():
+        shape = "8" if kind == "linear" else "4,8,8"
+        for option in options:
+            for label, number in bad_numbers.items():
+                if option in ("stride", "dilation") and label == "words":
+                    continue  # a symbol name is a valid (symbolic) stride
+                argv = ["layer", kind, "--input", shape, *needs[kind]]
+                if "--" + option in argv:
+                    i = argv.index("--" + option)
+                    del argv[i:i + 2]
+                if label == "words":
+                    number = "a b"
+                cli_case(f"layer-{kind}-{option}-{label}", argv + [f"--{option}", number],
+                         [f"--{option}" if label != "zero" or option != "num-features" else ""])
     sym = ["layer", "conv2d", "--input", "c,h,w", "--out-channels", "4", "--kernel-size", "3"]
     for name, value, expect in [
         ("set-h-negative", "h=-5", ["--set h"]), ("set-h-zero", "h=0", ["--set h"]),
         ("set-h-float", "h=3.5", ["--set h"]), ("set-h-nan", "h=nan", ["--set h"]),
         ("set-h-huge-float", "h=1e300", ["--set h"]), ("set-h-fraction", "h=3/2", ["--set h"]),
         ("set-h-huge", "h=" + "9" * 400, ["--set h"]), ("set-h-words", "h=ten", ["--set h"]),
-        ("set-h-too-small", "h=1", ["invalid"]), ("set-c-zero", "c=0", ["--set c"]),
+        ("set-h-too-small", "h=1", ["--set", "kernel extent 3"]),
+        ("set-c-zero", "c=0", ["--set c"]),
     ]:
         cli_case(f"layer-{name}", sym + ["--set", value], expect)
     for name, argv, expect in [
@@ -620,8 +646,8 @@ def cli_cases() -> None:
         ("input-words", ["net", net, "--input", "a b,8,8"], ["input"]),
         ("batch-negative", ["net", net, "--batch", "-3"], ["--batch"]),
         ("set-negative", ["net", net, "--set", "h=-5"], ["--set h"]),
-        ("set-unknown", ["net", net, "--set", "zz=3"], ["--set zz"]),
-        ("set-too-small", ["net", net, "--set", "h=1", "--set", "w=1"], []),
+        ("set-unknown", ["net", net, "--set", "zz=3"], ["--set", "no symbol zz"]),
+        ("set-too-small", ["net", net, "--set", "h=1", "--set", "w=1"], ["--set", "kernel"]),
         ("memory-negative", ["net", net, "--memory", "-5"], ["-5"]),
         ("memory-zero", ["net", net, "--memory", "0"], ["--memory"]),
         ("memory-words", ["net", net, "--memory", "12 parsecs"], ["parsecs"]),
@@ -686,7 +712,7 @@ def cli_cases() -> None:
         ("batch-missing", ["grade", "--batch", "{files}/no-such.csv", "--out", "{out}/r.csv"],
          ["no-such.csv"]),
         ("batch-directory", ["grade", "--batch", "{dir}", "--out", "{out}/r.csv"], ["{dir}"]),
-        ("batch-no-out", ["grade", "--batch", "{file}"], ["--out"]),
+        ("batch-no-out", ["grade", "--batch", "{file}"], []),
         ("batch-bad-columns", ["grade", "--batch", "{file}", "--out", "{out}/r.csv"],
          ["column"]),
         ("submissions-no-file", ["grade", "--submissions", "{file}", "--out", "{out}/r.csv"],
