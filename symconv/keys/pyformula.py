@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from symconv.grading.limits import Limits
-from symconv.symbols import sym
+from symconv.symbols import domain_of, sym
 
 #: The grader's limits, tightened for formulas in question files.  ``max_exponent`` bounds one
 #: power; ``max_bits`` bounds the size of any value the formula can take once numbers are put
@@ -44,8 +44,9 @@ LIMITS = Limits(max_length=4000, max_nodes=400, max_depth=40, max_digits=40, max
 MAX_SOURCE = LIMITS.max_length
 MAX_NODES = LIMITS.max_nodes
 MAX_EXPONENT = LIMITS.max_exponent
-#: Bits of a symbol's value: question values are at most this many bits (see questions.py).
-SYMBOL_BITS = 40
+#: Bits of a symbol's value: question values (and --set values) are at most
+#: ``symconv.keys.questions.MAX_VALUE`` = 10**6 < 2**20.
+SYMBOL_BITS = 20
 #: Largest argument factorial() may be given, whatever the formula around it.
 MAX_FACTORIAL = 1000
 
@@ -124,7 +125,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _constant_bits(value: object) -> int:
+def _constant_size(value: object) -> tuple[int, int]:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise FormulaError(f"constant {value!r} is not a number")
     if isinstance(value, float) and not math.isfinite(value):
@@ -133,7 +134,7 @@ def _constant_bits(value: object) -> int:
     if digits > LIMITS.max_digits:
         raise FormulaError(f"a number with {digits} digits (at most {LIMITS.max_digits})")
     r = sp.Rational(repr(value)) if isinstance(value, float) else sp.Integer(value)
-    return int(abs(r.p)).bit_length() + int(r.q).bit_length()
+    return int(abs(r.p)).bit_length(), int(r.q).bit_length()
 
 
 def _too_big(node: ast.AST, bits: int) -> FormulaError:
@@ -144,75 +145,114 @@ def _too_big(node: ast.AST, bits: int) -> FormulaError:
                         "factorials grow fast")
 
 
-def bits_bound(node: ast.AST, env: Mapping[str, int]) -> int:
-    """An upper bound on the bits of the value ``node`` can take (numerator plus denominator).
+#: A bound on a value's size: (bits of its numerator, bits of its denominator).
+Size = tuple[int, int]
 
-    Symbols are assumed as large as a question value may be (:data:`SYMBOL_BITS`);
-    ``env`` gives the bound of names bound earlier (function arguments, locals).
+
+def bits_bound(node: ast.AST, env: Mapping[str, Size] | None = None) -> int:
+    """An upper bound on the bits of any value ``node`` can take (numerator plus denominator).
+
+    Symbols are assumed as large as a question value may be (:data:`SYMBOL_BITS`;
+    integers for integer symbols, fractions for real ones such as ``sigma``);
+    ``env`` gives the bound of names bound earlier (a function's locals).
     Raises :class:`FormulaError` as soon as a bound passes ``LIMITS.max_bits``, so a
-    formula such as ``((9**16)**16)**16`` or ``factorial(10**16)`` is refused before
-    SymPy computes anything.
+    formula such as ``(((9**16)**16)**16)**16`` or ``factorial(10**16)`` is refused
+    before SymPy computes anything.
 
-    >>> bits_bound(ast.parse("(h**8)**4", mode="eval"), {})
-    1280
+    >>> bits_bound(ast.parse("(h**8)**4", mode="eval"))
+    641
     """
-    bits = _bits(node, env)
-    if bits > LIMITS.max_bits:
-        raise _too_big(node, bits)
-    return bits
+    num, den = size_bound(node, env or {})
+    return num + den
 
 
-def _bits(node: ast.AST, env: Mapping[str, int]) -> int:
+def size_bound(node: ast.AST, env: Mapping[str, Size]) -> Size:
+    """(numerator bits, denominator bits) bounds of ``node``'s values; see :func:`bits_bound`."""
+    size = _size(node, env)
+    if sum(size) > LIMITS.max_bits:
+        raise _too_big(node, sum(size))
+    return size
+
+
+def _symbol_size(name: str) -> Size:
+    integer = domain_of(name).get("integer", False) if _PLAIN_NAME.match(name) else True
+    return (SYMBOL_BITS, 1) if integer else (SYMBOL_BITS, SYMBOL_BITS)
+
+
+def _size(node: ast.AST, env: Mapping[str, Size]) -> Size:
     if isinstance(node, ast.Expression):
-        return _bits(node.body, env)
+        return _size(node.body, env)
     if isinstance(node, ast.Constant):
         # text and other constants are refused by the conversion, with its message
-        return _constant_bits(node.value) if _is_number(node.value) else 1
+        return _constant_size(node.value) if _is_number(node.value) else (1, 1)
     if isinstance(node, ast.Name):
-        return env.get(node.id, SYMBOL_BITS)
+        return env.get(node.id) or _symbol_size(node.id)
     if isinstance(node, ast.UnaryOp):
-        return _bits(node.operand, env)
+        return _size(node.operand, env)
     if isinstance(node, ast.BinOp):
-        left = _bits(node.left, env)
+        n1, d1 = _size(node.left, env)
         if isinstance(node.op, ast.Pow):
-            exponent = _small_exponent(node.right)
-            bits = max(left, 1) * max(abs(exponent), 1)
+            k = _small_exponent(node.right)
+            n, d = (n1, d1) if k >= 0 else (d1, n1)
+            size = (_power_bits(n, abs(k)), _power_bits(d, abs(k)))
         else:
-            right = _bits(node.right, env)
-            bits = left + right + 1 if isinstance(node.op, ast.Add | ast.Sub | ast.Mod) else (
-                left + right)
-        if bits > LIMITS.max_bits:
-            raise _too_big(node, bits)
-        return bits
+            n2, d2 = _size(node.right, env)
+            op = node.op
+            if isinstance(op, ast.Add | ast.Sub):  # (n1 d2 + n2 d1) / (d1 d2)
+                size = (max(_product_bits(n1, d2), _product_bits(n2, d1)) + 1,
+                        _product_bits(d1, d2))
+            elif isinstance(op, ast.Mult):
+                size = (_product_bits(n1, n2), _product_bits(d1, d2))
+            elif isinstance(op, ast.Div):
+                size = (_product_bits(n1, d2), _product_bits(d1, n2))
+            elif isinstance(op, ast.FloorDiv):  # an integer at most |a/b| + 1
+                size = (_product_bits(n1, d2) + 1, 1)
+            else:  # a % b: below |b|, over a common denominator
+                size = (_product_bits(n2, d1), _product_bits(d1, d2))
+        if sum(size) > LIMITS.max_bits:
+            raise _too_big(node, sum(size))
+        return size
     if isinstance(node, ast.Call):
-        args = [_bits(a, env) for a in node.args]
+        args = [_size(a, env) for a in node.args]
         name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
         if name == "factorial":
-            return _factorial_bits(node, args)
-        return max(args, default=1) + 1
-    return 1  # anything else is refused by the conversion
+            return _factorial_size(node, args)
+        if name in ("floor", "ceil"):
+            return (max((n for n, _ in args), default=1) + 1, 1)
+        return (max((n for n, _ in args), default=1), max((d for _, d in args), default=1))
+    return (1, 1)  # anything else is refused by the conversion
+
+
+def _product_bits(a: int, b: int) -> int:
+    """Bits of a product of numbers of ``a`` and ``b`` bits (one bit: 0 or 1, the other stays)."""
+    return b if a <= 1 else a if b <= 1 else a + b
+
+
+def _power_bits(a: int, k: int) -> int:
+    return 1 if a <= 1 or k == 0 else a * k
 
 
 def _small_exponent(node: ast.expr) -> int:
     """The exponent of a power: an integer constant (possibly negated) of at most MAX_EXPONENT."""
+    negative = isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
     inner = node.operand if isinstance(node, ast.UnaryOp) and isinstance(
         node.op, ast.USub | ast.UAdd) else node
     value = inner.value if isinstance(inner, ast.Constant) else None
     if isinstance(value, bool) or not isinstance(value, int) or value > MAX_EXPONENT:
         raise FormulaError(f"exponent {ast.unparse(node)[:40]} is not an integer from "
                            f"-{MAX_EXPONENT} to {MAX_EXPONENT}")
-    return value
+    return -value if negative else value
 
 
-def _factorial_bits(node: ast.Call, args: list[int]) -> int:
+def _factorial_size(node: ast.Call, args: list[Size]) -> Size:
     if len(args) != 1:
         raise FormulaError("factorial() takes one argument")
-    # The argument is at most 2**bits; its factorial has at most about n*log2(n) bits.
-    if args[0] > MAX_FACTORIAL.bit_length():
+    # The argument is below 2**b; n! <= n**n has at most n*log2(n) bits.
+    if args[0][0] > MAX_FACTORIAL.bit_length():
         raise FormulaError(f"factorial of {ast.unparse(node.args[0])[:40]}: the argument may be "
                            f"far larger than {MAX_FACTORIAL} (factorial only of small numbers)")
-    n = 2 ** args[0]
-    return max(1, n * n.bit_length())
+    n = 2 ** max(args[0][0], 1)
+    return (n * n.bit_length(), 1)
 
 
 def _call_name(func: ast.expr) -> str:
@@ -235,7 +275,7 @@ def to_sympy(node: ast.AST, env: Mapping[str, sp.Expr], free_names: bool) -> sp.
         return to_sympy(node.body, env, free_names)
     if isinstance(node, ast.Constant):
         value = node.value
-        _constant_bits(value)
+        _constant_size(value)
         return sp.Integer(value) if isinstance(value, int) else sp.Rational(repr(value))
     if isinstance(node, ast.Name):
         if node.id in env:
@@ -299,7 +339,7 @@ def parse_expression(text: str) -> sp.Expr:
     """
     tree = _parse(text.strip(), "eval")
     _check_tree(tree)
-    bits_bound(tree, {})
+    bits_bound(tree)
     return _real(to_sympy(tree, {}, free_names=True), text)
 
 
@@ -318,7 +358,7 @@ def _function_body(fn: ast.FunctionDef) -> sp.Expr:
         raise FormulaError("decorators are not allowed")
     _plain_name(fn.name, "function name")
     env: dict[str, sp.Expr] = {}
-    bits: dict[str, int] = {}
+    sizes: dict[str, Size] = {}
     for a in args.args:
         try:
             env[a.arg] = sym(a.arg)
@@ -326,7 +366,7 @@ def _function_body(fn: ast.FunctionDef) -> sp.Expr:
             raise FormulaError(f"argument {a.arg!r}: {exc}") from None
         if a.annotation is not None:
             raise FormulaError("argument annotations are not allowed")
-        bits[a.arg] = SYMBOL_BITS
+        sizes[a.arg] = _symbol_size(a.arg)
     if len(env) != len(args.args):
         raise FormulaError("two arguments have the same name")
     if fn.returns is not None or getattr(fn, "type_params", None):
@@ -339,11 +379,11 @@ def _function_body(fn: ast.FunctionDef) -> sp.Expr:
                 and isinstance(stmt.targets[0], ast.Name)):
             raise FormulaError("only 'name = expression' lines may come before the return")
         name = _plain_name(stmt.targets[0].id, "local name")
-        bits[name] = bits_bound(stmt.value, bits)  # bounded before SymPy builds it
+        sizes[name] = size_bound(stmt.value, sizes)  # bounded before SymPy builds it
         env[name] = to_sympy(stmt.value, env, free_names=False)
     if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
         raise FormulaError("the function must end with 'return expression'")
-    bits_bound(body[-1].value, bits)
+    size_bound(body[-1].value, sizes)
     return _real(to_sympy(body[-1].value, env, free_names=False), ast.unparse(body[-1].value))
 
 

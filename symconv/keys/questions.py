@@ -285,7 +285,7 @@ def symbol_value(name: str, value: Any) -> sp.Expr:
     try:
         number = sp.Integer(value) if isinstance(value, int) else sp.Rational(
             repr(value) if isinstance(value, float) else value.strip())
-    except (TypeError, ValueError, SyntaxError):
+    except (TypeError, ValueError, SyntaxError, ZeroDivisionError):
         raise ValueError(f"{value!r} is not a number") from None
     what = ("a non-negative integer" if domain.get("nonnegative") else "a positive integer"
             if domain.get("integer") else "a positive real number")

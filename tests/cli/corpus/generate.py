@@ -142,7 +142,7 @@ def values_cases() -> None:
         "list": ("[1, 2]", "a number"), "table": ("{ a = 1 }", "a number"),
         "text": ('"abc"', "not a number"), "empty_text": ('""', "not a number"),
         "long_text": (quoted("9" * 500), "not a number"), "expression": ('"2**10"', "number"),
-        "float_integral": ("32.0", "not an integer"),
+        "float_integral": ("32.0", "not an integer"), "division_by_zero": ('"1/0"', "not a number"),
     }
     for name, (value, reason) in bad.items():
         file_case(f"values-h-{name}", question(LAYER, values=f"{{ c_i = 3, c_o = 8, k = 3, "
@@ -600,6 +600,7 @@ def cli_cases() -> None:
         ("set-h-huge-float", "h=1e300", ["--set h"]), ("set-h-fraction", "h=3/2", ["--set h"]),
         ("set-h-huge", "h=" + "9" * 400, ["--set h"]), ("set-h-words", "h=ten", ["--set h"]),
         ("set-h-too-small", "h=1", ["--set", "kernel extent 3"]),
+        ("set-h-div-zero", "h=1/0", ["--set h"]),
         ("set-c-zero", "c=0", ["--set c"]),
     ]:
         cli_case(f"layer-{name}", sym + ["--set", value], expect)
@@ -718,6 +719,11 @@ def cli_cases() -> None:
         ("submissions-no-file", ["grade", "--submissions", "{file}", "--out", "{out}/r.csv"],
          ["FILE"]),
         ("set-words", ["grade", "--expected", "h", "--answer", "h", "--set", "h=abc"], ["abc"]),
+        ("set-div-zero", ["grade", "--expected", "h", "--answer", "h", "--set", "h=1/0"], ["1/0"]),
+        ("domain-div-zero", ["grade", "--expected", "h", "--answer", "h", "--domain",
+                             "h=1/0..2"], ["1/0"]),
+        ("batch-axis-div-zero", ["grade", "--expected", "h", "--answer", "h", "--batch-axis",
+                                 "1/0"], ["1/0"]),
         ("set-no-equals", ["grade", "--expected", "h", "--answer", "h", "--set", "h"], ["--set"]),
         ("domain-bad", ["grade", "--expected", "h", "--answer", "h", "--domain", "h=nope"],
          ["nope"]),
