@@ -100,3 +100,28 @@ def open_for_writing(path: str | os.PathLike[str], newline: str | None = None,
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def open_for_appending(path: str | os.PathLike[str], encoding: str = "utf-8") -> IO[str]:
+    """A text file opened for appending (a journal), refusing a symbolic link at ``path``.
+
+    ``O_NOFOLLOW`` makes the refusal atomic: a link planted between a check
+    and the open cannot redirect the writes.
+
+    >>> import os, tempfile
+    >>> journal = os.path.join(tempfile.mkdtemp(), "run.journal")
+    >>> with open_for_appending(journal) as fh:
+    ...     _ = fh.write("{}")
+    >>> open(journal).read()
+    '{}'
+    """
+    path = Path(path)
+    _mode_for(path)  # a clear message for a link or a directory
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        if Path(path).is_symlink():
+            raise UnsafeOutput(f"{path}: is a symbolic link; refusing to write through it") from exc
+        raise
+    return os.fdopen(fd, "a", encoding=encoding)

@@ -158,3 +158,13 @@ def test_vary_ranges_are_bounded():
 
 def test_symbol_bits_cover_every_allowed_value():
     assert MAX_VALUE.bit_length() <= pyformula.SYMBOL_BITS
+
+
+@pytest.mark.parametrize("text", [
+    "-((-(158) + (h)**(-1)))",  # found by the property test: a sum's fraction was under-bounded
+])
+def test_regressions_of_the_bound(text):
+    bound = bits_bound(ast.parse(text, mode="eval"))
+    expr = parse_expression(text)
+    value = expr.xreplace({s: sp.Integer(MAX_VALUE) for s in expr.free_symbols})
+    assert _bits(value) <= bound
