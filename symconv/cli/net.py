@@ -70,7 +70,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_network_file(path: str, question: str | None = None) -> tuple[Any, Any, dict[str, Any]]:
     """``(network spec, input shape or None, default values)`` from a TOML file."""
-    from symconv.keys.questions import parse_values, read_toml
+    from symconv.keys.questions import check_plain, parse_values, read_toml
 
     data = read_toml(path)  # one-line errors: missing, a directory, not UTF-8, not TOML...
     holder: dict[str, Any] = data
@@ -87,6 +87,11 @@ def load_network_file(path: str, question: str | None = None) -> tuple[Any, Any,
         holder = candidates[0]
     where = f"{path}: question {holder.get('id')!r}: " if holder is not data else f"{path}: "
     network = holder["network"]
+    try:  # names and labels are plain text (they reach --latex output)
+        check_plain(Path(path), holder.get("id") if holder is not data else None, network,
+                    "network")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     if not isinstance(network, dict | list):
         raise UsageError(f"{where}'network' must be a table (or a list of layers), not "
                          f"{network!r:.40}")

@@ -360,7 +360,7 @@ BOOLEAN_ARGUMENTS = {"bias", "ceil_mode", "count_include_pad", "affine", "track_
 LAYER_FIELDS = {"layer", "layers", "network", "args"}
 
 
-def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int = 0) -> None:
+def check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int = 0) -> None:
     """Every other string of a question is a plain label or name; numbers are bounded."""
     if depth > MAX_NESTING:
         raise QuestionFileError(path, qid, where, f"nested more than {MAX_NESTING} levels deep")
@@ -373,12 +373,12 @@ def _check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int
                     depth == 1 and where in ("where", "claimed") and isinstance(item, str)):
                 continue  # formulas and Python source (pyformula), markup (checked as text)
             _check_label(path, qid, str(key), inner)
-            _check_plain(path, qid, item, inner, depth + 1)
+            check_plain(path, qid, item, inner, depth + 1)
     elif isinstance(value, list):
         if len(value) > 4096:
             raise QuestionFileError(path, qid, where, "a list with more than 4,096 items")
         for item in value:
-            _check_plain(path, qid, item, where, depth + 1)
+            check_plain(path, qid, item, where, depth + 1)
     elif where.split(".")[-1] in BOOLEAN_ARGUMENTS and where.split(".")[0] in LAYER_FIELDS \
             and not isinstance(value, bool):
         raise QuestionFileError(path, qid, where, f"expected true or false, got {value!r}")
@@ -589,7 +589,7 @@ def question_from_table(path: str | Path, table: Any, index: int) -> Question:
             raise QuestionFileError(path, qid, name, f"unknown field for kind {kind!r} "
                                     f"(allowed: {', '.join(sorted(allowed))})")
     _check_text_fields(path, qid, table, TEXT_FIELDS)
-    _check_plain(path, qid, {k: v for k, v in table.items() if k not in TEXT_FIELDS}, "")
+    check_plain(path, qid, {k: v for k, v in table.items() if k not in TEXT_FIELDS}, "")
     values = parse_values(path, qid, table.get("values", {}))
     q = Question(id=qid, kind=kind, text=table["text"], data=dict(table), path=path,
                  values=values)

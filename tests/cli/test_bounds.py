@@ -168,3 +168,19 @@ def test_regressions_of_the_bound(text):
     expr = parse_expression(text)
     value = expr.xreplace({s: sp.Integer(MAX_VALUE) for s in expr.free_symbols})
     assert _bits(value) <= bound
+
+
+def test_a_slow_derivation_stops_at_the_question_time_limit(tmp_path, monkeypatch, capsys):
+    # Small numbers, legitimately slow engine work (the symmetry group of an 8-unit MLP): the
+    # per-question time limit is the backstop, and the error names the file and question.
+    from symconv.cli import main
+
+    path = tmp_path / "slow.toml"
+    path.write_text('[[question]]\nid = "sym8"\nkind = "calculus"\ntext = "?"\n'
+                    'function = "symmetry.mlp_symmetry"\nargs = { d = 8, activation = "tanh" }\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("SYMCONV_QUESTION_TIME_LIMIT", "1")
+    assert main(["key", str(path), "-o", str(tmp_path / "out"), "--no-torch"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"{path}: question 'sym8'" in err[0]
+    assert "took longer than 1 s" in err[0]

@@ -460,7 +460,7 @@ def network_cases() -> None:
     file_case("network-row-name-markup", question(NETWORK, network=(
         '{ type = "Sequential", layers = [{ type = "Conv2d", name = "$\\\\input{x}$", '
         'in_channels = 1, out_channels = 4, kernel_size = 3 }] }')),
-        field("n1", "network.layers.name"))
+        field("n1", "network.layers.name"), both)
     file_case("network-ask-unknown", question(NETWORK, ask='["nope"]'), field("n1", "ask"))
     max_batch = dict(NETWORK, ask='["max_batch"]')
     file_case("network-memory-missing", question(max_batch), field("n1", "memory"))
