@@ -8,7 +8,8 @@ import collections
 def pytest_terminal_summary(terminalreporter):
     import sys
 
-    module = sys.modules.get("test_corpus")
+    module = next((m for name, m in sys.modules.items() if name.endswith("test_corpus")
+                   and hasattr(m, "OUTCOMES")), None)
     outcomes = getattr(module, "OUTCOMES", None)
     if not outcomes:
         return
