@@ -208,7 +208,8 @@ def _preflight(args: argparse.Namespace, rows: int, *extra: str | None) -> None:
         raise UsageError("batch grading needs --out PATH")
     from symconv.grading.outputs import preflight
 
-    preflight([p for p in (args.out, _journal(args), *extra) if p], rows)
+    preflight([p for p in (args.out, _journal(args), *extra) if p], rows,
+              probe=[_journal(args)])
 
 
 def _read(path: str, required: list[str]) -> list[Any]:
@@ -254,6 +255,17 @@ def _write(args: argparse.Namespace, writes: list[tuple[str, Any]]) -> None:
     Path(_journal(args)).unlink(missing_ok=True)
 
 
+def _cell(read: Any, cells: dict[str, str], column: str) -> dict[str, Any]:
+    """``read(cell)``, with a mistake in the cell reported as one line naming the column."""
+    from symconv.grading.workers import cut
+
+    try:
+        return dict(read(cells.get(column) or ""))
+    except (UsageError, ValueError, TypeError) as exc:
+        shown = cut(cells.get(column) or "", 60)
+        raise UsageError(cut(f"the {column} cell {shown!r} cannot be read: {exc}", 300)) from None
+
+
 def run_batch(args: argparse.Namespace) -> int:
     try:
         return _run_batch(args)
@@ -277,8 +289,9 @@ def _run_batch(args: argparse.Namespace) -> int:
         problem = row.problem
         if problem is None and key not in references:
             try:
-                domain = {**extra, **row_domain(cells.get("domain") or ""), **row_options(cells)}
-            except (UsageError, ValueError) as exc:
+                domain = {**extra, **_cell(row_domain, cells, "domain"),
+                          **_cell(lambda _: row_options(cells), cells, "order")}
+            except UsageError as exc:
                 problem = ("bad_cell", str(exc))
             else:
                 conds = [c for c in (cells.get("conditions") or "").split(";") if c.strip()]

@@ -41,13 +41,19 @@ class OutputError(ValueError):
     """An output location that cannot be written; the message is one line."""
 
 
-def preflight(paths: Iterable[str | Path], rows: int) -> None:
-    """Raise :class:`OutputError` if any of ``paths`` cannot be written (nothing is left)."""
+def preflight(paths: Iterable[str | Path], rows: int, probe: Iterable[str | Path] = ()) -> None:
+    """Raise :class:`OutputError` if any of ``paths`` cannot be written (nothing is left).
+
+    A path in ``probe`` (a journal, where a blank line is harmless) gets one newline
+    written and flushed, which finds a full disk that free-space figures hide
+    (``/dev/full``, quotas).
+    """
+    probed = {str(p) for p in probe}
     for path in paths:
-        _check(Path(path), rows)
+        _check(Path(path), rows, str(path) in probed)
 
 
-def _check(path: Path, rows: int) -> None:
+def _check(path: Path, rows: int, probe: bool = False) -> None:
     where = f"cannot write {path}"
     folder = path.parent
     if not folder.exists():
@@ -59,7 +65,7 @@ def _check(path: Path, rows: int) -> None:
     existed = path.exists()
     try:
         with open(path, "a", encoding="utf-8") as fh:
-            fh.write("")
+            fh.write("\n" if probe else "")
             fh.flush()
         probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".symconv-", delete=True)
         with probe:
@@ -68,11 +74,13 @@ def _check(path: Path, rows: int) -> None:
     except OSError as exc:
         raise OutputError(f"{where}: {exc.strerror or exc}") from None
     finally:
-        if not existed and path.exists() and path.stat().st_size == 0:
+        if not existed and path.is_file() and path.stat().st_size <= 1:
             try:
                 path.unlink()
             except OSError:
                 pass
+    if not path.is_file() and path.exists():  # a device such as /dev/null: no room needed
+        return
     try:
         stat = os.statvfs(folder)
     except (OSError, AttributeError):

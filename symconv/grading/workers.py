@@ -33,6 +33,7 @@ is :mod:`symconv.grading.batch`'s.
 from __future__ import annotations
 
 import json
+import math
 import os
 import pickle
 import selectors
@@ -273,7 +274,7 @@ class WorkerPool:
         self.references, self.grade_fn = references, grade_fn
         self.workers, self.time_limit = max(1, workers), time_limit
         self.memory_limit_mb, self.chunk = memory_limit_mb, max(1, chunk)
-        self.cpu_seconds = int(2 * time_limit) + 2
+        self.cpu_seconds = math.ceil(time_limit) + 1  # CPU time <= wall time: never early
         self._live: list[_Worker] = []
         self._pending: deque[Job] = deque()
         self._abandon: Callable[[Job], bool] | None = None
