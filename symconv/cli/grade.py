@@ -290,7 +290,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         if problem is None and key not in references:
             try:
                 domain = {**extra, **_cell(row_domain, cells, "domain"),
-                          **_cell(lambda _: row_options(cells), cells, "order")}
+                          **_cell(lambda _, c=cells: row_options(c), cells, "order")}
             except UsageError as exc:
                 problem = ("bad_cell", str(exc))
             else:
