@@ -67,10 +67,9 @@ def _check(path: Path, rows: int, probe: bool = False) -> None:
         with open(path, "a", encoding="utf-8") as fh:
             fh.write("\n" if probe else "")
             fh.flush()
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".symconv-", delete=True)
-        with probe:
-            probe.write(b"\n")
-            probe.flush()
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".symconv-") as scratch:
+            scratch.write(b"\n")  # the folder takes new files (the atomic writes need it)
+            scratch.flush()
     except OSError as exc:
         raise OutputError(f"{where}: {exc.strerror or exc}") from None
     finally:
