@@ -125,7 +125,7 @@ def failed(reason: str, code: str, staff: str = "") -> dict[str, Any]:
 
 def run_batch(tasks: Sequence[Task], references: Mapping[Hashable, RefSpec], *,
               workers: int = 2, time_limit: float = 5.0, memory_limit_mb: int = 512,
-              chunk: int = 16, journal: str | Path | None = None, resume: bool = False,
+              chunk: int = 32, journal: str | Path | None = None, resume: bool = False,
               progress: bool | None = None, grade_fn: GradeFn = grade_row,
               notes: list[str] | None = None) -> list[dict]:
     """Grade ``tasks``; results (dicts, see :meth:`GradeResult.to_dict`) in task order.
@@ -206,10 +206,12 @@ class _Run:
                 self.ref_ids[task.reference] = len(self.ref_specs)
                 expected, domain = references[task.reference]
                 self.ref_specs.append((expected, domain))
-                digests.append(reference_digest(expected, domain))
+                if journal is not None:
+                    digests.append(reference_digest(expected, domain))
+        # a row's hash (what its verdict depends on) is only needed with a journal
         self.hashes = {t.index: fingerprint(None, None, t.answer, digests[self.ref_ids[
             t.reference]]) if t.problem is None else fingerprint(None, None, t.problem, b"-")
-            for t in tasks}
+            for t in tasks} if journal is not None else {}
         self.by_index = {t.index: t for t in tasks}
         self.failures: dict[Hashable, dict] = {}  # (ref id, answer) -> failed result
         self.copies: dict[Hashable, dict] = {}  # (ref id, answer) -> result, short answers
@@ -227,9 +229,11 @@ class _Run:
         self.results.update(done)
         self.resumed = len(done)
 
-    def record(self, task: Task, result: dict) -> None:
+    def record(self, task: Task, result: dict, raw: bytes = b"") -> None:
         self.results[task.index] = result
-        if self.journal is not None:
+        if self.journal is not None and raw:
+            self.journal.append_raw(task.index, task.key, self.hashes[task.index], raw)
+        elif self.journal is not None:
             self.journal.append(task.index, task.key, self.hashes[task.index], result)
         if self.bar is not None:
             self.bar.advance()
@@ -300,7 +304,7 @@ class _Run:
             if len(self.copies) > 200_000:
                 self.copies.clear()
             self.copies[key] = outcome.result
-        self.record(task, outcome.result)
+        self.record(task, outcome.result, outcome.raw)
 
     def _failure(self, code: str) -> dict:
         if code == "time_limit":

@@ -131,6 +131,15 @@ class Journal:
                                    "result": result}, default=str) + "\n")
         self.saved += 1
 
+    def append_raw(self, index: int, key: str, digest: str, result_json: bytes) -> None:
+        """:meth:`append` with the result already JSON (as a worker sent it)."""
+        if self._fh is None:
+            self.open(fresh=False)
+        assert self._fh is not None
+        self._fh.write(f'{{"index": {index}, "key": {json.dumps(key)}, "hash": "{digest}", '
+                       f'"result": {result_json.decode("utf-8", "surrogateescape")}}}\n')
+        self.saved += 1
+
     def flush(self) -> None:
         if self._fh is not None:
             self._fh.flush()

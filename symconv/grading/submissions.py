@@ -28,7 +28,7 @@ Examples
 >>> from symconv.grading.questions import load
 >>> assignment = load(Path(__file__).parents[2] / "derivations" / "aimed_cnn_2020.toml")
 >>> rows = [Row(2, {"student": "ann", "question": "4.1", "answer": "1"}),
-...         Row(3, {"student": "ann", "question": "4.1", "answer": "74,908,800"}),
+...         Row(3, {"student": "ann", "question": "4.1", "answer": "4 831 838 208"}),
 ...         Row(4, {"student": "ann", "question": "9.9", "answer": "3"})]
 >>> graded = grade_class(assignment, rows, workers=0)
 >>> [(g["question"], g["verdict"], g["counted"]) for g in graded][:3]

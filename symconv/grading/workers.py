@@ -34,8 +34,10 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import os
 import pickle
+import select
 import selectors
 import signal
 import struct
@@ -53,9 +55,16 @@ GradeFn = Callable[[Any, Any, Any], dict[str, Any]]
 _HEADER = struct.Struct(">I")
 #: Longest text field of a result a worker sends back (characters).
 MAX_FIELD = 2000
+#: Longest result line (bytes) a worker sends; longer results become a failure.
+MAX_LINE = 64 * 1024
+#: Results per frame, and the longest a finished result waits in the worker (seconds).
+BATCH = 64
+FLUSH_SECONDS = 0.01
 #: Longest frame (bytes) the parent accepts from a worker.
-MAX_FRAME = 256 * 1024
+MAX_FRAME = BATCH * (MAX_LINE + 24)
 _READ_SIZE = 1 << 20
+#: What a worker is doing, in memory shared with its parent: row index, start time.
+_STATUS = struct.Struct("=qd")
 
 
 @dataclass
@@ -73,22 +82,37 @@ class Outcome:
 
     job: Job
     result: dict[str, Any] | None
-    failure: str | None = None  # "time_limit", "crashed", "too_large"
+    failure: str | None = None  # "time_limit", "crashed", "too_large", "skipped"
+    raw: bytes = b""  # the result as the worker's JSON (journalled as it is)
 
 
 # -- in the worker ------------------------------------------------------------------------
-def _serve(task_fd: int, result_fd: int, references: Sequence[RefSpec], grade_fn: GradeFn,
-           memory_limit_mb: int, cpu_seconds: int) -> None:
-    """The worker's loop: read a frame of jobs, grade each, send one frame per result."""
+def _serve(task_fd: int, result_fd: int, status: mmap.mmap, references: Sequence[RefSpec],
+           grade_fn: GradeFn, memory_limit_mb: int, cpu_seconds: int) -> None:
+    """The worker's loop: read a frame of jobs, grade each, send results in batches.
+
+    Before each row the worker writes (row index, start time) into ``status``, memory
+    shared with the parent: that is how the parent knows which row is slow or killed
+    its worker, so results can travel in batches (one write per ~64 rows, or when
+    the worker would wait for work, or every :data:`FLUSH_SECONDS`).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a vanished parent ends the worker
     _limit_memory(memory_limit_mb)
+    waiting = select.poll()
+    waiting.register(task_fd, select.POLLIN)
+    lines: list[bytes] = []
+    first = 0.0
     while True:
+        if lines and not waiting.poll(0):  # about to wait for work: send what is done
+            _write_all(result_fd, _frame(lines))
+            lines = []
         frame = _read_frame(task_fd)
         if frame is None:  # the parent closed the pipe, or died
             return
         for index, ref_id, answer in pickle.loads(frame):
             _limit_cpu(cpu_seconds)
+            _STATUS.pack_into(status, 0, index, time.monotonic())
             try:
                 expected, domain = references[ref_id]
                 result = grade_fn(expected, answer, domain)
@@ -96,15 +120,28 @@ def _serve(task_fd: int, result_fd: int, references: Sequence[RefSpec], grade_fn
                 result = {"failure": "memory_limit"}
             except Exception:  # noqa: BLE001 - one row must not stop the batch
                 result = {"failure": "internal_error"}
-            _write_all(result_fd, encode_result(index, result))
+            if not lines:
+                first = time.monotonic()
+            lines.append(encode_result(index, result))
+            if len(lines) >= BATCH or time.monotonic() - first > FLUSH_SECONDS:
+                _write_all(result_fd, _frame(lines))
+                lines = []
+
+
+def _frame(lines: list[bytes]) -> bytes:
+    payload = b"\n".join(lines)
+    return _HEADER.pack(len(payload)) + payload
 
 
 def encode_result(index: int, result: dict[str, Any]) -> bytes:
-    """A result frame: length, then JSON; text fields cut to :data:`MAX_FIELD`."""
-    payload = json.dumps([index, cap_result(result)], default=str).encode("utf-8")
-    if len(payload) > MAX_FRAME - _HEADER.size:
-        payload = json.dumps([index, {"failure": "too_large"}]).encode("utf-8")
-    return _HEADER.pack(len(payload)) + payload
+    """One result line, ``index<TAB>JSON``; text fields cut to :data:`MAX_FIELD`.
+
+    JSON never contains a raw newline, so lines can be joined into one frame.
+    """
+    payload = json.dumps(cap_result(result), default=str).encode("utf-8", "surrogateescape")
+    if len(payload) > MAX_LINE:
+        payload = b'{"failure": "too_large"}'
+    return b"%d\t%s" % (index, payload)
 
 
 def cap_result(result: dict[str, Any]) -> dict[str, Any]:
@@ -236,6 +273,7 @@ class _Worker:
     pid: int
     task_fd: int
     result_fd: int
+    status: mmap.mmap
     queue: deque[Job] = field(default_factory=deque)
     since: float = field(default_factory=time.monotonic)
     outbox: bytearray = field(default_factory=bytearray)
@@ -251,8 +289,8 @@ class WorkerPool:
     references : the references, by position (a worker inherits them at fork time)
     grade_fn : ``grade_fn(expected, answer, keywords) -> dict``, run in the workers
     workers, time_limit, memory_limit_mb : as :func:`symconv.grading.batch.run_batch`
-    chunk : jobs in flight per worker (fewer system calls; a killed worker's unstarted
-        jobs are handed back)
+    chunk : jobs per frame sent to a worker; up to two frames are in flight per worker
+        (fewer system calls; a killed worker's other jobs are handed back)
 
     :meth:`run` yields an :class:`Outcome` per job as it completes, in completion
     order.  Leaving the iteration early (an exception, Ctrl-C, ``close``) kills every
@@ -268,7 +306,7 @@ class WorkerPool:
     """
 
     def __init__(self, references: Sequence[RefSpec], grade_fn: GradeFn, *, workers: int = 2,
-                 time_limit: float = 5.0, memory_limit_mb: int = 512, chunk: int = 16) -> None:
+                 time_limit: float = 5.0, memory_limit_mb: int = 512, chunk: int = 32) -> None:
         if not hasattr(os, "fork"):  # pragma: no cover - Windows
             raise OSError("grading worker processes need os.fork (use workers=0)")
         self.references, self.grade_fn = references, grade_fn
@@ -285,6 +323,8 @@ class WorkerPool:
     def _spawn(self) -> _Worker:
         task_r, task_w = os.pipe()
         result_r, result_w = os.pipe()
+        status = mmap.mmap(-1, _STATUS.size)  # shared with the child (MAP_SHARED)
+        _STATUS.pack_into(status, 0, -1, 0.0)
         parent = os.getpid()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -294,7 +334,7 @@ class WorkerPool:
             try:
                 _die_with_parent(parent)
                 _close_inherited({task_r, result_w})
-                _serve(task_r, result_w, self.references, self.grade_fn,
+                _serve(task_r, result_w, status, self.references, self.grade_fn,
                        self.memory_limit_mb, self.cpu_seconds)
             except BaseException:  # noqa: BLE001 - exit quietly, the parent reports
                 code = 1
@@ -304,7 +344,7 @@ class WorkerPool:
         os.close(result_w)
         os.set_blocking(task_w, False)
         os.set_blocking(result_r, False)
-        worker = _Worker(pid, task_w, result_r)
+        worker = _Worker(pid, task_w, result_r, status)
         self._selector.register(result_r, selectors.EVENT_READ, worker)
         self._live.append(worker)
         self.started += 1
@@ -328,6 +368,7 @@ class WorkerPool:
             except (KeyError, ValueError):
                 pass
             os.close(fd)
+        worker.status.close()
         self._live.remove(worker)
 
     def close(self) -> None:
@@ -369,14 +410,16 @@ class WorkerPool:
         self._pending.appendleft(job)
 
     def _dispatch(self, skip: Callable[[Job], bool] | None) -> Any:
+        if not self._pending:
+            return
         while len(self._live) < min(self.workers, len(self._pending)
                                     + sum(len(w.queue) for w in self._live)):
             self._spawn()
         for worker in list(self._live):
-            room = self.chunk - len(worker.queue)
-            if room < max(1, self.chunk // 2) or not self._pending:
+            # two frames in flight: the worker starts the next while the parent reads
+            if len(worker.queue) > self.chunk or not self._pending:
                 continue
-            share = max(1, min(room, -(-len(self._pending) // len(self._live))))
+            share = max(1, min(self.chunk, -(-len(self._pending) // len(self._live))))
             batch: list[Job] = []
             while self._pending and len(batch) < share:
                 job = self._pending.popleft()
@@ -413,7 +456,7 @@ class WorkerPool:
         timeout = 0.05
         busy = [w for w in self._live if w.queue]
         if busy:
-            soonest = min(w.since for w in busy) + self.time_limit - time.monotonic()
+            soonest = min(self._current(w)[1] for w in busy) + self.time_limit - time.monotonic()
             timeout = max(0.0, min(timeout, soonest))
         for key, mask in self._selector.select(timeout):
             worker: _Worker = key.data
@@ -455,28 +498,45 @@ class WorkerPool:
             if len(inbox) - offset - _HEADER.size < size:
                 break
             start = offset + _HEADER.size
-            index, result = json.loads(bytes(inbox[start:start + size]))
+            payload = bytes(inbox[start:start + size])
             offset = start + size
-            job = worker.queue.popleft()
-            if job.index != index:  # pragma: no cover - a worker answers in order
-                raise RuntimeError("a grading worker answered out of order")
+            for line in payload.split(b"\n"):
+                index, raw = line.split(b"\t", 1)
+                job = worker.queue.popleft()
+                if job.index != int(index):  # pragma: no cover - a worker answers in order
+                    raise RuntimeError("a grading worker answered out of order")
+                yield Outcome(job, json.loads(raw), raw=raw)
             worker.since = time.monotonic()
-            yield Outcome(job, result)
         del inbox[:offset]
+
+    def _current(self, worker: _Worker) -> tuple[int, float]:
+        """(position in the worker's queue, start time) of the row it is grading now."""
+        index, started = _STATUS.unpack_from(worker.status, 0)
+        for position, job in enumerate(worker.queue):
+            if job.index == index:
+                return position, started
+        return 0, worker.since  # it has not started any row of its queue yet
 
     def _check_deadlines(self) -> Any:
         now = time.monotonic()
         for worker in list(self._live):
-            if worker.queue and now - worker.since > self.time_limit:
+            if not worker.queue:
+                continue
+            position, started = self._current(worker)
+            if now - started > self.time_limit and self._current(worker) == (position, started):
                 yield from self._lost(worker, "time_limit")
-            elif worker.queue and self._abandon is not None and self._abandon(worker.queue[0]):
+            elif self._abandon is not None and self._abandon(worker.queue[position]):
                 yield from self._lost(worker, "skipped")  # failed elsewhere meanwhile
 
     def _lost(self, worker: _Worker, failure: str) -> Any:
-        """Kill ``worker``: its current job failed, its other jobs go back to the queue."""
+        """Kill ``worker``: its current job failed, its other jobs go back to the queue.
+
+        Jobs it finished but had not yet reported are among the others: graded again.
+        """
         queue = list(worker.queue)
+        position = self._current(worker)[0] if queue else 0
         self._kill(worker)
         if queue:
-            self._pending.extendleft(reversed(queue[1:]))
-            yield Outcome(queue[0], None, failure)
+            self._pending.extendleft(reversed(queue[:position] + queue[position + 1:]))
+            yield Outcome(queue[position], None, failure)
 
