@@ -166,3 +166,16 @@ def test_usage_errors_are_one_line(tmp_path, capsys):
     assert main(["grade", HW4, "--submissions", str(subs), "--out", str(tmp_path / "r.csv")]) == 2
     err = capsys.readouterr().err
     assert "missing column" in err and "question" in err and len(err.strip().splitlines()) == 1
+
+
+def test_examples_in_the_class_grading_docs_run(monkeypatch):
+    """docs/grading.md, sections Batches to Gradescope: the examples run as written."""
+    import doctest
+
+    monkeypatch.chdir(ROOT)
+    page = (ROOT / "docs" / "grading.md").read_text()
+    text = page[page.index("## Batches"):page.index("## Performance")]
+    test = doctest.DocTestParser().get_doctest(text, {}, "grading.md#class", "grading.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.tries > 5 and runner.failures == 0
