@@ -92,10 +92,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.batch:
-        return run_batch(args)
-    if args.submissions:
-        return run_submissions(args)
+    if args.batch or args.submissions:
+        try:
+            return run_batch(args) if args.batch else run_submissions(args)
+        except KeyboardInterrupt:  # outside the grading loop (reading, checking, writing)
+            kept = bool(args.out) and Path(_journal(args)).exists()
+            print("symconv grade: interrupted; " + ("the graded rows are kept: rerun with "
+                  "--resume" if kept else "nothing was graded yet"), file=sys.stderr)
+            return 130
     if args.answer is None:
         raise UsageError("give --answer (or --batch / --submissions)")
     if args.file:
