@@ -95,7 +95,7 @@ def grade_row(expected: Any, answer: Any, domain: Mapping[str, Any]) -> dict[str
     are dropped; an internal error's feedback never shows the exception's text.
     A repeated (reference, answer) pair gets a copy of the first result.
     """
-    key = (repr(expected), repr(sorted(domain.items(), key=lambda kv: kv[0])), answer) \
+    key = (_reference_key(expected, domain), answer) \
         if isinstance(answer, str) and len(answer) <= 4096 else None
     if key is not None and key in _SEEN:
         return dict(_SEEN[key])
@@ -113,6 +113,26 @@ def grade_row(expected: Any, answer: Any, domain: Mapping[str, Any]) -> dict[str
             _SEEN.clear()
         _SEEN[key] = result
     return dict(result)
+
+
+_REF_KEYS: dict[tuple[int, int], tuple[Any, Any, str]] = {}
+
+
+def _reference_key(expected: Any, domain: Mapping[str, Any]) -> str:
+    """A text naming (expected, domain), computed once per reference object.
+
+    ``repr`` of a question's SymPy reference and conditions takes milliseconds; a
+    batch asks for it once per row.  The memo holds the objects themselves, so an id
+    is never reused while its entry lives, and a hit is checked by identity.
+    """
+    memo = _REF_KEYS.get((id(expected), id(domain)))
+    if memo is not None and memo[0] is expected and memo[1] is domain:
+        return memo[2]
+    text = repr((expected, sorted(domain.items(), key=lambda kv: kv[0])))
+    if len(_REF_KEYS) > 10_000:
+        _REF_KEYS.clear()
+    _REF_KEYS[(id(expected), id(domain))] = (expected, domain, text)
+    return text
 
 
 def failed(reason: str, code: str, staff: str = "") -> dict[str, Any]:
