@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 #: Sub-command modules, in the order ``symconv --help`` lists them.
-COMMANDS = ["layer", "key", "net", "grade"]
+COMMANDS = ["layer", "key", "net", "grade", "gradescope"]
 
 #: Exit status of a mistake the user can fix, and of a bug in symconv (sysexits' EX_SOFTWARE).
 USAGE_STATUS = 2
