@@ -134,7 +134,8 @@ SAMPLE = ["key:values-h-negative", "key:where-nested_powers", "key:function-huge
           "key:text-input", "grade:values-h-fraction", "cli:layer-groups-zero",
           "cli:layer-set-negative", "cli:net-directory", "cli:key-seed-400-digits",
           "cli:key-output-is-file", "cli:grade-sig-figs-negative", "cli:grade-time-limit-nan",
-          "cli:no-command", "key:toml-deep-arrays", "key:huge-file"]
+          "cli:no-command", "key:toml-deep-arrays", "key:huge-file",
+          "cli:gradescope-time-limit-nan", "cli:gradescope-run-missing-root"]
 
 
 @pytest.mark.parametrize("case_id", SAMPLE)

@@ -729,6 +729,40 @@ def cli_cases() -> None:
          ["nope"]),
     ]:
         cli_case(f"grade-{name}", argv, expect)
+    # -- grade: options added with class grading
+    for name, argv, expect in [
+        ("duplicates-bad", ["grade", good, "--submissions", "{file}", "--out", "{out}.csv",
+                            "--duplicates", "middle"], ["--duplicates"]),
+        ("journal-directory", ["grade", "--batch", "{file}", "--out", "{out}.csv", "--journal",
+                               "{dir}"], []),
+        ("scores-without-submissions", ["grade", "--expected", "h", "--answer", "h",
+                                        "--scores", "{out}.csv", "--sig-figs", "0"],
+         ["--sig-figs"]),
+    ]:
+        cli_case(f"grade-{name}", argv, expect)
+    # -- gradescope
+    for name, argv, expect in [
+        ("time-limit-nan", ["gradescope", "build", good, "-o", "{out}.zip", "--time-limit",
+                            "nan"], ["--time-limit"]),
+        ("time-limit-zero", ["gradescope", "build", good, "-o", "{out}.zip", "--time-limit",
+                             "0"], ["--time-limit"]),
+        ("partial-credit-two", ["gradescope", "build", good, "-o", "{out}.zip",
+                                "--partial-credit", "2"], ["partial credit"]),
+        ("bad-question-file", ["gradescope", "build", "{files}/values-h-negative.toml", "-o",
+                               "{out}.zip"], ["values.h"]),
+        ("template-bad-file", ["gradescope", "template", "{files}/text-input.toml", "-o",
+                               "{out}.toml"], ["field 'text'"]),
+        ("directory", ["gradescope", "build", "{dir}", "-o", "{out}.zip"], ["directory"]),
+        ("output-is-directory", ["gradescope", "template", good, "-o", "{dir}"], ["folder"]),
+        ("no-output", ["gradescope", "template", good], ["-o"]),
+        ("no-file", ["gradescope", "build", "-o", "{out}.zip"], ["FILE"]),
+        ("action-bad", ["gradescope", "frob"], ["frob"]),
+        ("visibility-bad", ["gradescope", "build", good, "-o", "{out}.zip", "--visibility",
+                            "public"], ["--visibility"]),
+        ("run-missing-root", ["gradescope", "run", "--root", "{files}/no-such-root"],
+         ["--root"]),
+    ]:
+        cli_case(f"gradescope-{name}", argv, expect)
     # -- top level
     cli_case("no-command", [], ["COMMAND"])
     cli_case("unknown-command", ["frobnicate"], ["frobnicate"])
