@@ -62,7 +62,8 @@ COMMON_FIELDS = {
     "prose": "instructor prose shown in the key",
     "note": "a remark shown after the answer (e.g. a common mistake)",
     "values": "numbers for the symbols (table name -> number)",
-    "vary": "ranges for --seed variants (table name -> [low, high])",
+    "vary": "which values may change in a variant: name = { range = [low, high] } or "
+            "{ one_of = [...] }, and constraints = [\"s > 1\", ...]",
     "claimed": "answers a student claimed (table quantity -> value), checked in the key",
     "answer": "which asked quantity is the main answer",
     "order": "for shape answers: \"strict\" (another dimension order is wrong) or "
@@ -290,6 +291,9 @@ def question_from_table(path: str | Path, table: Any, index: int) -> Question:
         raise q.error("order", 'expected "strict" or "layout"')
     handler.validate(q)
     q.rendered_text(lambda v: "")  # placeholders must name something
+    from symconv.keys.variants import check_variation
+
+    check_variation(q)
     return q
 
 
