@@ -260,7 +260,7 @@ def _bounded(q: Any, where: str, items: Sequence[int]) -> None:
 def _exact(v: Any) -> Any:
     if isinstance(v, int):
         return v
-    e = sp.sympify(v)
+    e = v if isinstance(v, sp.Basic) else sp.Integer(v)  # never parse text
     if e.is_Integer:
         return int(e)
     if e.is_Rational:
