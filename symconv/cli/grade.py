@@ -78,6 +78,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--partial-credit", type=float, default=0.5,
                    help="score of a partial answer, as a fraction of the question's points")
+    p.add_argument("--per-student", action="store_true", help="--submissions: grade each row "
+                   "against its student's own variant (symconv key --students)")
+    p.add_argument("--salt", metavar="SECRET", help="--per-student: the instructor's secret "
+                   "(default: [assignment] salt in the file)")
     p.set_defaults(func=run)
 
 
@@ -238,8 +242,14 @@ def run_submissions(args: argparse.Namespace) -> int:
     extra = options_domain(args)
     references: dict[Any, B.RefSpec] = {}
     tasks = []
+    from symconv.keys.roster import per_student_task
+
+    variants = per_student_task(assignment, args)
     for i, row in enumerate(rows):
         qid = row["question"].strip()
+        if variants is not None:  # the reference of this student's numbers
+            tasks.append(variants(i, row, qid, references, extra))
+            continue
         if qid not in references:
             expected, domain = question_reference(assignment, qid)
             references[qid] = (expected, {**domain, **extra})
@@ -248,8 +258,9 @@ def run_submissions(args: argparse.Namespace) -> int:
     points = {q.id: float(q.points) if q.points is not None else 1.0
               for q in assignment.questions}
     graded = [{"student": row["student"], "question": row["question"].strip(), **flatten(r),
-               "max_score": points.get(row["question"].strip(), 1.0)}
-              for row, r in zip(rows, results)]
+               "max_score": points.get(row["question"].strip(), 1.0),
+               **({"variant": variants.label(i)} if variants is not None else {})}
+              for i, (row, r) in enumerate(zip(rows, results))]
     for g, r in zip(graded, results):
         g["score"] = g["max_score"] * {"correct": 1.0, "partial": args.partial_credit}.get(
             r["verdict"], 0.0)
@@ -258,7 +269,7 @@ def run_submissions(args: argparse.Namespace) -> int:
                                   encoding="utf-8")
     else:
         write_results(args.out, graded, ["student", "question", "score", "max_score"]
-                      + RESULT_COLUMNS)
+                      + (["variant"] if variants is not None else []) + RESULT_COLUMNS)
     Path(args.out + ".journal").unlink(missing_ok=True)
     summary(results, args.out)
     return 0

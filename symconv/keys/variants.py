@@ -395,5 +395,5 @@ def variant_assignment(assignment: Any, seed: int) -> Any:
 
 def varied_values(q: Any) -> dict[str, Any]:
     """The values of the question's varied symbols (empty when nothing varies)."""
-    names = [c.name for c in vary_spec(q).choices]
-    return {n: q.values[n] for n in names if n in q.values}
+    names = {c.name for c in vary_spec(q).choices}
+    return {n: v for n, v in q.values.items() if n in names}

@@ -35,7 +35,7 @@ def test_a_crafted_layer_name_in_a_table_answer_is_not_run(tmp_path):
     path.write_text(FILE.format(name=name))
     q = load_assignment(path).question("t")
     with pytest.raises(QuestionFileError, match="no expression to grade against"):
-        q.expected
+        _ = q.expected
     assert not marker.exists()
 
 
