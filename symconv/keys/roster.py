@@ -171,9 +171,39 @@ class StudentVariants:
         q = self.question(student, qid)
         key = (qid, tuple(sorted((k, str(v)) for k, v in q.values.items())))
         if key not in self._references:
-            one = replace(self.assignment, questions=(q,))
-            self._references[key] = question_reference(one, qid)
+            base_key = (qid, "file")
+            if base_key not in self._references:
+                self._references[base_key] = question_reference(self.assignment, qid)
+            reference = self._reuse(self._references[base_key], q)
+            if reference is None:
+                reference = question_reference(replace(self.assignment, questions=(q,)), qid)
+            self._references[key] = reference
         return key, self._references[key], variant_label(q)
+
+    def _reuse(self, base: Any, q: Any) -> Any:
+        """The file's reference with the variant's numbers, when it is the same formula.
+
+        A question with values is graded against its symbolic answer with the values
+        fixed (:func:`symconv.grading.questions.question_reference`, which checked that
+        the formula gives the file's answer); a variant changes only the values, so the
+        formula, derived once, serves every student (tests compare it with a reference
+        derived for each student).
+        """
+        import sympy as sp
+
+        from symconv.exprmap import substitution
+
+        original = self.assignment.question(q.id)
+        if q is original:
+            return base
+        expected, domain = base
+        if not (isinstance(expected, sp.Basic) and expected.free_symbols and original.values
+                and all(domain.get(k) == v for k, v in original.values.items())):
+            return None
+        table = substitution(dict(q.values), expected.free_symbols)
+        if set(table) != expected.free_symbols:
+            return None
+        return expected, {**domain, **q.values}
 
 
 class PerStudentTasks:

@@ -63,7 +63,7 @@ def sheet_markdown(assignment: Any, student: str | None = None, variant: str = "
         lines += [f"*{sub}*", ""]
     lines += ["**Questions**" + (f" — {variant}" if variant else ""), ""]
     if student is not None:
-        lines += [f"Student: **{student}**", ""]
+        lines += [f"Student: **{_md_escape(student)}**", ""]
     if meta.get("intro"):
         lines += [str(meta["intro"]), ""]
     body = []
@@ -72,3 +72,8 @@ def sheet_markdown(assignment: Any, student: str | None = None, variant: str = "
             body.append(f"## {section}")
         body.append(question_markdown(q, None))
     return "\n".join(lines) + "\n" + "\n\n".join(body) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    """Plain text in Markdown: punctuation that would become markup is escaped."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|$~" else c for c in text)

@@ -291,3 +291,21 @@ def test_students_with_the_same_numbers_share_one_reference():
     variants = StudentVariants(a, SALT)
     keys = {variants.reference(f"s{i}", "1.2")[0] for i in range(60)}
     assert len(keys) == 6  # k = 2..7: sixty students, six references
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: Path(p).stem)
+def test_the_shared_formula_is_the_reference_derived_for_each_student(path):
+    from dataclasses import replace
+
+    from symconv.grading.questions import question_reference
+
+    a = load_assignment(path)
+    variants = StudentVariants(a, SALT)
+    compared = 0
+    for qid in (q.id for q in a.questions if vary_spec(q).choices):
+        for i in range(8):
+            q = variants.question(f"s{i}", qid)
+            derived = question_reference(replace(a, questions=(q,)), qid)
+            assert variants.reference(f"s{i}", qid)[1] == derived, (qid, i)
+            compared += 1
+    assert compared or not any(vary_spec(q).choices for q in a.questions)
