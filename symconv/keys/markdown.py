@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from symconv.figures.step import Figure
 from symconv.keys.latex import _name, calculation_lines, check_latex, math
 from symconv.keys.steps import Answer, Display, Table
 from symconv.solution import Calculation, Check, Equation, Solution, Text
@@ -60,6 +61,8 @@ def step_markdown(step: Any) -> str:
         return f"$$\n{step.latex}\n$$"
     if isinstance(step, Check | Answer):
         return ""
+    if isinstance(step, Figure):
+        return step.markdown()
     return str(step)
 
 

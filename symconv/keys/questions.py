@@ -68,6 +68,8 @@ COMMON_FIELDS = {
     "answer": "which asked quantity is the main answer",
     "order": "for shape answers: \"strict\" (another dimension order is wrong) or "
              "\"layout\" (channels-last gets partial credit; the default)",
+    "figure": "figures drawn in the key from the engine's numbers: a name such as "
+              "\"sliding_window\", { draw = \"name\", ... } or a list of them",
 }
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
@@ -291,9 +293,11 @@ def question_from_table(path: str | Path, table: Any, index: int) -> Question:
         raise q.error("order", 'expected "strict" or "layout"')
     handler.validate(q)
     q.rendered_text(lambda v: "")  # placeholders must name something
+    from symconv.figures import check_figures
     from symconv.keys.variants import check_variation
 
     check_variation(q)
+    check_figures(q)
     return q
 
 

@@ -1,0 +1,8 @@
+"""Placeholder."""
+OPTIONS: dict = {}
+
+def check(q, options):
+    pass
+
+def draw(q, options):
+    raise NotImplementedError
