@@ -101,6 +101,8 @@ def number_labels(value: Any) -> tuple[str, str]:
             raise ValueError(f"{value!r} is not an exact number")
         value = Fraction(int(v.p), int(v.q))
     if isinstance(value, Fraction) and value.denominator != 1:
-        return f"${value.numerator}/{value.denominator}$", f"{value.numerator}/{value.denominator}"
+        sign = "-" if value < 0 else ""
+        tex = f"${sign}\\tfrac{{{abs(value.numerator)}}}{{{value.denominator}}}$"
+        return tex, f"{value.numerator}/{value.denominator}".replace("-", "\u2212")
     n = int(value)
     return f"${n}$", f"{n}".replace("-", "\u2212")

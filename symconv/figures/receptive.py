@@ -174,7 +174,7 @@ def draw(q: Any, options: dict[str, Any]) -> Figure:
             y_up = y + 1 + gap
             items.append(Line(extent(level, a)[0], y + 1, extent(level + 1, a2)[0], y_up))
             items.append(Line(extent(level, b)[1], y + 1, extent(level + 1, b2)[1], y_up))
-    width = X(hi) + 1.4 + 5.5
+    width = X(hi) + 1.4 + 8.5  # the count labels on the right
     height = 0.3 + (top + 1) * (1 + gap) - gap + 0.3
     a0, b0 = regions[0]
     field = on_input[top]

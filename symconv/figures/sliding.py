@@ -137,8 +137,8 @@ def draw(q: Any, options: dict[str, Any]) -> Figure:
             items += [Box(x_of[t] + 0.1, y, 0.8, 0.45, fill=BLUE) for t in taps]
         items.append(Label(0.2, y + 0.22, f"$i = {i}$", f"i = {i}", anchor="l"))
     if len(shown) < out:  # the elided windows: a column of dots between the rows
-        items.append(Label(0.9, y0 + 1.25 + 0.7 * (len(shown) - 1) + 0.3, r"$\vdots$",
-                           "\u22ee"))
+        items.append(Label(0.9, y0 + 1.25 + 0.7 * (len(shown) - 1) + 0.25,
+                           r"{\scriptsize $\vdots$}", "\u22ee"))
     span = d * (k - 1) + 1
     dropped = [c for c in range(reach + 1, n)]
     i = sp.Symbol("i")

@@ -53,7 +53,8 @@ def svg(d: Drawing, title: str = "") -> str:
             out.append(f'<rect x="{X(item.x)}" y="{Y(item.y + item.h)}" width="{_n(item.w * s)}"'
                        f' height="{_n(item.h * s)}" fill="{fill}"{stroke}/>')
             if item.text:
-                out.append(_text(X(item.x + item.w / 2), Y(item.y + item.h / 2), item.text, "c"))
+                out.append(_text(X(item.x + item.w / 2), Y(item.y + item.h / 2), item.text, "c",
+                                 cell=True))
         elif isinstance(item, Label):
             out.append(_text(X(item.x), Y(item.y), item.text, item.anchor))
         elif isinstance(item, Line):
@@ -67,7 +68,8 @@ def svg(d: Drawing, title: str = "") -> str:
     return "\n".join(out)
 
 
-def _text(x: str, y: str, text: str, anchor: str) -> str:
+def _text(x: str, y: str, text: str, anchor: str, cell: bool = False) -> str:
     where = {"c": "middle", "l": "start", "r": "end"}[anchor]
-    return (f'<text x="{x}" y="{y}" text-anchor="{where}" dominant-baseline="central">'
+    size = ' font-size="9"' if cell and len(text) > 3 else ""  # e.g. a fraction in a cell
+    return (f'<text x="{x}" y="{y}" text-anchor="{where}" dominant-baseline="central"{size}>'
             f"{escape(text)}</text>")
