@@ -63,6 +63,7 @@ class Label:
     text: str
     anchor: str = "c"
     small: bool = True
+    tiny: bool = False  # for labels that must fit a cell, such as 3-digit indices
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ def picture(d: Drawing) -> str:
                        f"{{{body}}}}}")
         elif isinstance(item, Label):
             pos = {"c": "", "l": "[l]", "r": "[r]"}[item.anchor]
-            size = "\\small " if item.small else ""
+            size = "\\scriptsize " if item.tiny else "\\small " if item.small else ""
             out.append(f"\\put({_n(item.x)},{_n(item.y)}){{\\makebox(0,0){pos}"
                        f"{{{size}{item.tex}}}}}")
         elif isinstance(item, Line):

@@ -121,7 +121,7 @@ def draw(q: Any, options: dict[str, Any]) -> Figure:
             fill, tex, text = None, "", ""
         items.append(Box(x_of[c], y0, 1, 1, fill=fill, tex=tex, text=text))
         if 0 <= c < n:
-            items.append(Label(x_of[c] + 0.5, y0 - 0.45, f"${c}$", str(c)))
+            items.append(Label(x_of[c] + 0.5, y0 - 0.45, f"${c}$", str(c), tiny=c > 99))
     if gap_after is not None:
         items.append(Label(x_of[gap_after] + 1.75, y0 + 0.5, r"$\cdots$", "\u22ef"))
     items.append(Label(0.2, y0 + 0.5, "input", "input", anchor="l"))

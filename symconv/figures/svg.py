@@ -56,7 +56,7 @@ def svg(d: Drawing, title: str = "") -> str:
                 out.append(_text(X(item.x + item.w / 2), Y(item.y + item.h / 2), item.text, "c",
                                  cell=True))
         elif isinstance(item, Label):
-            out.append(_text(X(item.x), Y(item.y), item.text, item.anchor))
+            out.append(_text(X(item.x), Y(item.y), item.text, item.anchor, small=item.tiny))
         elif isinstance(item, Line):
             width = "2" if item.thick else "0.8"
             head = ' marker-end="url(#arrow)"' if item.arrow else ""
@@ -68,8 +68,10 @@ def svg(d: Drawing, title: str = "") -> str:
     return "\n".join(out)
 
 
-def _text(x: str, y: str, text: str, anchor: str, cell: bool = False) -> str:
+def _text(x: str, y: str, text: str, anchor: str, cell: bool = False,
+          small: bool = False) -> str:
     where = {"c": "middle", "l": "start", "r": "end"}[anchor]
-    size = ' font-size="9"' if cell and len(text) > 3 else ""  # e.g. a fraction in a cell
+    fits = small or (cell and len(text) > 3)  # e.g. a fraction in a cell
+    size = ' font-size="9"' if fits else ""
     return (f'<text x="{x}" y="{y}" text-anchor="{where}" dominant-baseline="central"{size}>'
             f"{escape(text)}</text>")
