@@ -309,3 +309,35 @@ def test_the_shared_formula_is_the_reference_derived_for_each_student(path):
             assert variants.reference(f"s{i}", qid)[1] == derived, (qid, i)
             compared += 1
     assert compared or not any(vary_spec(q).choices for q in a.questions)
+
+
+def test_the_whole_class_walkthrough_in_the_docs_runs(tmp_path, monkeypatch):
+    """docs/answer-keys.md, "An assignment for a whole class": its files and commands."""
+    import shlex
+
+    doc = (ROOT / "docs" / "answer-keys.md").read_text()
+    section = doc.split("## An assignment for a whole class", 1)[1].split("\n## ", 1)[0]
+    roster, subs = re.findall(r"```csv\n(.*?)```", section, re.S)
+    commands = re.findall(r"```sh\n(.*?)```", section, re.S)
+    assert len(commands) == 2
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "roster.csv").write_text(roster)
+    (tmp_path / "subs.csv").write_text(subs)
+    for command in commands:
+        argv = shlex.split(command.replace("$SECRET", SALT).replace(
+            "derivations/", str(ROOT / "derivations") + "/"))
+        assert argv[0] == "symconv"
+        assert main(argv[1:] + ["--no-torch"] * (argv[1] == "key")) == 0, command
+    for student in ("s001", "s002", "s003"):
+        assert (tmp_path / "class" / student / "cs280_sp25_a2-key.tex").is_file()
+    with open(tmp_path / "results.csv", newline="") as fh:
+        results = list(csv.DictReader(fh))
+    a = load_assignment(ROOT / "derivations" / "cs280_sp25_a2.toml")
+    from symconv.keys.jsonkey import question_json
+
+    for row in results:  # right exactly when the answer is that student's own
+        mine = question_json(student_variant(a, row["student"], SALT).question(row["question"]))
+        submitted = next(r for r in csv.DictReader(subs.splitlines())
+                         if r["student"] == row["student"])["answer"]
+        assert (row["verdict"] == "correct") == (submitted == mine["answer_text"]), row
+        assert row["variant"]
