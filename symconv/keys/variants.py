@@ -376,7 +376,7 @@ def variant_question(q: Any, seed: int | Stream, identity: str | None = None) ->
         return q
     if not isinstance(seed, Stream):
         seed = seed_stream(identity if identity is not None else q.path.stem, seed, q.id)
-    values = vary_values(q, seed, q.kind_handler.instance_ok)
+    values = q.kind_handler.vary(q, seed)
     # A student's claimed answers and notes about them belong to the original numbers.
     data = {k: v for k, v in q.data.items() if k not in ("claimed", "note")}
     data["values"] = values

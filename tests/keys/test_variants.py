@@ -252,3 +252,29 @@ def test_draws_that_give_an_invalid_layer_are_redrawn_or_refused(tmp_path):
     # half of them are: those are the only ones ever drawn
     b = _load(tmp_path, 'vary = { k = { one_of = [5, 40] } }')
     assert {variant_assignment(b, s).question("q1").values["k"] for s in range(30)} == {5}
+
+
+def test_a_calculus_question_varies_where_its_file_says(tmp_path):
+    src = '''
+[assignment]
+title = "V"
+
+[[question]]
+id = "c"
+kind = "calculus"
+text = "The receptive field of {{L}} stacked convolutions?"
+function = "recurrence.repeated_receptive_field"
+layer = { type = "Conv2d", in_channels = 1, out_channels = 1, kernel_size = "K" }
+args = { layers = "L" }
+result = "result"
+values = { L = 3 }
+vary = { L = { range = [2, 9] } }
+'''
+    q = _load(tmp_path, "", src).question("c")
+    seen = set()
+    for seed in range(20):
+        v = variant_question(q, seed)
+        L = int(v.values["L"])
+        assert v.expected == L * (sym("K") - 1) + 1
+        seen.add(L)
+    assert len(seen) > 3

@@ -54,11 +54,12 @@ class Kind:
     def conditions(self, q: Any) -> tuple[sp.Basic, ...]:
         return ()
 
-    def vary(self, q: Any, rng: Any) -> dict[str, Any] | None:
-        """New data for a ``--seed`` variant (None: keep the question as it is)."""
+    def vary(self, q: Any, stream: Any) -> dict[str, Any] | None:
+        """New ``values`` for a variant, drawn from ``stream`` where ``vary`` allows (None:
+        nothing varies); see :mod:`symconv.keys.variants`."""
         from symconv.keys.variants import vary_values
 
-        return vary_values(q, rng, self.instance_ok)
+        return vary_values(q, stream, self.instance_ok)
 
     def instance_ok(self, q: Any, values: dict[str, Any]) -> bool:
         """Whether ``values`` give a valid instance of the question."""
