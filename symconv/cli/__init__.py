@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 #: Sub-command modules, in the order ``symconv --help`` lists them.
-COMMANDS = ["layer", "key", "net", "grade"]
+COMMANDS = ["layer", "key", "net", "grade", "gradescope"]
 
 
 class UsageError(Exception):

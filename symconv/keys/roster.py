@@ -206,41 +206,11 @@ class StudentVariants:
         return expected, {**domain, **q.values}
 
 
-class PerStudentTasks:
-    """The ``symconv grade --per-student`` hook: one grading task per submission row.
 
-    Each row is graded against the reference of its own student's numbers; rows of
-    students with the same numbers share it.  :meth:`label` says which variant a row used.
-    """
-
-    def __init__(self, assignment: Any, salt: str | None) -> None:
-        self.variants = StudentVariants(assignment, salt)
-        self.labels: dict[int, str] = {}
-
-    def __call__(self, index: int, row: dict[str, str], qid: str,
-                 references: dict[Any, Any], extra: dict[str, Any]) -> Any:
-        from symconv.grading.batch import Task
-
-        try:
-            student = student_id(row.get("student") or "")
-        except RosterError as exc:
-            raise RosterError(f"submissions row {index + 2}: {exc} (--per-student grades each "
-                              "row against its student's numbers)") from None
-        key, (expected, domain), label = self.variants.reference(student, qid)
-        if key not in references:
-            references[key] = (expected, {**domain, **extra})
-        self.labels[index] = label
-        return Task(index, f"{student}/{qid}", key, row.get("answer") or "")
-
-    def label(self, index: int) -> str:
-        """The numbers row ``index`` was graded with (empty: the question does not vary)."""
-        return self.labels.get(index, "")
-
-
-def per_student_task(assignment: Any, args: Any) -> PerStudentTasks | None:
-    """The per-student hook when ``--per-student`` was given, else None."""
+def per_student_variants(assignment: Any, args: Any) -> StudentVariants | None:
+    """The ``symconv grade --per-student`` hook: the class's variants, else None."""
     if not getattr(args, "per_student", False):
         if getattr(args, "salt", None) is not None:
             raise RosterError("--salt is the secret of --per-student grading")
         return None
-    return PerStudentTasks(assignment, args.salt)
+    return StudentVariants(assignment, args.salt)

@@ -253,9 +253,11 @@ def test_a_students_json_key_grades_correct_for_them_and_not_for_another(path, t
     graded = _grade(path, tmp_path / "subs.csv", tmp_path / "res.csv", "--per-student",
                     "--salt", SALT)
     expected_of = {q["id"]: q["expected"] for q in theirs["questions"]}
+    by_row = {(r["student"], r["question"]): r for r in graded if r["verdict"] != "unanswered"}
+    assert len(by_row) == len(rows)
     differ = 0
-    for row, q in zip(graded, gradable + gradable, strict=True):
-        assert row["question"] == q["id"]
+    for (student, qid, _), q in zip(rows, gradable + gradable, strict=True):
+        row = by_row[(student, qid)]
         if row["student"] == "s001":
             assert row["verdict"] == "correct", (row["question"], row["feedback"])
             assert row["variant"] == "; ".join(f"{k}={v}" for k, v in q["values"].items()
@@ -276,14 +278,22 @@ def test_without_per_student_the_file_numbers_are_used(tmp_path):
     rows = [("anyone", q["id"], q["answer_text"]) for q in key["questions"] if q["gradable"]]
     _submissions(tmp_path / "subs.csv", rows)
     graded = _grade(f, tmp_path / "subs.csv", tmp_path / "res.csv")
-    assert {r["verdict"] for r in graded} == {"correct"} and "variant" not in graded[0]
+    answered = [r for r in graded if r["line"]]
+    assert len(answered) == len(rows) and {r["verdict"] for r in answered} == {"correct"}
+    assert "variant" not in graded[0]
 
 
-def test_per_student_rows_need_a_student(tmp_path):
+def test_per_student_rows_need_a_student_and_a_secret(tmp_path):
     f = str(ROOT / "derivations" / "cs280_sp25_a2.toml")
-    _submissions(tmp_path / "subs.csv", [("", "1.1", "(1, 2, 3)")])
+    _submissions(tmp_path / "subs.csv", [("", "1.1", "(1, 2, 3)"), ("s1", "1.1", "(1, 2, 3)")])
+    graded = _grade(f, tmp_path / "subs.csv", tmp_path / "r.csv", "--per-student", "--salt",
+                    SALT)
+    rows = [r for r in graded if r["line"]]
+    assert [r["verdict"] for r in rows] == ["incorrect", "invalid"] or \
+        [r["verdict"] for r in rows] == ["invalid", "incorrect"]
+    assert any("no student" in r["feedback"] + r["reason"] for r in rows)
     assert main(["grade", f, "--submissions", str(tmp_path / "subs.csv"), "--out",
-                 str(tmp_path / "r.csv"), "--per-student", "--salt", SALT, "--workers", "0"]) == 2
+                 str(tmp_path / "r.csv"), "--per-student", "--workers", "0"]) == 2
 
 
 def test_students_with_the_same_numbers_share_one_reference():
@@ -335,7 +345,9 @@ def test_the_whole_class_walkthrough_in_the_docs_runs(tmp_path, monkeypatch):
     a = load_assignment(ROOT / "derivations" / "cs280_sp25_a2.toml")
     from symconv.keys.jsonkey import question_json
 
-    for row in results:  # right exactly when the answer is that student's own
+    answered = [r for r in results if r["line"]]  # (unanswered questions are rows too)
+    assert len(answered) == 3
+    for row in answered:  # right exactly when the answer is that student's own
         mine = question_json(student_variant(a, row["student"], SALT).question(row["question"]))
         submitted = next(r for r in csv.DictReader(subs.splitlines())
                          if r["student"] == row["student"])["answer"]
