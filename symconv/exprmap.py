@@ -88,7 +88,7 @@ def as_number(value: Any) -> sp.Expr:
     if isinstance(value, str):
         try:
             return sp.Rational(value.strip())
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, ZeroDivisionError) as exc:  # "1/0" is not a number
             raise ValueError(f"{value!r} is not a number") from exc
     if isinstance(value, sp.Basic):
         return value  # type: ignore[return-value]

@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from symconv.cli import UsageError
+from symconv.cli import UsageError, fraction, nonnegative_int, positive_float, positive_int
 from symconv.exprmap import as_number
 from symconv.grading import batch as B
 from symconv.grading.api import grade
@@ -69,11 +69,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "incorrect, not partial)")
     p.add_argument("--batch-axis", metavar="B", help="shapes: a leading batch axis of this "
                    "size (number or symbol) is also correct")
-    p.add_argument("--rel-tol", type=float, help="accept values within this relative tolerance")
-    p.add_argument("--sig-figs", type=int, help="accept values to this many significant figures")
-    p.add_argument("--workers", type=int, default=2, help="worker processes (0: in-process)")
-    p.add_argument("--time-limit", type=float, default=5.0, help="seconds per row (batch)")
-    p.add_argument("--memory-limit", type=int, default=512, help="MB per worker (batch)")
+    p.add_argument("--rel-tol", type=positive_float, help="accept values within this relative tolerance")
+    p.add_argument("--sig-figs", type=positive_int, help="accept values to this many significant figures")
+    p.add_argument("--workers", type=nonnegative_int, default=2, help="worker processes (0: in-process)")
+    p.add_argument("--time-limit", type=positive_float, default=5.0, help="seconds per row (batch)")
+    p.add_argument("--memory-limit", type=positive_int, default=512, help="MB per worker (batch)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted batch "
                    "(rows whose expected answer, answer or options changed are graded again)")
     p.add_argument("--journal", metavar="PATH", help="where results are journalled while "
@@ -86,7 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-reveal", action="store_true",
                    help="feedback does not show the expected value")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--partial-credit", type=float, default=0.5,
+    p.add_argument("--partial-credit", type=fraction, default=0.5,
                    help="score of a partial answer, as a fraction of the question's points")
     p.add_argument("--per-student", action="store_true", help="--submissions: grade each row "
                    "against its student's own variant (symconv key --students)")

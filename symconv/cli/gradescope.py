@@ -16,7 +16,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from symconv.cli import UsageError
+from symconv.cli import UsageError, positive_float
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="score of a partial answer, as a fraction of the question's points")
     p.add_argument("--no-reveal", action="store_true",
                    help="feedback does not show the expected value")
-    p.add_argument("--time-limit", type=float, default=5.0, help="seconds per answer")
+    p.add_argument("--time-limit", type=positive_float, default=5.0, help="seconds per answer")
     p.add_argument("--visibility", default="visible",
                    choices=["visible", "hidden", "after_due_date", "after_published"],
                    help="when students see the results (Gradescope's visibility)")
@@ -43,6 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.action == "run":
+        if args.root and not Path(args.root).is_dir():  # a typo, not a submission to grade
+            raise UsageError(f"--root {args.root}: no such folder")
         from symconv.grading.autograder import root
         from symconv.grading.autograder import run as grade_submission
 

@@ -27,13 +27,14 @@ import argparse
 import csv
 import json
 import shutil
-import subprocess
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from symconv.cli import UsageError
+from symconv.cli import UsageError, seed
+from symconv.keys.pdf import compile_pdf
+from symconv.safeio import open_for_writing, write_text
 
 EXTENSIONS = {"tex": ".tex", "md": ".md", "json": ".json"}
 
@@ -48,7 +49,7 @@ def register(sub: Any) -> None:
     p.add_argument("--pdf", action="store_true", help="also compile each .tex with pdflatex")
     p.add_argument("--sheet", action="store_true",
                    help="the question sheet only (no answers), ready to hand out")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=seed, default=None,
                    help="draw new numbers: write a question sheet and its key")
     p.add_argument("--students", metavar="ROSTER.csv",
                    help="a sheet and a key per student (CSV with a 'student' column)")
@@ -58,23 +59,6 @@ def register(sub: Any) -> None:
     p.add_argument("--no-torch", action="store_true",
                    help="skip the torch checks even when torch is installed")
     p.set_defaults(func=run)
-
-
-def compile_pdf(tex: Path) -> Path:
-    """Run pdflatex on ``tex`` in its directory; raise UsageError with the log's error."""
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        raise UsageError("--pdf needs pdflatex (apt-get install texlive-latex-recommended)")
-    proc = subprocess.run(
-        [exe, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tex.parent, capture_output=True, text=True, timeout=300,
-    )
-    if proc.returncode != 0:
-        errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("!")]
-        raise UsageError(f"pdflatex failed on {tex}: {errors[0] if errors else proc.stdout[-300:]}")
-    for ext in (".aux", ".log"):
-        tex.with_suffix(ext).unlink(missing_ok=True)
-    return tex.with_suffix(".pdf")
 
 
 def render(assignment: Any, solutions: dict[str, Any] | None, fmt: str, variant: str = "",
@@ -123,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
 
         for a in assignments:
             secret(a, args.salt)  # a missing secret is an error before any output
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"-o {outdir}: exists and is not a directory")
     outdir.mkdir(parents=True, exist_ok=True)
     use_torch = not args.no_torch and torch_available()
     # One file after another: worker processes were measured slower (spawn re-imports
@@ -202,27 +188,24 @@ def _one_file(assignment: Any, args: argparse.Namespace, use_torch: bool) -> tup
         stem = f"{assignment.name}-seed{args.seed}"
     written = []
     if args.sheet:
-        path = outdir / f"{stem}-sheet{ext}"
-        path.write_text(render(assignment, None, args.format, variant), encoding="utf-8")
-        written.append(path)
+        written.append(write_text(outdir / f"{stem}-sheet{ext}",
+                                  render(assignment, None, args.format, variant)))
         failures: list[str] = []
         checks = ""
     else:
         key = build_key(assignment, use_torch=use_torch)
         if args.seed is not None and args.format != "json":
-            path = outdir / f"{stem}-sheet{ext}"
-            path.write_text(render(assignment, None, args.format, variant), encoding="utf-8")
-            written.append(path)
+            written.append(write_text(outdir / f"{stem}-sheet{ext}",
+                                      render(assignment, None, args.format, variant)))
         name = f"{stem}-key{ext}" if args.seed is not None else f"{stem}{ext}"
-        (outdir / name).write_text(render(assignment, key.solutions, args.format, variant,
-                                          variant_json=variant_json), encoding="utf-8")
-        written.append(outdir / name)
+        written.append(write_text(outdir / name, render(assignment, key.solutions, args.format,
+                                                        variant, variant_json=variant_json)))
         n_checks = sum(len(all_checks(s)) for s in key.solutions.values())
         checks = (f", {n_checks - len(key.failures)}/{n_checks} checks passed"
                   f"{_torch_note(args, use_torch)}")
         failures = _failure_lines(assignment, key.failures)
     if args.pdf:
-        written = [compile_pdf(p) for p in written]
+        written = [compile_pdf(p, source=assignment.path) for p in written]
     summary = (f"{', '.join(str(p) for p in written)}: {len(assignment.questions)} "
                f"questions{checks}")
     return summary, failures
@@ -254,25 +237,23 @@ def _students(assignment: Any, roster: list[str], args: argparse.Namespace,
         here.mkdir(parents=True, exist_ok=True)
         written = []
         if args.format != "json":
-            path = here / f"{assignment.name}-sheet{ext}"
-            path.write_text(render(mine, None, args.format, student=student), encoding="utf-8")
-            written.append(path)
+            written.append(write_text(here / f"{assignment.name}-sheet{ext}",
+                                      render(mine, None, args.format, student=student)))
         if not args.sheet:
             solutions, failed = cache.key(mine)
-            path = here / f"{assignment.name}-key{ext}"
-            path.write_text(render(mine, solutions, args.format, f"student {student}",
-                                   variant_json={"student": student}), encoding="utf-8")
-            written.append(path)
+            written.append(write_text(here / f"{assignment.name}-key{ext}", render(
+                mine, solutions, args.format, f"student {student}",
+                variant_json={"student": student})))
             failures += _failure_lines(assignment, failed, f" (student {student!r})")
             n_checks += sum(len(all_checks(s)) for s in solutions.values())
             n_failed += len(failed)
         if args.pdf:
             for p in written:
-                compile_pdf(p)
+                compile_pdf(p, source=assignment.path)
         rows.append({"student": student, "folder": folder,
                      **{qid: variant_label(mine.question(qid)) for qid in varied}})
     listing = outdir / f"{assignment.name}-variants.csv"
-    with open(listing, "w", newline="", encoding="utf-8") as fh:
+    with open_for_writing(listing, newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=["student", "folder", *varied])
         writer.writeheader()
         writer.writerows(rows)

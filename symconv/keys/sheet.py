@@ -55,21 +55,22 @@ def sheet_latex(assignment: Any, student: str | None = None, variant: str = "") 
 def sheet_markdown(assignment: Any, student: str | None = None, variant: str = "") -> str:
     """The questions only, as one Markdown page."""
     from symconv.keys.markdown import question_markdown
+    from symconv.keys.texsafe import markdown_text as md
 
     meta = assignment.meta
-    lines = [f"# {assignment.title}", ""]
-    sub = " · ".join(str(meta[k]) for k in SUBTITLE_FIELDS if meta.get(k))
+    lines = [f"# {md(assignment.title)}", ""]
+    sub = " · ".join(md(str(meta[k])) for k in SUBTITLE_FIELDS if meta.get(k))
     if sub:
         lines += [f"*{sub}*", ""]
     lines += ["**Questions**" + (f" — {variant}" if variant else ""), ""]
     if student is not None:
         lines += [f"Student: **{_md_escape(student)}**", ""]
     if meta.get("intro"):
-        lines += [str(meta["intro"]), ""]
+        lines += [md(str(meta["intro"])), ""]
     body = []
     for section, q in assignment.by_section():
         if section:
-            body.append(f"## {section}")
+            body.append(f"## {md(section)}")
         body.append(question_markdown(q, None))
     return "\n".join(lines) + "\n" + "\n\n".join(body) + "\n"
 

@@ -205,22 +205,22 @@ def _choice(q: Any, name: str, spec: Any) -> Choice:
     if "one_of" in spec:
         items = spec["one_of"]
         if not isinstance(items, list) or not items or not all(_is_int(v) for v in items):
-            raise q.error(f"{where}.one_of", "expected a non-empty list of integers")
+            raise q.error(where, "one_of: expected a non-empty list of integers")
         if len(items) > MAX_ONE_OF:
-            raise q.error(f"{where}.one_of", f"more than {MAX_ONE_OF} numbers")
+            raise q.error(where, f"one_of: more than {MAX_ONE_OF} numbers")
         if len(set(items)) != len(items):
-            raise q.error(f"{where}.one_of", "a number is listed twice")
-        _bounded(q, f"{where}.one_of", items)
+            raise q.error(where, "one_of: a number is listed twice")
+        _bounded(q, where, items)
         return Choice(name, tuple(items))
     bounds, step = spec["range"], spec.get("step", 1)
     if not (isinstance(bounds, list) and len(bounds) == 2 and all(_is_int(v) for v in bounds)):
-        raise q.error(f"{where}.range", f"expected [low, high] (two integers), got {bounds!r}")
+        raise q.error(where, f"range: expected [low, high] (two integers), got {bounds!r}")
     low, high = bounds
     if low > high:
-        raise q.error(f"{where}.range", f"low {low} is above high {high}")
+        raise q.error(where, f"range: low {low} is above high {high}")
     if not _is_int(step) or step < 1:
-        raise q.error(f"{where}.step", f"expected a positive integer, got {step!r}")
-    _bounded(q, f"{where}.range", bounds)
+        raise q.error(where, f"step: expected a positive integer, got {step!r}")
+    _bounded(q, where, bounds)
     return Choice(name, range(low, high + 1, step))
 
 
@@ -254,7 +254,7 @@ def _is_int(v: Any) -> bool:
 def _bounded(q: Any, where: str, items: Sequence[int]) -> None:
     for v in items:
         if abs(v) > MAX_MAGNITUDE:
-            raise q.error(where, f"{v} is beyond the bound of {MAX_MAGNITUDE:,} on varied numbers")
+            raise q.error(where, f"{v} is too large (at most {MAX_MAGNITUDE:,} for a varied number)")
 
 
 def _exact(v: Any) -> Any:
