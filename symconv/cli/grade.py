@@ -212,8 +212,7 @@ def _preflight(args: argparse.Namespace, rows: int, *extra: str | None) -> None:
         raise UsageError("batch grading needs --out PATH")
     from symconv.grading.outputs import preflight
 
-    preflight([p for p in (args.out, _journal(args), *extra) if p], rows,
-              probe=[_journal(args)])
+    preflight([p for p in (args.out, _journal(args), *extra) if p], rows)
 
 
 def _read(path: str, required: list[str]) -> list[Any]:
@@ -249,13 +248,15 @@ def _notes(notes: list[str]) -> None:
 
 def _write(args: argparse.Namespace, writes: list[tuple[str, Any]]) -> None:
     """Write every output; if one fails, say so and keep the journal for --resume."""
-    try:
-        for _, write in writes:
+    from symconv.safeio import UnsafeOutput
+
+    for where, write in writes:
+        try:
             write()
-    except OSError as exc:
-        where = next(p for p, _ in writes)
-        raise UsageError(f"cannot write {where}: {exc.strerror}; the graded rows are kept in "
-                         f"{_journal(args)}: rerun with --resume") from None
+        except (OSError, UnsafeOutput) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).removeprefix(f"{where}: ")
+            raise UsageError(f"cannot write {where}: {reason}; the graded rows are kept in "
+                             f"{_journal(args)}: rerun with --resume") from None
     Path(_journal(args)).unlink(missing_ok=True)
 
 

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 import zipfile
@@ -41,6 +42,7 @@ from typing import Any
 from symconv import __version__
 from symconv.grading.autograder import CONFIG
 from symconv.grading.gradescope import VISIBILITIES
+from symconv.safeio import refuse_unsafe, write_bytes
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder image.
@@ -121,15 +123,18 @@ def build_bundle(questions: str | Path, out: str | Path, *, partial_credit: floa
     config = {"questions": "questions.toml", "partial_credit": partial_credit,
               "reveal": reveal, "time_limit": time_limit, "visibility": visibility,
               "symconv": __version__}
+    refuse_unsafe(out)  # before the wheel is built: a link at ``out`` is refused up front
     with tempfile.TemporaryDirectory() as tmp:
         wheel = build_wheel(tmp)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
             _add(bundle, "setup.sh", SETUP_SH.encode(), executable=True)
             _add(bundle, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
             _add(bundle, "questions.toml", questions.read_bytes())
             _add(bundle, CONFIG, (json.dumps(config, indent=2) + "\n").encode())
             _add(bundle, "answers_template.toml", template(assignment).encode("utf-8"))
             _add(bundle, f"wheels/{wheel.name}", wheel.read_bytes())
+    write_bytes(out, buffer.getvalue())  # atomically, never through a symbolic link
     return notes
 
 
