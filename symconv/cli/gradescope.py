@@ -6,6 +6,10 @@ Three forms::
     symconv gradescope template FILE.toml -o answers.toml   (the file students fill in)
     symconv gradescope run [--root /autograder]             (inside Gradescope)
 
+``run`` always writes results/results.json (a broken submission or question file
+becomes a score of 0 with a message, and one line for the staff on stderr) and
+exits 0 once it is written.
+
 Upload autograder.zip as a "Programming Assignment" autograder; students upload
 answers.toml (see ``template``).  docs/grading.md, "Gradescope", has the details.
 """
@@ -13,6 +17,7 @@ answers.toml (see ``template``).  docs/grading.md, "Gradescope", has the details
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -47,9 +52,19 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--root {args.root}: no such folder")
         from symconv.grading.autograder import root
         from symconv.grading.autograder import run as grade_submission
+        from symconv.safeio import UnsafeOutput
 
-        results = grade_submission(Path(args.root) if args.root else root())
+        base = Path(args.root) if args.root else root()
+        try:
+            results = grade_submission(base, debug=os.environ.get("SYMCONV_DEBUG") == "1")
+        except (OSError, UnsafeOutput) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).split(": ", 1)[-1]
+            raise UsageError(f"cannot write {base / 'results' / 'results.json'}: {reason} "
+                             "(Gradescope will report that the autograder failed)") from None
         print(f"score {results['score']:g}: {results.get('output', '')}")
+        error = results.get("extra_data", {}).get("error")
+        if error:  # Gradescope shows the autograder's output to staff only
+            print(f"symconv gradescope run: error: {error}", file=sys.stderr)
         return 0
     if not args.file:
         raise UsageError(f"gradescope {args.action} needs the question FILE")

@@ -3,7 +3,7 @@
 Every writer goes through :mod:`symconv.safeio` (or, for a batch, its preflight
 in :mod:`symconv.grading.outputs`): ``symconv key -o``, ``symconv grade --out``
 (CSV and JSON), ``--journal`` and ``--scores``, ``symconv gradescope build`` and
-``template`` and the wheel inside a bundle.
+``template``, the wheel inside a bundle, and results.json inside Gradescope.
 The preflight itself never opens a target (it used to append a probe newline
 to the journal path, which wrote into whatever a link there pointed to).
 """
@@ -134,6 +134,21 @@ def test_the_journal_is_neither_read_nor_written_through_a_link(tmp_path):
                   progress=False)
     assert "\n" not in str(stopped.value)
     assert victim.read_text().count("\n") == 1
+
+
+def test_gradescope_results_json_is_not_written_through_a_link(tmp_path, capsys):
+    """Inside Gradescope: a link at results/results.json is refused, exit non-zero, one line."""
+    base = tmp_path / "autograder"
+    (base / "results").mkdir(parents=True)
+    (base / "submission").mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text(PRECIOUS)
+    (base / "results" / "results.json").symlink_to(victim)
+    assert main(["gradescope", "run", "--root", str(base)]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "symbolic link" in err[0] and "results.json" in err[0]
+    assert victim.read_text() == PRECIOUS
 
 
 def test_the_wheel_is_not_written_through_a_link(tmp_path):

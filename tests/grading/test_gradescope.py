@@ -199,3 +199,25 @@ def test_build_errors_are_one_line(tmp_path, capsys):
     assert main(["gradescope", "build", str(AIMED), "-o", str(tmp_path / "no" / "a.zip")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "no such file" in err[0] and "does not exist" in err[1]
+
+
+def test_run_autograder_with_a_broken_question_file_still_writes_results(autograder):
+    """The bundle's question file broken in place: results.json, one staff line, exit 0."""
+    questions = autograder / "source" / "questions.toml"
+    original = questions.read_bytes()
+    try:
+        questions.write_text("this is [ not toml", encoding="utf-8")
+        results = autograder / "results" / "results.json"
+        results.unlink(missing_ok=True)
+        proc = subprocess.run([str(autograder / "run_autograder")], env=environment(autograder),
+                              capture_output=True, text=True, timeout=300, cwd=autograder)
+    finally:
+        questions.write_bytes(original)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "source/questions.toml cannot be loaded: not valid TOML" in err[0]
+    data = json.loads(results.read_text())
+    jsonschema.validate(data, RESULTS_SCHEMA)
+    assert data["score"] == 0 and "not in your answers" in data["output"]
+    assert data["extra_data"]["error"] in err[0]
