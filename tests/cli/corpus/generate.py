@@ -11,7 +11,7 @@ is known: the case lists the fragments the one-line message has to contain
 filled in by the test: ``{files}`` (this corpus), ``{out}`` (a fresh output
 directory), ``{file}`` (an existing regular file), ``{dir}`` (a directory),
 ``{good}`` / ``{good_net}`` / ``{net_file}`` (valid inputs), ``{ro}`` (a
-read-only directory; skipped when running as root).
+folder that refuses new files: read-only for a user, ``/sys`` for root).
 """
 
 from __future__ import annotations
