@@ -138,6 +138,9 @@ def read_answers_text(name: str, text: str) -> tuple[dict[str, str], list[str]]:
     if name.endswith(".csv"):
         from symconv.grading.csvrows import canonical
 
+        # a huge cell is an answer to mark too long, not a reason to refuse the file (the
+        # file itself is bounded), as in class grading (csvrows)
+        csv.field_size_limit(max(csv.field_size_limit(), MAX_SUBMISSION + 1))
         reader = csv.reader(io.StringIO(text, newline=""))
         table: dict[str, Any] = {}
         try:
@@ -269,6 +272,10 @@ def _config(base: Path) -> dict[str, Any]:
                              f"{high:g}, not {value!r:.40}")
     if not isinstance(config.get("reveal", True), bool):
         raise SetupError(f"source/{CONFIG}: reveal must be true or false")
+    from symconv.grading.submissions import NO_REVEAL, reveal_supported
+
+    if config.get("reveal") is False and not reveal_supported():
+        raise SetupError(f"source/{CONFIG} asks for reveal false, but {NO_REVEAL}")
     from symconv.grading.gradescope import VISIBILITIES
 
     if config.get("visibility", "visible") not in VISIBILITIES:
@@ -345,5 +352,6 @@ def _grade(base: Path) -> dict[str, Any]:
                      "question ids in your answers file")
     chosen = S.counted(graded)
     results = student_results(chosen, visibility=config.get("visibility", "visible"))
-    results["output"] = "\n".join([summary(len(answers), chosen), *notes])
+    answered = sum(1 for a in answers.values() if a.strip())  # "" in the template: skipped
+    results["output"] = "\n".join([summary(answered, chosen), *notes])
     return results

@@ -177,20 +177,45 @@ def test_answers_file_forms():
 
 def test_build_notes_broken_questions_and_template(tmp_path, capsys):
     out = tmp_path / "hw4.zip"
-    assert main(["gradescope", "build", str(HW4), "-o", str(out), "--no-reveal"]) == 0
+    assert main(["gradescope", "build", str(HW4), "-o", str(out), "--partial-credit", "0.25"]) == 0
     err = capsys.readouterr().err
     assert "question 2e cannot be graded automatically" in err and "Traceback" not in err
+    # a reference the grader cannot compare answers with (a sum over indexed tensors) is
+    # found at build time, by grading a probe answer, not by the first student
+    for qid in ("5a", "5c-max", "5c-avg"):
+        assert f"question {qid} cannot be graded automatically: the grader cannot compare " \
+            "answers with its expected answer (cannot grade against IndexedBase" in err
+    assert "question 2a " not in err and "question 5b " not in err
     with zipfile.ZipFile(out) as zf:
         config = json.loads(zf.read("symconv-autograder.json"))
         template = zf.read("answers_template.toml").decode()
-    assert config["reveal"] is False
+    assert config["reveal"] is True and config["partial_credit"] == 0.25
     import tomllib
 
     ids = set(tomllib.loads(template))
     assert "2a" in ids and "3a" not in ids  # prose questions are graded by hand
+    marked = [block.splitlines()[0] for block in template.split("\n\n")
+              if "not graded by this autograder" in block]
+    assert [line.split()[1] for line in marked] == ["2e", "5a", "5c-max", "5c-avg"]
     answers = tmp_path / "answers.toml"
     assert main(["gradescope", "template", str(HW4), "-o", str(answers)]) == 0
     assert answers.read_text() == template
+
+
+def test_no_reveal_is_honoured_or_refused(tmp_path, capsys):
+    """--no-reveal must never build a bundle whose feedback still shows expected values."""
+    from symconv.grading.submissions import reveal_supported
+
+    out = tmp_path / "hw4.zip"
+    status = main(["gradescope", "build", str(HW4), "-o", str(out), "--no-reveal"])
+    err = capsys.readouterr().err.strip().splitlines()
+    if reveal_supported():  # the grader leaves expected values out: the bundle says so
+        assert status == 0
+        with zipfile.ZipFile(out) as zf:
+            assert json.loads(zf.read("symconv-autograder.json"))["reveal"] is False
+    else:  # a grader without reveal=: refused in one line, nothing written
+        assert status == 2 and len(err) == 1 and "--no-reveal" in err[0]
+        assert "no bundle was built" in err[0] and not out.exists()
 
 
 def test_build_errors_are_one_line(tmp_path, capsys):

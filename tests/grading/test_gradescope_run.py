@@ -23,7 +23,7 @@ import pytest
 from symconv.cli import main
 from symconv.grading.autograder import MAX_SUBMISSION, NOT_YOUR_FAULT
 
-from .test_gradescope import AIMED, RESULTS_SCHEMA
+from .test_gradescope import AIMED, CONV_14, RESULTS_SCHEMA
 
 CONFIG = {"questions": "questions.toml", "partial_credit": 0.5, "reveal": True,
           "time_limit": 5.0, "visibility": "visible"}
@@ -128,8 +128,6 @@ BROKEN_SUBMISSIONS = {
     "too large": ({"answers.toml": '"4.1" = "' + "1" * MAX_SUBMISSION + '"\n'}, "larger than"),
     "nested TOML": ({"answers.toml": '"4.1" = ' + _nested(20_000) + "\n"}, "nested too deeply"),
     "nested JSON": ({"answers.json": '{"4.1": ' + _nested(200_000) + "}"}, "nested too deeply"),
-    "huge CSV cell": ({"answers.csv": 'question,answer\n4.1,"' + "1" * 200_000 + '"\n'},
-                      "not a CSV file this grader can read"),
     "no answers": ({"answers.toml": "# nothing yet\n"}, "has no answers"),
     "not UTF-8": ({"answers.json": b"\xff\xfe{}"}, "not UTF-8"),
     "JSON list": ({"answers.json": "[1, 2]"}, "must map question ids"),
@@ -146,6 +144,17 @@ def test_a_broken_submission_is_a_student_message(tmp_path, capsys, case):
     assert says in results["output"], results["output"]
     assert "extra_data" not in results and err == []  # the student's mistake: nothing for staff
     assert len(out) == 1 and len(results["output"]) < 300
+
+
+def test_a_huge_answer_is_marked_and_the_rest_graded(tmp_path, capsys):
+    """A 200 kB CSV cell (over csv's default field limit) is one answer too long to read."""
+    text = 'question,answer\n4.1,"' + "1" * 200_000 + '"\n1.4,"' + CONV_14 + '"\n'
+    base = make_root(tmp_path, answers={"answers.csv": text})
+    status, results, _, _ = run_in_process(base, capsys)
+    tests = {t["number"]: t for t in results["tests"]}
+    assert status == 0 and tests["1.4"]["status"] == "passed"
+    assert tests["4.1"]["extra_data"]["verdict"] == "invalid"
+    assert "characters long" in tests["4.1"]["output"] and len(tests["4.1"]["output"]) < 300
 
 
 def test_a_symlinked_answers_file_is_not_read(tmp_path, capsys):

@@ -747,7 +747,7 @@ def cli_cases() -> None:
         ("time-limit-zero", ["gradescope", "build", good, "-o", "{out}.zip", "--time-limit",
                              "0"], ["--time-limit"]),
         ("partial-credit-two", ["gradescope", "build", good, "-o", "{out}.zip",
-                                "--partial-credit", "2"], ["partial credit"]),
+                                "--partial-credit", "2"], ["--partial-credit"]),
         ("bad-question-file", ["gradescope", "build", "{files}/values-h-negative.toml", "-o",
                                "{out}.zip"], ["values.h"]),
         ("template-bad-file", ["gradescope", "template", "{files}/text-input.toml", "-o",
