@@ -96,6 +96,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--partial-credit", type=fraction, default=0.5, metavar="F",
                    help="score of a partial answer, as a fraction of the question's points "
                    "(default 0.5)")
+    p.add_argument("--per-student", action="store_true", help="--submissions: grade each row "
+                   "against its student's own variant (symconv key --students)")
+    p.add_argument("--salt", metavar="SECRET", help="--per-student: the instructor's secret "
+                   "(default: [assignment] salt in the file)")
     p.set_defaults(func=run)
 
 
@@ -341,9 +345,12 @@ def _run_submissions(args: argparse.Namespace) -> int:
     rows = _read(args.submissions, ["student", "question", "answer"])
     _preflight(args, len(rows), args.scores)
     notes: list[str] = []
+    from symconv.keys.roster import per_student_variants
+
+    variants = per_student_variants(assignment, args)  # --per-student: each student's numbers
     graded = _graded(lambda: S.grade_class(
         assignment, rows, duplicates=args.duplicates, partial_credit=args.partial_credit,
-        reveal=not args.no_reveal, extra=options_domain(args),
+        reveal=not args.no_reveal, extra=options_domain(args), variants=variants,
         **_batch_options(args, notes)))
     _notes(notes)
     table = [flatten(g) for g in graded]
@@ -352,7 +359,8 @@ def _run_submissions(args: argparse.Namespace) -> int:
         writes.append((args.out, lambda: write_text(
             args.out, json.dumps(results_json(S.counted(graded)), indent=2) + "\n")))
     else:
-        writes.append((args.out, lambda: write_table(args.out, table, S.COLUMNS)))
+        result_columns = S.COLUMNS if variants is None else S.VARIANT_COLUMNS
+        writes.append((args.out, lambda: write_table(args.out, table, result_columns)))
     if args.scores:
         scores, columns = S.score_table(graded, assignment)
         writes.append((args.scores, lambda: write_table(args.scores, scores, columns)))

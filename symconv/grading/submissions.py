@@ -60,6 +60,8 @@ MANUAL_KINDS = frozenset({"prose"})
 COLUMNS = ["student", "question", "line", "counted", "score", "max_score", "verdict", "feedback",
            "note", "answer", "answer_read", "assumption", "counterexample", "reason", "method",
            "points"]
+#: With per-student variants: also the numbers each row was graded with.
+VARIANT_COLUMNS = [*COLUMNS[:6], "variant", *COLUMNS[6:]]
 UNANSWERED = "No answer was submitted for this question."
 MANUAL = "This question is graded by hand: your answer was kept for the course staff."
 #: Why ``reveal=False`` cannot be honoured by a grader without the option.
@@ -98,12 +100,15 @@ def question_problem(question: Any, exc: Exception) -> str:
 def grade_class(assignment: Any, rows: Sequence[Row], *, duplicates: str = "last",
                 partial_credit: float = 0.5, reveal: bool = True,
                 extra: Mapping[str, Any] | None = None,
-                run: Callable[..., list[dict]] | None = None, **batch: Any) -> list[dict]:
+                run: Callable[..., list[dict]] | None = None, variants: Any = None,
+                **batch: Any) -> list[dict]:
     """Result rows for ``rows`` of ``assignment`` (see the module docstring).
 
     ``run(tasks, references, **batch)`` grades the tasks (default
     :func:`symconv.grading.batch.run_batch`); ``extra`` keywords go to every
-    :func:`symconv.grade` call.
+    :func:`symconv.grade` call.  With ``variants``
+    (:class:`symconv.keys.roster.StudentVariants`), each row is graded against the
+    numbers of its own student, and its ``variant`` says which.
     """
     if duplicates not in POLICIES:
         raise ValueError(f"duplicates must be one of {', '.join(POLICIES)}, not {duplicates!r}")
@@ -119,6 +124,8 @@ def grade_class(assignment: Any, rows: Sequence[Row], *, duplicates: str = "last
 
     def reference(qid: str) -> str | None:
         """Build the reference of ``qid`` once; the reason it cannot be graded, if any."""
+        if variants is not None:
+            return None  # built per student below
         if qid not in references and qid not in broken:
             try:
                 expected, domain = question_reference(assignment, qid)
@@ -155,11 +162,22 @@ def grade_class(assignment: Any, rows: Sequence[Row], *, duplicates: str = "last
             reason = reference(qid)
             if problem is None and reason is not None:
                 problem = ("question", reason)
-        tasks.append(B.Task(i, f"{student}/{qid}@{row.line}", qid if problem is None else None,
+        key: Hashable = qid
+        label = ""
+        if variants is not None and problem is None:  # this student's numbers
+            try:
+                key, (expected, domain), label = variants.reference(student, qid)
+                if key not in references:
+                    references[key] = (expected, {**domain, **(extra or {}),
+                                                  **({} if reveal else {"reveal": False})})
+            except Exception as exc:  # noqa: BLE001 - a broken question is a row, not an abort
+                problem = ("question", question_problem(questions[qid], exc))
+        tasks.append(B.Task(i, f"{student}/{qid}@{row.line}", key if problem is None else None,
                             answer, problem))
         meta.append({"student": student, "question": qid, "line": row.line,
                      "max_score": max_score, "answer": cut(answer),
-                     "known": qid in questions and bool(student)})
+                     "known": qid in questions and bool(student),
+                     **({"variant": label} if variants is not None else {})})
     results = (run or B.run_batch)(tasks, references, **batch)
     graded = [_row(m, r, partial_credit) for m, r in zip(meta, results)]
     _choose(graded, duplicates)

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symconv.figures.step import Figure
 from symconv.keys.steps import Answer, Display, Table
 from symconv.keys.texsafe import checked_math
 from symconv.printing import latex as sympy_latex
@@ -262,6 +263,8 @@ def step_latex(step: Any) -> str:
         return "\\[\n" + step.latex + "\n\\]"
     if isinstance(step, Answer):
         return ""  # collected into the answer line
+    if isinstance(step, Figure):
+        return step.latex(text_latex)
     if isinstance(step, sp.Basic):
         return "\\[\n" + math(step) + "\n\\]"
     return text_latex(str(step))

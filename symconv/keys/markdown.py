@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from symconv.figures.step import Figure
 from symconv.keys.latex import _name, calculation_lines, check_latex, math
 from symconv.keys.steps import Answer, Display, Table
 from symconv.keys.texsafe import markdown_text as md
@@ -61,6 +62,8 @@ def step_markdown(step: Any) -> str:
         return f"$$\n{step.latex}\n$$"
     if isinstance(step, Check | Answer):
         return ""
+    if isinstance(step, Figure):
+        return step.markdown()
     return str(step)
 
 

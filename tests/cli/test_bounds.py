@@ -150,9 +150,11 @@ def test_values_that_break_the_layer_never_reach_a_key():
 
 
 def test_vary_ranges_are_bounded():
-    for vary, reason in [({"h": [1, 10**30]}, "too large"), ({"h": [1, 100_000]}, "more than"),
-                         ({"h": [0, 5]}, "not allowed"), ({"h": "x"}, "expected")]:
-        with pytest.raises(QuestionFileError, match=rf"field 'vary.h': .*{reason}"):
+    for vary, reason in [({"h": {"range": [1, 10**30]}}, "too large"),
+                         ({"h": {"range": [1, 100_000]}}, "more than"),
+                         ({"h": {"range": [0, 5]}}, "not allowed"), ({"h": "x"}, "expected"),
+                         ({"h": [1, 5]}, "ambiguous")]:
+        with pytest.raises(QuestionFileError, match=rf"field 'vary.h(.range)?': .*{reason}"):
             question_from_table("x.toml", {**LAYER, "vary": vary}, 0)
 
 

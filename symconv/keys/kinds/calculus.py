@@ -160,6 +160,3 @@ class CalculusKind(Kind):
             label = q.get("result", str).replace("_", " ").replace(".rhs", "")
             steps.append(Answer(label, answer if not isinstance(answer, sp.Eq) else answer.rhs))
         return Derivation(steps, answer, {q.get("result", str) or "answer": answer})
-
-    def vary(self, q: Any, rng: Any) -> dict[str, Any] | None:
-        return None  # worked numerics keep the instructor's numbers
