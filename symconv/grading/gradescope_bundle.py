@@ -121,6 +121,7 @@ def check_questions(assignment: Any, time_limit: float = 5.0) -> dict[str, str]:
             said = "cannot be used ("  # failed()'s wording: "... cannot be used (DETAIL)"
             reason = g["reason"] or ""
             detail = reason.split(said, 1)[1].removesuffix(")") if said in reason else reason
+            detail = detail.removeprefix("the reference cannot be used: ")
             problems[g["question"]] = (f"question {g['question']} cannot be graded "
                                        "automatically: the grader cannot compare answers "
                                        f"with its expected answer ({detail}); its answers "
