@@ -80,6 +80,8 @@ def as_basic(q: Any, answer: Any) -> Any:
         return sp.Integer(answer)
     if isinstance(answer, tuple | list):
         return sp.Tuple(*(as_basic(q, a) for a in answer))
+    if isinstance(answer, sp.MatrixBase):  # a filter or a vector (calculus): what sympify gave
+        return sp.ImmutableMatrix(answer)
     raise q.error("answer", f"the main answer holds {type(answer).__name__} "
                   f"{str(answer)[:40]!r}: there is no expression to grade against")
 

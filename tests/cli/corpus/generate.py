@@ -11,7 +11,7 @@ is known: the case lists the fragments the one-line message has to contain
 filled in by the test: ``{files}`` (this corpus), ``{out}`` (a fresh output
 directory), ``{file}`` (an existing regular file), ``{dir}`` (a directory),
 ``{good}`` / ``{good_net}`` / ``{net_file}`` (valid inputs), ``{ro}`` (a
-read-only directory; skipped when running as root).
+folder that refuses new files: read-only for a user, ``/sys`` for root).
 """
 
 from __future__ import annotations
@@ -757,7 +757,7 @@ def cli_cases() -> None:
         ("time-limit-zero", ["gradescope", "build", good, "-o", "{out}.zip", "--time-limit",
                              "0"], ["--time-limit"]),
         ("partial-credit-two", ["gradescope", "build", good, "-o", "{out}.zip",
-                                "--partial-credit", "2"], ["partial credit"]),
+                                "--partial-credit", "2"], ["--partial-credit"]),
         ("bad-question-file", ["gradescope", "build", "{files}/values-h-negative.toml", "-o",
                                "{out}.zip"], ["values.h"]),
         ("template-bad-file", ["gradescope", "template", "{files}/text-input.toml", "-o",
