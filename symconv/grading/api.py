@@ -182,6 +182,11 @@ def _guarded(expected_text: str, answer: Any, time_limit: float | None,
         return replace(result, extra={"error": short(f"{type(exc).__name__}: {exc}", 300)})
 
 
+def clear_caches() -> None:
+    """Forget every prepared reference (benchmarks time preparation from scratch)."""
+    _CACHE.clear()
+
+
 def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, ...] = (),
               defaults: bool = True, seed: int = 0) -> Reference:
     """The compiled reference for ``expected`` under ``domain`` (cached)."""

@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -196,6 +197,9 @@ def _bound64_of(node: Node) -> int | None:
 
 
 _COLUMN_BITS: dict[int, tuple[Any, int | None]] = {}
+#: id of an environment -> (it, its columns, its names, the names of <= 64 bits); the
+#: environment and its columns are kept, so an id is never reused while its entry lives.
+_NARROW: dict[int, tuple[Any, tuple, tuple, frozenset[str]]] = {}
 
 
 def _column_bits(values: Sequence[Value]) -> int | None:
@@ -220,6 +224,26 @@ class _Evaluator:
         self.env, self.n, self.limits, self.memo = env, n, limits, memo
         self.unary = dict(_UNARY, exp=_guard(self.exp))
         self.bounds: dict[int, int | None] = {}
+        self._narrow: frozenset[str] | None = None  # names whose values have <= 64 bits
+
+    def narrow(self) -> frozenset[str]:
+        """The names whose every value here has at most 64 bits (found once per set of
+        columns: a reference's points are evaluated again and again)."""
+        if self._narrow is None:
+            env = self.env
+            columns = tuple(env.values())
+            found = _NARROW.get(id(env))
+            if found is not None and found[0] is env and len(found[1]) == len(columns) \
+                    and all(map(operator.is_, found[1], columns)) and found[2] == tuple(env):
+                self._narrow = found[3]
+            else:
+                self._narrow = frozenset(
+                    name for name in env
+                    if (b := self.symbol_bits(name)) is not None and b <= 64)
+                if len(_NARROW) > 4096:
+                    _NARROW.clear()
+                _NARROW[id(env)] = (env, columns, tuple(env), self._narrow)
+        return self._narrow
 
     def bound(self, node: Node) -> int | None:
         """An upper bound of the bits of any exact value (numerator or denominator) of
@@ -229,7 +253,7 @@ class _Evaluator:
         key = id(node)
         if key in self.bounds:
             return self.bounds[key]
-        if all(b is not None and b <= 64 for b in map(self.symbol_bits, node.names())):
+        if node.names() <= self.narrow():
             # every symbol within 64 bits: the bound cached on the node serves
             self.bounds[key] = found = _bound64(node)
             return found
