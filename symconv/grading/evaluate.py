@@ -240,7 +240,7 @@ class _Evaluator:
                 self._narrow = frozenset(
                     name for name in env
                     if (b := self.symbol_bits(name)) is not None and b <= 64)
-                if len(_NARROW) > 4096:
+                if len(_NARROW) > 512:
                     _NARROW.clear()
                 _NARROW[id(env)] = (env, columns, tuple(env), self._narrow)
         return self._narrow

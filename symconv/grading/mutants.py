@@ -113,8 +113,13 @@ class _Replay:
             self._seen.append(m)
 
 
-#: Mutant lists kept (by tree and kind): every one-edit list, every second-edit list.
-MUTANT_CACHE = 4096
+#: Mutant lists kept (by tree and kind), each of the two caches (one-edit lists, second-edit
+#: lists) at most this many...
+MUTANT_CACHE = 1024
+#: ...and at most this weight: the nodes of its trees times the mutants made so far, an
+#: upper bound of the nodes it keeps alive (mutants share most nodes with their tree).
+#: Random references of a fuzz run must not fill a grading worker's memory.
+MUTANT_CACHE_WEIGHT = 400_000
 _SINGLES: OrderedDict = OrderedDict()
 _SECONDS: OrderedDict = OrderedDict()
 
@@ -123,12 +128,28 @@ def _replayed(home: OrderedDict, key: Any, make: Callable[[], Iterator[Mutant]]
               ) -> Iterator[Mutant]:
     found = home.get(key)
     if found is None:
+        _make_room(home)
         found = home[key] = _Replay(make(), home, key)
-        if len(home) > MUTANT_CACHE:
-            home.popitem(last=False)
     else:
         home.move_to_end(key)
     return iter(found)
+
+
+_INSERTS = [0]
+
+
+def _make_room(home: OrderedDict) -> None:
+    """Forget the least recently used lists until one more fits: by count at once, by
+    weight every 32 insertions (weighing walks the cache)."""
+    while len(home) >= MUTANT_CACHE:
+        home.popitem(last=False)
+    _INSERTS[0] += 1
+    if _INSERTS[0] % 32:
+        return
+    weight = sum(key[0].size() * len(replay._seen) for key, replay in home.items())
+    while home and weight > MUTANT_CACHE_WEIGHT:
+        key, replay = home.popitem(last=False)
+        weight -= key[0].size() * len(replay._seen)
 
 
 def single_mutants(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:
