@@ -201,7 +201,7 @@ def preparation(rows: list[dict], count: int) -> float:
     start = time.process_time()
     for (text, _), domain in zip(refs, domains):
         api.reference(text, domain)
-    return (time.process_time() - start) / max(len(texts), 1) * 1000
+    return (time.process_time() - start) / max(len(refs), 1) * 1000
 
 
 def naive(rows: list[dict], exprs: dict, sample: int, rng: random.Random) -> tuple[float, int]:
