@@ -84,12 +84,11 @@ def evaluate(node: Node, env: Mapping[str, Sequence[Value]], n: int,
     is too close to call (a floor of ``2.0000...``, a comparison of equal values), the
     evaluation is repeated with more bits (and a fresh memo) until it is decided.
     """
-    bits = R.precision()
-    with R.working_precision(bits):
-        try:
-            return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
-        except Undecided as exc:
-            need = exc.bits
+    bits = R.precision()  # the current precision (only _precise below changes it)
+    try:
+        return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
+    except Undecided as exc:
+        need = exc.bits
     if n == 1:
         return _precise(node, env, limits, bits, need)
     # Only the points that need it are evaluated again, each as precisely as it needs.
@@ -222,7 +221,7 @@ _BOUNDED = frozenset(("num", "sym", "add", "mul", "pow", "floor", "ceil", "abs",
 class _Evaluator:
     def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits, memo: Any):
         self.env, self.n, self.limits, self.memo = env, n, limits, memo
-        self.unary = dict(_UNARY, exp=_guard(self.exp))
+        self._exp: Any = None  # exp under these limits, made when first needed
         self.bounds: dict[int, int | None] = {}
         self._narrow: frozenset[str] | None = None  # names whose values have <= 64 bits
 
@@ -333,8 +332,12 @@ class _Evaluator:
         if op == "pow":
             values = [self.power(b, e) for b, e in zip(*args)]
             return values if self.small(node) else self.check(values)
-        if op in self.unary:
-            fn = self.unary[op]
+        if op in _UNARY or op == "exp":
+            fn = _UNARY.get(op)
+            if fn is None:
+                if self._exp is None:
+                    self._exp = _guard(self.exp)
+                fn = self._exp
             return self.check([fn(x) for x in args[0]])
         if op in ("min", "max"):
             pick = _least if op == "min" else _greatest
