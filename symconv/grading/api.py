@@ -183,8 +183,10 @@ def _guarded(expected_text: str, answer: Any, time_limit: float | None,
 
 
 def clear_caches() -> None:
-    """Forget every prepared reference (benchmarks time preparation from scratch)."""
+    """Forget every prepared reference and parsed answer (benchmarks time preparation
+    from scratch)."""
     _CACHE.clear()
+    _PARSED.clear()
 
 
 def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, ...] = (),
@@ -215,10 +217,28 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     return ref
 
 
+#: Parsed answers kept (by text, the question's names, limits and whether it is an
+#: equation): one spelling typed by many students, or graded against each student's own
+#: variant of a question, is read once.  Only short texts are kept.
+_PARSED: OrderedDict[Any, N.Node] = OrderedDict()
+_PARSED_SIZE = 4096
+_PARSED_TEXT = 512
+
+
 def _answer_tree(answer: Any, known: frozenset[str], limits: Limits,
                  equation: bool = False) -> N.Node:
     if isinstance(answer, str):
-        return parse(answer, known, limits, equation=equation)
+        if len(answer) > _PARSED_TEXT:
+            return parse(answer, known, limits, equation=equation)
+        key = (answer, known, limits, equation)
+        tree = _PARSED.get(key)
+        if tree is None:
+            tree = _PARSED[key] = parse(answer, known, limits, equation=equation)
+            if len(_PARSED) > _PARSED_SIZE:
+                _PARSED.popitem(last=False)
+        else:
+            _PARSED.move_to_end(key)
+        return tree
     if isinstance(answer, sp.Basic) and answer.is_Rational:
         return from_sympy(answer)
     try:
