@@ -368,6 +368,15 @@ class Gather(_Rearrange):
         return (*self.index_shape, *input_shape[1:])
 
 
+class Roll(_Rearrange):
+    """``torch.roll``: a cyclic shift, a copy (positions wrap around: no receptive field)."""
+
+    copies = True
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return tuple(input_shape)
+
+
 class Chunk(_Rearrange):
     """``torch.chunk(x, chunks, dim)``/``torch.split``: views of consecutive pieces.
 
@@ -410,4 +419,4 @@ class Chunk(_Rearrange):
 
 
 __all__ = ["Reshape", "Permute", "Transpose", "Unsqueeze", "Squeeze", "Expand", "Contiguous",
-           "Slice", "Gather", "Chunk", "slice_length"]
+           "Slice", "Gather", "Roll", "Chunk", "slice_length"]

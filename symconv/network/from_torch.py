@@ -64,7 +64,8 @@ def convert_module(module: Any) -> Layer:
     from symconv.spec import LAYER_TYPES
 
     for cls in type(module).__mro__:
-        if cls.__module__.startswith("torch.nn") and cls.__name__ in LAYER_TYPES:
+        if cls.__module__.startswith(("torch.nn", "torchvision.ops")) and (
+                cls.__name__ in LAYER_TYPES):
             target = LAYER_TYPES[cls.__name__]
             name = cls.__name__
             break
@@ -198,7 +199,8 @@ def trace(module: Any, unknown: str = "error") -> Graph:
     import torch
     import torch.fx
 
-    from symconv.network.torch_ops import lookup
+    from symconv.layers.attention import MultiheadAttention
+    from symconv.network.torch_ops import AttentionCall, lookup
 
     if unknown not in ("error", "skip"):
         raise ValueError(f"unknown={unknown!r}: use 'error' or 'skip'")
@@ -251,7 +253,9 @@ def trace(module: Any, unknown: str = "error") -> Graph:
         elif fx_node.op == "call_module":
             name = namer(fx_node.target)
             try:
-                op = LayerCall(convert_module(modules[fx_node.target]), shared=fx_node.target)
+                layer = convert_module(modules[fx_node.target])
+                op = (AttentionCall(layer, fx_node.target) if isinstance(layer, MultiheadAttention)
+                      else LayerCall(layer, shared=fx_node.target))
             except TorchImportError as exc:
                 op = _problem(problems, f"{where} in module {fx_node.target!r}: {exc}", unknown)
         else:
