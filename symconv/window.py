@@ -274,6 +274,9 @@ class Window1d:
         [False]
         """
         n = to_expr(n, "n")
+        room = n + self.pad_left + self.pad_right - self.span
+        if room.is_Integer and not self.ceil_mode:
+            return [] if room >= 0 else [sp.false]
         conds: list[sp.Basic] = [sp.Ge(n + self.pad_left + self.pad_right, self.span)]
         if self.ceil_mode and not is_number(n):
             conds.append(self.last_window_starts_inside(n))
@@ -304,3 +307,15 @@ def product(items) -> sp.Expr:
     for item in items:
         out = out * item
     return out
+
+
+def total(items) -> sp.Expr:
+    """Sum of SymPy expressions; integers are added in Python (a net has hundreds of rows).
+
+    >>> total([sp.Integer(2), sp.Integer(3)]), total([sp.Symbol("h"), 1])
+    (5, h + 1)
+    """
+    items = list(items)
+    if all(isinstance(x, sp.Integer) for x in items):
+        return sp.Integer(sum(int(x) for x in items))
+    return sp.Add(*items)

@@ -35,7 +35,7 @@ from symconv.layers.base import LayerError
 from symconv.layers.dims import torch_axis
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import is_number
-from symconv.window import product
+from symconv.window import product, total
 
 ZERO = sp.Integer(0)
 ONE = sp.Integer(1)
@@ -244,7 +244,7 @@ class Cat(Merge):
                 else:
                     conditions.append(sp.Eq(x, y))
         out = list(fulls[0])
-        out[axis] = sp.Add(*(f[axis] for f in fulls))
+        out[axis] = total([f[axis] for f in fulls])
         shape = tuple(out[1:]) if operands[0].batched else tuple(out)
         return Operand(shape, operands[0].batched), tuple(conditions)
 

@@ -83,6 +83,9 @@ class Run:
     counted: set[str] = field(default_factory=set)
     #: Nodes left out under ``unknown="skip"``: (row name, origin, reason).
     skipped: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Receptive fields already merged, by the ids of the two fields (a dense block's
+    #: concatenations repeat the same left fold, one input longer each time).
+    merges: dict[tuple[int, int], Any] = field(default_factory=dict)
 
     def condition(self, cond: sp.Basic) -> None:
         if cond is not sp.true and cond not in self.conditions:

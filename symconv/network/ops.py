@@ -160,7 +160,8 @@ def apply_merge(run: Run, node: Node, merge: Merge, args: list[Any]) -> TensorVa
     along = None
     if isinstance(merge, Cat) and tensors and tensors[0].batched:
         along = merge.dim % (len(tensors[0].shape) + 1) - 1
-    field, why, axes = merged(tensors, report.output_shape, node.name, run.notes, along)
+    field, why, axes = merged(tensors, report.output_shape, node.name, run.notes, along,
+                              run.merges)
     batched = any(t.batched for t in tensors)
     out = TensorValue(report.output_shape, batched, node.name, field, why, axes)
     return emit(run, node, report, tensors, out)

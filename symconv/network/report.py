@@ -30,6 +30,7 @@ from symconv.network.receptive import ReceptiveField
 from symconv.report import LayerReport, Shape
 from symconv.symbols import sym
 from symconv.window import product
+from symconv.window import total as add_all
 
 ZERO = sp.Integer(0)
 #: Quantities summed over rows into :class:`NetworkTotals`.
@@ -113,11 +114,13 @@ class NetworkReport:
     @cached_property
     def total(self) -> NetworkTotals:
         """Sums of params, mults, adds, MACs, FLOPs, comparisons and activations."""
-        sums = {q: sp.Add(*(getattr(row.report, q) for row in self.layers)) for q in SUMMED}
+        sums = {q: add_all(getattr(row.report, q) for row in self.layers) for q in SUMMED}
         # A tool's total only when every row has that tool's rule (see symconv.counting).
+        common = set.intersection(*(set(r.report.conventions) for r in self.layers)) if (
+            self.layers) else set()
         names = dict.fromkeys(n for row in self.layers for n in row.report.conventions
-                              if all(n in r.report.conventions for r in self.layers))
-        conventions = {n: sp.Add(*(row.report.conventions.get(n, ZERO) for row in self.layers))
+                              if n in common)
+        conventions = {n: add_all(row.report.conventions.get(n, ZERO) for row in self.layers)
                        for n in names}
         if "torch_backward" in conventions:
             conventions["torch_backward"] = self._torch_backward()

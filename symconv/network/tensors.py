@@ -116,7 +116,8 @@ def _field_after(value: TensorValue, layer: Any, out_shape: Shape
 
 
 def merged(values: Sequence[TensorValue], out_shape: Shape, where: str, notes: list[str],
-           along: int | None = None) -> tuple[ReceptiveField | None, str, tuple[int, ...]]:
+           along: int | None = None, memo: dict[tuple[int, int], Any] | None = None
+           ) -> tuple[ReceptiveField | None, str, tuple[int, ...]]:
     """The field where tensors meet (add, mul, cat along per-sample axis ``along``).
 
     Constants do not depend on the input and are left out.  Tensors
@@ -139,9 +140,15 @@ def merged(values: Sequence[TensorValue], out_shape: Shape, where: str, notes: l
     if along is not None and along in axes:
         return _none(f"{where}: concatenation along a spatial axis")
     field: ReceptiveField = paths[0].field  # type: ignore[assignment]
+    memo = {} if memo is None else memo
     try:
         for v in paths[1:]:
-            field = field.merge(v.field, where)  # type: ignore[arg-type]
+            key = (id(field), id(v.field))
+            hit = memo.get(key)
+            if hit is None or hit[0] is not field or hit[1] is not v.field:
+                hit = (field, v.field, field.merge(v.field, where))  # type: ignore[arg-type]
+                memo[key] = hit
+            field = hit[2]
     except NotAligned as exc:
         notes.append(f"{where}: {exc}")
         return _none(str(exc))
