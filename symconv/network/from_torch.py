@@ -104,16 +104,66 @@ UNKNOWN = _Unknown()
 
 
 class SkipOp:
-    """A node symconv cannot model, kept so ``unknown="skip"`` can list it."""
+    """A node symconv cannot model, kept so ``unknown="skip"`` can list it.
+
+    For a numeric input, torch tells its output shape (a shape-only run of the
+    traced module on fake tensors), so the nodes after it are still analysed;
+    for a symbolic input its value is unknown and so is everything it feeds.
+    """
 
     quiet = False
 
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
+    def __init__(self, reason: str, fx_name: str, shapes: TorchShapes) -> None:
+        self.reason, self.fx_name, self.shapes = reason, fx_name, shapes
 
     def evaluate(self, run: Run, node: Node, args: tuple, kwargs: dict, input_shape: Shape) -> Any:
-        run.skipped.append((node.name, node.origin, self.reason))
-        return UNKNOWN
+        full = self.shapes.of(self.fx_name, input_shape)
+        if full is None:
+            run.skipped.append((node.name, node.origin, self.reason))
+            return UNKNOWN
+        run.skipped.append((node.name, node.origin, self.reason + "; output shape from torch"))
+        grad = any(isinstance(v, TensorValue) and v.grad for v in _values(args, kwargs))
+        return TensorValue(tuple(sp.Integer(d) for d in full[1:]), True, node.name,
+                           why=f"{node.name} is not modelled", grad=grad)
+
+
+def _values(*items: Any) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, tuple | list):
+            out += _values(*item)
+        elif isinstance(item, dict):
+            out += _values(*item.values())
+        else:
+            out.append(item)
+    return out
+
+
+class TorchShapes:
+    """Output shapes of the traced module's nodes for a numeric input, from torch (cached)."""
+
+    def __init__(self, graph_module: Any) -> None:
+        self.graph_module = graph_module
+        self.cache: dict[Shape, dict[str, tuple[int, ...]]] = {}
+
+    def of(self, fx_name: str, input_shape: Shape) -> tuple[int, ...] | None:
+        if not all(is_number(d) for d in input_shape):
+            return None
+        if input_shape not in self.cache:
+            self.cache[input_shape] = self._propagate(tuple(int(d) for d in input_shape))
+        return self.cache[input_shape].get(fx_name)
+
+    def _propagate(self, shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        import torch
+        from torch._subclasses.fake_tensor import FakeTensorMode
+        from torch.fx.passes.shape_prop import ShapeProp
+
+        tensors = [*self.graph_module.parameters(), *self.graph_module.buffers()]
+        device = tensors[0].device if tensors else "cpu"  # a model built on "meta" stays there
+        ShapeProp(self.graph_module, fake_mode=FakeTensorMode(allow_non_fake_inputs=True)
+                  ).propagate(torch.empty((1, *shape), device=device))
+        return {n.name: tuple(n.meta["tensor_meta"].shape) for n in self.graph_module.graph.nodes
+                if hasattr(n.meta.get("tensor_meta"), "shape")}
 
 
 def _has_unknown(value: Any) -> bool:
@@ -219,6 +269,7 @@ def trace(module: Any, unknown: str = "error") -> Graph:
     namer = _Namer()
     outputs: Any = None
     problems: list[str] = []
+    shapes = TorchShapes(graph_module)
 
     def refs(value: Any) -> Any:
         if isinstance(value, torch.fx.Node):
@@ -257,7 +308,8 @@ def trace(module: Any, unknown: str = "error") -> Graph:
                 op = (AttentionCall(layer, fx_node.target) if isinstance(layer, MultiheadAttention)
                       else LayerCall(layer, shared=fx_node.target))
             except TorchImportError as exc:
-                op = _problem(problems, f"{where} in module {fx_node.target!r}: {exc}", unknown)
+                op = _problem(problems, f"{where} in module {fx_node.target!r}: {exc}", unknown,
+                              fx_node.name, shapes)
         else:
             found = lookup(fx_node)
             base = _base_name(fx_node.name)
@@ -265,7 +317,8 @@ def trace(module: Any, unknown: str = "error") -> Graph:
                 originals[scope].children())
             name = namer(scope if wrapper else f"{scope}.{base}" if scope else base)
             if found is None:
-                op = _problem(problems, f"{origin}: not modelled by symconv", unknown)
+                op = _problem(problems, f"{origin}: not modelled by symconv", unknown,
+                              fx_node.name, shapes)
             else:
                 op = found
         index[fx_node] = len(nodes)
@@ -286,17 +339,23 @@ def trace(module: Any, unknown: str = "error") -> Graph:
     return Graph(nodes, outputs, title, notes, sum(k for _, k in unused))
 
 
-def _problem(problems: list[str], message: str, unknown: str) -> SkipOp:
+def _problem(problems: list[str], message: str, unknown: str, fx_name: str,
+             shapes: TorchShapes) -> SkipOp:
     if unknown == "error":
         raise TorchImportError(message)
     problems.append(message)
-    return SkipOp(message.split(": ", 1)[-1])
+    return SkipOp(message.rsplit(": ", 1)[-1], fx_name, shapes)
 
 
 def _target_text(target: Any) -> str:
+    """``torch.cumsum``, ``operator.add``, ``torch.nn.functional.relu``; a method's name."""
     if isinstance(target, str):
         return target
-    return getattr(target, "__qualname__", None) or getattr(target, "__name__", None) or str(target)
+    name = getattr(target, "__name__", None)
+    if name is None:
+        return str(target)
+    module = (getattr(target, "__module__", None) or "").lstrip("_")
+    return f"{module}.{name}" if module else name
 
 
 def _attribute(graph_module: Any, target: str) -> Any:
@@ -323,8 +382,10 @@ def from_torch(module: Any, input_shape: Sequence[Value] | None = None,
         on a meta tensor (no memory, no compute) and its output shapes must equal
         the symconv network's, else ``ValueError``.
     unknown : ``"error"`` (default) raises :class:`TorchImportError` naming the first
-        node symconv cannot model and its module; ``"skip"`` leaves such nodes (and
-        what depends on them) out: the report lists them in ``skipped`` and a note.
+        node symconv cannot model and its module; ``"skip"`` leaves such nodes out of
+        the table: the report lists them in ``skipped`` and a note.  With a numeric
+        input their output shapes come from torch, so every other node is analysed;
+        with a symbolic one what they feed is left out too.
     """
     net = trace(module, unknown)
     if input_shape is not None:

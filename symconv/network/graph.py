@@ -174,16 +174,18 @@ class Graph(Network):
                 values.append(node.op.evaluate(run, node, args, kwargs, shape))
             outputs = [v for v in _flatten(resolve(self.outputs, values))
                        if isinstance(v, TensorValue)]
-        if not outputs:
+        if not outputs and not run.skipped:
             raise ValueError(f"{self.title}: the graph has no tensor output")
         for row in run.rows:
             for cond in row.report.conditions:
                 run.condition(cond)
-        first = outputs[0]
         notes = list(self.notes) + run.notes
         if run.skipped:
             notes.append("not modelled, left out of the table: " + "; ".join(
                 f"{name} ({origin}): {why}" for name, origin, why in run.skipped))
+        if not outputs:
+            notes.append("the output depends on nodes that are not modelled: its shape is unknown")
+        first = outputs[0] if outputs else TensorValue(())
         return NetworkReport(
             network=network or repr(self), input_shape=shape, output_shape=first.shape,
             batch=run.batch, layers=tuple(run.rows), receptive_field=first.field,
