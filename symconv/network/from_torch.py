@@ -32,6 +32,7 @@ Graph(Sequential: 2 layers)
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections import Counter
@@ -75,9 +76,7 @@ def convert_module(module: Any) -> Layer:
         raise TorchImportError(f"{type(module).__name__}(return_indices=True) is not modelled")
     kwargs = {}
     special = _SPECIAL_ARGS.get(name, lambda m: {})(module)
-    for arg in inspect.signature(target.__init__).parameters:
-        if arg == "self":
-            continue
+    for arg in _arguments(target):
         if arg in special:
             kwargs[arg] = special[arg]
             continue
@@ -91,6 +90,12 @@ def convert_module(module: Any) -> Layer:
         return target(**kwargs)
     except (LayerError, ValueError, TypeError) as exc:
         raise TorchImportError(f"{type(module).__name__}: {exc}") from None
+
+
+@functools.cache
+def _arguments(cls: type) -> tuple[str, ...]:
+    """The constructor's argument names (inspect.signature is slow; nets have hundreds of layers)."""
+    return tuple(a for a in inspect.signature(cls.__init__).parameters if a != "self")
 
 
 class _Unknown:
@@ -142,8 +147,8 @@ def _values(*items: Any) -> list[Any]:
 class TorchShapes:
     """Output shapes of the traced module's nodes for a numeric input, from torch (cached)."""
 
-    def __init__(self, graph_module: Any) -> None:
-        self.graph_module = graph_module
+    def __init__(self, root: Any, graph: Any) -> None:
+        self.root, self.graph = root, graph
         self.cache: dict[Shape, dict[str, tuple[int, ...]]] = {}
 
     def of(self, fx_name: str, input_shape: Shape) -> tuple[int, ...] | None:
@@ -158,11 +163,12 @@ class TorchShapes:
         from torch._subclasses.fake_tensor import FakeTensorMode
         from torch.fx.passes.shape_prop import ShapeProp
 
-        tensors = [*self.graph_module.parameters(), *self.graph_module.buffers()]
+        graph_module = torch.fx.GraphModule(self.root, self.graph)  # only when needed: codegen
+        tensors = [*graph_module.parameters(), *graph_module.buffers()]
         device = tensors[0].device if tensors else "cpu"  # a model built on "meta" stays there
-        ShapeProp(self.graph_module, fake_mode=FakeTensorMode(allow_non_fake_inputs=True)
+        ShapeProp(graph_module, fake_mode=FakeTensorMode(allow_non_fake_inputs=True)
                   ).propagate(torch.empty((1, *shape), device=device))
-        return {n.name: tuple(n.meta["tensor_meta"].shape) for n in self.graph_module.graph.nodes
+        return {n.name: tuple(n.meta["tensor_meta"].shape) for n in graph_module.graph.nodes
                 if hasattr(n.meta.get("tensor_meta"), "shape")}
 
 
@@ -255,12 +261,12 @@ def trace(module: Any, unknown: str = "error") -> Graph:
     if unknown not in ("error", "skip"):
         raise ValueError(f"unknown={unknown!r}: use 'error' or 'skip'")
     try:
-        graph_module = torch.fx.symbolic_trace(module)
+        tracer = torch.fx.Tracer()
+        fx_graph = tracer.trace(module)
     except Exception as exc:  # torch.fx raises many kinds (TraceError, TypeError, ...)
         raise TorchImportError(f"torch.fx cannot trace {type(module).__name__}: {exc}") from None
-    modules = dict(graph_module.named_modules())
-    originals = dict(module.named_modules())
-    fx_nodes = list(graph_module.graph.nodes)
+    originals = modules = dict(module.named_modules())
+    fx_nodes = list(fx_graph.nodes)
     # A wrapper module (no submodules) whose forward is one call is named by its path alone.
     calls_in: Counter[str] = Counter(_scope(n)[0] for n in fx_nodes
                                      if n.op in ("call_function", "call_method"))
@@ -269,7 +275,7 @@ def trace(module: Any, unknown: str = "error") -> Graph:
     namer = _Namer()
     outputs: Any = None
     problems: list[str] = []
-    shapes = TorchShapes(graph_module)
+    shapes = TorchShapes(tracer.root, fx_graph)
 
     def refs(value: Any) -> Any:
         if isinstance(value, torch.fx.Node):
@@ -299,7 +305,7 @@ def trace(module: Any, unknown: str = "error") -> Graph:
             outputs = refs(fx_node.args[0])
             continue
         if fx_node.op == "get_attr":
-            op = _attribute(graph_module, fx_node.target)
+            op = _attribute(tracer.root, fx_node.target)
             name = fx_node.target
         elif fx_node.op == "call_module":
             name = namer(fx_node.target)
@@ -328,7 +334,8 @@ def trace(module: Any, unknown: str = "error") -> Graph:
         raise TorchImportError("the traced graph has no output")  # pragma: no cover
     used = {node.target for node in fx_nodes if node.op in ("call_module", "get_attr")}
     unused = [(name, p.numel()) for name, p in module.named_parameters()
-              if not any(name == u or name.startswith(u + ".") for u in used)]
+              if not any(".".join(name.split(".")[:k]) in used
+                         for k in range(1, name.count(".") + 2))]
     notes = []
     if unused:
         scopes = sorted({n.rsplit(".", 1)[0] for n, _ in unused})
@@ -358,10 +365,10 @@ def _target_text(target: Any) -> str:
     return f"{module}.{name}" if module else name
 
 
-def _attribute(graph_module: Any, target: str) -> Any:
+def _attribute(root: Any, target: str) -> Any:
     import torch
 
-    value: Any = graph_module
+    value: Any = root
     for part in target.split("."):
         value = getattr(value, part)
     if isinstance(value, torch.Tensor):
