@@ -67,7 +67,7 @@ def emit(run: Run, node: Node, report: LayerReport, inputs: Sequence[TensorValue
                               parameter="")
     run.rows.append(NetworkLayer(node.name, report, out.field, out.why,
                                  inputs=tuple(dict.fromkeys(v.source for v in inputs)),
-                                 input_needs_grad=grad))
+                                 input_needs_grad=grad, batched=out.batched))
     return out
 
 

@@ -51,6 +51,8 @@ class NetworkLayer:
     inputs: tuple[str, ...] = ()
     #: Whether autograd computes this row's grad_input (some parameter is upstream).
     input_needs_grad: bool | None = None
+    #: False for work on parameters or constants only (done once per forward, not per sample).
+    batched: bool = True
 
     @property
     def kind(self) -> str:
