@@ -3,7 +3,8 @@
 A :class:`LayerReport` is a frozen bundle of SymPy expressions.  ``subs``
 replaces symbols by numbers (or other expressions), ``simplify`` simplifies
 every formula, ``to_dict`` gives JSON-ready values, and Jupyter shows the
-report as a LaTeX table through ``_repr_latex_``.
+report as an HTML table with math cells (``_repr_html_``, see
+:mod:`symconv.display`).
 
 Examples
 --------
@@ -25,6 +26,7 @@ from typing import Any
 import sympy as sp
 
 from symconv.exprmap import free_symbols, map_exprs, substitution, to_json_value
+from symconv.validity import Reason, check_names, check_values, settle
 
 #: Bytes per element of the dtypes memory is reported in.
 DTYPE_BYTES = {
@@ -85,6 +87,23 @@ class Memory:
         names = [f.name for f in dataclasses.fields(self)] + ["forward", "training"]
         return {n: getattr(self, n) * size for n in names}
 
+    def _repr_html_(self) -> str:
+        from symconv.display.memory import memory_html
+
+        return memory_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.memory import memory_latex
+
+        return memory_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.memory import memory_text
+
+        return memory_text(self)
+
+    __repr__ = __str__
+
 
 @dataclass(frozen=True)
 class GradientCost:
@@ -120,6 +139,23 @@ class Backward:
     def _grads(self) -> list[GradientCost]:
         return [g for g in (self.grad_input, self.grad_weight, self.grad_bias) if g is not None]
 
+    def _repr_html_(self) -> str:
+        from symconv.display.backward import gradients_html
+
+        return gradients_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.backward import gradients_latex
+
+        return gradients_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.backward import gradients_text
+
+        return gradients_text(self)
+
+    __repr__ = __str__
+
 
 @dataclass(frozen=True)
 class LayerReport:
@@ -145,6 +181,9 @@ class LayerReport:
     backward: Backward | None = None
     conditions: tuple[sp.Basic, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Why each condition is needed, as ``(template, expressions)`` (see :mod:`symconv.validity`);
+    #: ``subs`` fills in the numbers when values break the condition.
+    condition_reasons: tuple[Reason | str, ...] = ()
 
     # -- derived totals ---------------------------------------------------
     @property
@@ -167,17 +206,41 @@ class LayerReport:
 
     # -- transformations --------------------------------------------------
     def subs(self, values: Mapping[Any, Any] | None = None, /, **named: Any) -> LayerReport:
-        """Substitute values for symbols (by symbol or by name) in every formula.
+        """Substitute values for symbols (by name, or by a symbol of that name) in every formula.
+
+        A name the report does not have raises :class:`~symconv.validity.UnknownSymbol`;
+        values outside a symbol's domain, or that break a condition of the layer
+        (kernel larger than the padded input...), raise
+        :class:`~symconv.validity.InvalidLayer`.
 
         >>> from symconv import Linear, analyze
-        >>> analyze(Linear("n", 10), ("n",)).subs(n=4).mults
+        >>> r = analyze(Linear("n", 10), ("n",))
+        >>> r.subs(n=4).mults
         40
+        >>> r.subs(k=3)
+        Traceback (most recent call last):
+        ...
+        symconv.validity.UnknownSymbol: no symbol k here; the symbols are n
         """
         merged = {**(values or {}), **named}
-        table = substitution(merged, free_symbols(self))
+        free = free_symbols(self)
+        check_names(merged, free)
+        table = substitution(merged, free)
+        check_values(table)
         # Keys are symbols, so xreplace (a tree rebuild, which re-evaluates floors, Max and
         # symconv's counting functions) gives what subs gives, many times faster.
-        return map_exprs(self, lambda e: e.xreplace(table))
+        kept, reasons = self.settle(table)
+        out = map_exprs(dataclasses.replace(self, conditions=(), condition_reasons=()),
+                        lambda e: e.xreplace(table))
+        return dataclasses.replace(out, conditions=kept, condition_reasons=reasons)
+
+    def settle(self, table: Mapping[sp.Symbol, Any],
+               where: str | None = None) -> tuple[tuple[sp.Basic, ...], tuple[Reason | str, ...]]:
+        """Conditions and reasons still open under ``table``; :class:`InvalidLayer` if one fails.
+
+        ``where`` names the layer in the message (default: the layer itself).
+        """
+        return settle(self.conditions, self.condition_reasons, where or self.layer, table)
 
     def simplify(self) -> LayerReport:
         """Simplify every formula (SymPy ``simplify`` under the symbols' assumptions)."""
@@ -235,15 +298,22 @@ class LayerReport:
         out["notes"] = list(self.notes)
         return out
 
-    def _repr_latex_(self) -> str:
-        from symconv.printing import report_latex
+    def _repr_html_(self) -> str:
+        from symconv.display.layer import layer_html
 
-        return "$$" + report_latex(self) + "$$"
+        return layer_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.layer import layer_latex
+
+        return layer_latex(self)
 
     def __str__(self) -> str:
-        from symconv.printing import report_text
+        from symconv.display.layer import layer_text
 
-        return report_text(self)
+        return layer_text(self)
+
+    __repr__ = __str__
 
 
 def _simplify(e: sp.Basic) -> sp.Basic:

@@ -145,8 +145,26 @@ class ConvBackward:
     def steps(self, check: bool = True) -> list[Any]:
         """The derivation as answer-key steps (see :mod:`symconv.calculus.backward_steps`)."""
         from symconv.calculus.backward_steps import conv_backward_steps
+        from symconv.display.steps import Steps
 
-        return conv_backward_steps(self, check=check)
+        return Steps(conv_backward_steps(self, check=check), title="Backward pass")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.backward import formulas_html
+
+        return formulas_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.backward import formulas_latex
+
+        return formulas_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.backward import formulas_text
+
+        return formulas_text(self)
+
+    __repr__ = __str__
 
 
 def size_symbols(expr: sp.Expr) -> set[sp.Symbol]:

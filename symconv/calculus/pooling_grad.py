@@ -124,7 +124,26 @@ class PoolBackward:
                   Text("Each input of a window receives dy/K, the *upstream gradient* divided "
                        "by the window size; writing y/K (the output value) would be wrong, "
                        "since the chain rule multiplies the local derivative 1/K by dy.")]
-        return s
+        from symconv.display.steps import Steps
+
+        return Steps(s, title="Backward pass")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.backward import formulas_html
+
+        return formulas_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.backward import formulas_latex
+
+        return formulas_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.backward import formulas_text
+
+        return formulas_text(self)
+
+    __repr__ = __str__
 
 
 def pool_backward(layer: Any, input_shape: Any) -> PoolBackward:

@@ -176,7 +176,21 @@ class MLPSymmetry:
                   Check("distinct parameter vectors of a random network", "enumeration",
                         sp.Integer(self.group_size), sp.Integer(count),
                         count == self.group_size)]
-        return s
+        from symconv.display.steps import Steps
+
+        return Steps(s, title="Hidden-unit symmetry")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.symmetry import symmetry_html
+
+        return symmetry_html(self)
+
+    def __str__(self) -> str:
+        from symconv.display.symmetry import symmetry_text
+
+        return symmetry_text(self)
+
+    __repr__ = __str__
 
 
 def mlp_symmetry(d: int, activation: str = "tanh") -> MLPSymmetry:

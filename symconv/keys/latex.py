@@ -30,6 +30,7 @@ import numpy as np
 import sympy as sp
 
 from symconv.keys.steps import Answer, Display, Table
+from symconv.keys.texsafe import checked_math
 from symconv.printing import latex as sympy_latex
 from symconv.solution import Calculation, Check, Equation, Solution, Text
 
@@ -68,7 +69,7 @@ def text_latex(text: str) -> str:
         if not part:
             continue
         if part.startswith("$"):
-            out.append(part)
+            out.append(checked_math(part))  # math is copied as it is: whitelisted commands only
         elif part.startswith("`"):
             out.append(r"\texttt{" + escape(part[1:-1]) + "}")
         elif part.startswith("**"):

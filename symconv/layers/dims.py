@@ -11,7 +11,7 @@ Examples
 >>> sample_axis(0, 3)
 Traceback (most recent call last):
 ...
-symconv.layers.base.LayerError: dim 0 is the batch axis: an operation across samples is not modelled
+symconv.validity.LayerError: dim 0 is the batch axis: an operation across samples is not modelled
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def convert_module(module: Any) -> Layer:
 @functools.cache
 def _arguments(cls: type) -> tuple[str, ...]:
     """The constructor's argument names (inspect.signature is slow; nets have hundreds of layers)."""
-    return tuple(a for a in inspect.signature(cls.__init__).parameters if a != "self")
+    return tuple(a for a in inspect.signature(cls).parameters if a != "self")
 
 
 class _Unknown:

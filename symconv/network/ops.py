@@ -115,7 +115,7 @@ def apply_layer(run: Run, node: Node, layer: Any, x: TensorValue, shared: str = 
     try:
         report = layer_report(layer, x.shape, batch)
     except LayerError as exc:
-        raise LayerError(f"layer {node.name} ({layer!r}): {exc}") from None
+        raise type(exc)(f"layer {node.name} ({layer!r}): {exc}") from None  # keeps InvalidLayer
     if shared:
         if shared in run.counted and report.params != 0:
             report = without_params(report, f"parameters shared with an earlier call of {shared}")
@@ -156,7 +156,7 @@ def apply_merge(run: Run, node: Node, merge: Merge, args: list[Any]) -> TensorVa
         report = merge.analyze(operands, run.batch)
     except LayerError as exc:
         text = str(exc)
-        raise LayerError(f"{node.name}{' ' if text.startswith('(') else ': '}{text}") from None
+        raise type(exc)(f"{node.name}{' ' if text.startswith('(') else ': '}{text}") from None
     along = None
     if isinstance(merge, Cat) and tensors and tensors[0].batched:
         along = merge.dim % (len(tensors[0].shape) + 1) - 1

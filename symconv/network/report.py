@@ -29,6 +29,7 @@ from symconv.exprmap import free_symbols, map_exprs, substitution
 from symconv.network.receptive import ReceptiveField
 from symconv.report import LayerReport, Shape
 from symconv.symbols import sym
+from symconv.validity import check_names, check_values, settle
 from symconv.window import product
 from symconv.window import total as add_all
 
@@ -77,6 +78,16 @@ class NetworkLayer:
             return getattr(self.report, name)
         raise AttributeError(name)
 
+    def _repr_html_(self) -> str:
+        from symconv.display.html import code
+
+        return f"<p>row {code(self.name)}</p>" + self.report._repr_html_()
+
+    def __repr__(self) -> str:
+        from symconv.printing import shape_text
+
+        return f"<row {self.name!r}: {self.layer}, output {shape_text(self.output_shape)}>"
+
 
 @dataclass(frozen=True)
 class NetworkTotals:
@@ -92,6 +103,18 @@ class NetworkTotals:
     comparisons: sp.Expr
     activations: sp.Expr
     conventions: Mapping[str, sp.Expr] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        from symconv.display.network import totals_html
+
+        return totals_html(self)
+
+    def __str__(self) -> str:
+        from symconv.display.network import totals_text
+
+        return totals_text(self)
+
+    __repr__ = __str__
 
 
 @dataclass(frozen=True)
@@ -163,20 +186,14 @@ class NetworkReport:
     def bottleneck(self) -> NetworkLayer:
         """The row with the largest output (per sample); the first of equals.
 
-        With symbolic sizes the comparison must be provable for every size;
-        otherwise ``ValueError`` asks for numbers (``subs``).
+        With symbolic sizes the comparison holds for every size where that can be
+        proved (see :mod:`symconv.network.bottleneck`); when which row is largest
+        depends on the sizes, ``UndecidedBottleneck`` (a ``ValueError``) names the
+        rows and the condition.
         """
-        best = self.layers[0]
-        for row in self.layers[1:]:
-            diff = sp.expand(row.per_sample_activations - best.per_sample_activations)
-            if diff.is_positive:
-                best = row
-            elif not (diff.is_nonpositive or diff == 0):
-                raise ValueError(
-                    f"cannot decide whether {row.name} or {best.name} is larger for every "
-                    "input size; substitute numbers first (report.subs(h=..., w=...))"
-                )
-        return best
+        from symconv.network.bottleneck import bottleneck
+
+        return bottleneck(self.layers, self.conditions)
 
     def max_batch(self, memory_bytes: Any, dtype: str = "float32",
                   policy: str = "max_activation", optimizer: str = "adam") -> Any:
@@ -201,7 +218,14 @@ class NetworkReport:
         >>> r.subs(c=3, h=32, w=32).total.comparisons
         2304
         """
-        table = substitution({**(values or {}), **named}, self.free_symbols)
+        merged = {**(values or {}), **named}
+        free = self.free_symbols
+        check_names(merged, free)  # a typo must not pass silently
+        table = substitution(merged, free)
+        check_values(table)
+        for row in self.layers:  # values that make a layer invalid raise InvalidLayer
+            row.report.settle(table, f"layer {row.name} ({row.layer})")
+        settle(self.conditions, (), "network", table)
         # xreplace rebuilds each tree (floors, Max, ... evaluate) and is much faster than subs.
         return _settled(map_exprs(self, lambda e: e.xreplace(table)))
 
@@ -271,15 +295,22 @@ class NetworkReport:
 
         return report_dict(self, dtype)
 
-    def _repr_latex_(self) -> str:
-        from symconv.network.tables import latex_tabular
+    def _repr_html_(self) -> str:
+        from symconv.display.network import network_html
 
-        return latex_tabular(self)
+        return network_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.network import network_latex
+
+        return network_latex(self)
 
     def __str__(self) -> str:
         from symconv.network.tables import text_table
 
         return text_table(self)
+
+    __repr__ = __str__
 
 
 def _settled(report: NetworkReport) -> NetworkReport:

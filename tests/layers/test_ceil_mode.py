@@ -17,6 +17,7 @@ import sympy as sp
 
 import symconv
 from symconv.symbols import sym
+from symconv.validity import InvalidLayer
 from symconv.window import NonEmptyWindows, RealTaps, Window1d
 
 n = sym("n")
@@ -62,9 +63,11 @@ def test_condition_is_stated_only_when_the_window_can_start_in_the_padding():
     # Kernel 1, stride 2: on 4 positions ceiling(3/2) + 1 = 3 windows, the last starting at 4.
     stated = symconv.analyze(symconv.MaxPool2d(1, 2, ceil_mode=True), (1, "h", "w"))
     assert len(stated.conditions) == 2
-    assert stated.subs(h=5, w=5).conditions == (sp.true, sp.true)
+    assert stated.subs(h=5, w=5).conditions == ()
     assert stated.subs(h=5, w=5).output_shape == (1, 3, 3)
-    assert stated.subs(h=4, w=5).conditions == (sp.false, sp.true)
+    with pytest.raises(InvalidLayer, match="ceil mode: the last window would start at 4, in the "
+                                           r"right padding \(not before input 4 \+ left padding 0"):
+        stated.subs(h=4, w=5)
     assert symconv.analyze(symconv.MaxPool2d(1, 2, ceil_mode=True), (1, 4, 4)).output_shape == (
         1, 2, 2)
     padded = symconv.analyze(symconv.AvgPool2d(2, 3, padding=1, ceil_mode=True), (1, "h", "w"))
