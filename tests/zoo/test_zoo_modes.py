@@ -9,6 +9,7 @@ import sympy as sp
 import symconv
 from symconv.layers import LayerError
 from symconv.network.from_torch import TorchImportError
+from symconv.validity import InvalidLayer
 
 from . import models as Z
 
@@ -40,7 +41,9 @@ def test_vit_input_size_is_a_condition_of_the_symbolic_analysis(torch, torchvisi
     h, w = symconv.symbols("h w")
     symbolic = symconv.analyze(net, (3, "h", "w"))
     assert sp.Eq(h, 224) in symbolic.conditions and sp.Eq(w, 224) in symbolic.conditions
-    assert sp.false in symbolic.subs(h=240, w=224).conditions
+    with pytest.raises(InvalidLayer, match=r"floor\(h/16\)\*floor\(w/16\) \+ 1 = 197, "
+                                           r"false for h = 240, w = 224"):
+        symbolic.subs(h=240, w=224)
     assert symbolic.subs(h=224, w=224).conditions == ()
     with pytest.raises(LayerError, match="Wrong image height"):
         symconv.analyze(net, (3, 240, 224))
