@@ -31,6 +31,7 @@ import multiprocessing as mp
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -59,6 +60,15 @@ PROVE_TIME = 10.0
 
 _CACHE: OrderedDict[Any, Reference] = OrderedDict()
 _CACHE_SIZE = 256
+#: References that could not be prepared, with the reason: a broken reference costs its
+#: preparation budget (up to 20 s) once, not once per answer graded against it.
+_FAILED: OrderedDict[Any, str] = OrderedDict()
+
+
+def _remember_failure(key: Any, message: str) -> None:
+    _FAILED[key] = message[:2000]
+    if len(_FAILED) > _CACHE_SIZE:
+        _FAILED.popitem(last=False)
 
 
 def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report: Any = None,
@@ -186,6 +196,7 @@ def clear_caches() -> None:
     """Forget every prepared reference and parsed answer (benchmarks time preparation
     from scratch)."""
     _CACHE.clear()
+    _FAILED.clear()
     _PARSED.clear()
 
 
@@ -197,20 +208,27 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     elif isinstance(expected, sp.Basic):
         key_expected = ("sympy", expected)
     else:
-        key_expected = ("number", repr(expected))
+        key_expected = ("number", type(expected).__name__,
+                        expected if type(expected) in (int, Fraction) else repr(expected))
     key = (key_expected, repr(sorted(domain.items(), key=lambda kv: kv[0])),
            tuple(c.key() for c in conditions), defaults, seed)
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
+    failed = _FAILED.get(key)
+    if failed is not None:  # it failed before: at once, not after another time budget
+        raise BadReference(failed)
     try:
         tree = expected_tree(expected, declared=frozenset(domain))
         ref = Reference.build(tree, domain, conditions, defaults, seed)
-    except BadReference:
+    except BadReference as exc:
+        _remember_failure(key, str(exc))
         raise
     except (ValueError, TypeError, InvalidAnswer) as exc:
-        raise BadReference(f"the reference cannot be used: {exc}") from None
+        message = f"the reference cannot be used: {exc}"
+        _remember_failure(key, message)
+        raise BadReference(message) from None
     _CACHE[key] = ref
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
