@@ -1,0 +1,1 @@
+"""The notation layer: how every formula a reader sees is written."""
