@@ -17,7 +17,6 @@ from typing import Any
 
 import sympy as sp
 
-
 #: Human names of report quantities, in display order.
 LABELS = {
     "output_shape": "output shape",

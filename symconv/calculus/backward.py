@@ -142,11 +142,15 @@ class ConvBackward:
             out["grad_bias"] = run(self.grad_bias, "bias")
         return out
 
-    def steps(self, check: bool = True) -> list[Any]:
-        """The derivation as answer-key steps (see :mod:`symconv.calculus.backward_steps`)."""
+    def steps(self, check: bool = True, **options: Any) -> list[Any]:
+        """The derivation as answer-key steps (see :mod:`symconv.calculus.backward_steps`).
+
+        ``options``: ``parts`` (``["weight", "input"]`` by default) and ``detail``
+        (``"full"``: the chain rule and its deltas; ``"summary"``: the results).
+        """
         from symconv.calculus.backward_steps import conv_backward_steps
 
-        return conv_backward_steps(self, check=check)
+        return conv_backward_steps(self, check=check, **options)
 
 
 def size_symbols(expr: sp.Expr) -> set[sp.Symbol]:

@@ -3,9 +3,11 @@
 ``f(x) = sum_i v_i * phi(w_i . x + b_i) + c`` is a sum over the ``d`` hidden
 units, so renaming the units (a permutation of ``(w_i, b_i, v_i)``) only
 reorders the terms: ``d!`` parameter vectors give the same function.  When
-``phi`` is odd (``phi(-z) = -phi(z)``, e.g. tanh; decided by SymPy, not
-assumed) flipping the signs of ``w_i, b_i, v_i`` also keeps term ``i``:
-``(-v_i) phi(-z) = v_i phi(z)``, so the group has ``2^d d!`` elements.
+``phi(-z) + phi(z)`` is a constant ``a`` (decided by SymPy, not assumed: 0 for
+an odd ``phi`` such as tanh, 1 for the sigmoid, since ``sigma(-z) = 1 - sigma(z)``)
+flipping the signs of ``w_i, b_i, v_i`` and adding ``a v_i`` to the output bias
+``c`` also keeps the function: ``(-v_i) phi(-z) + a v_i = v_i phi(z)``, so the
+group has ``2^d d!`` elements.
 
 These count *distinct* parameter vectors when the hidden units are distinct
 (no two units equal, and for sign flips no unit equal to another's negative or
@@ -18,7 +20,10 @@ Examples
 >>> s = mlp_symmetry(3, "tanh")
 >>> s.odd, s.group_size
 (True, 48)
->>> mlp_symmetry(3, "sigmoid").group_size
+>>> s = mlp_symmetry(3, "sigmoid")
+>>> s.odd, s.shift, s.group_size, s.permutations
+(False, 1, 48, factorial(d))
+>>> mlp_symmetry(3, "relu").group_size
 6
 """
 
@@ -32,7 +37,6 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symconv.solution import Calculation, Check, Equation, Text
 from symconv.symbols import sym
 
 _Z = sp.Symbol("z", real=True)
@@ -42,6 +46,9 @@ ACTIVATIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
     "relu": lambda z: sp.Max(0, z),
     "sin": sp.sin,
     "identity": lambda z: z,
+}
+_SYMBOLIC: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "sigmoid": lambda z: (1 + sp.tanh(z / 2)) / 2,
 }
 _NUMPY: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "tanh": np.tanh,
@@ -61,6 +68,16 @@ def is_odd(phi: Callable[[sp.Expr], sp.Expr]) -> bool:
     return sp.simplify(phi(-_Z) + phi(_Z)) == 0
 
 
+def flip_shift(phi: Callable[[sp.Expr], sp.Expr]) -> sp.Expr | None:
+    """``phi(-z) + phi(z)`` when it is a constant (0 for odd ``phi``, 1 for the sigmoid), else None.
+
+    >>> flip_shift(ACTIVATIONS["sigmoid"]), flip_shift(sp.tanh), flip_shift(ACTIVATIONS["relu"])
+    (1, 0, None)
+    """
+    total = sp.simplify(phi(-_Z) + phi(_Z))
+    return None if total.has(_Z) else total
+
+
 Transform = tuple[tuple[int, ...], tuple[int, ...]]  # (permutation, signs)
 
 
@@ -72,22 +89,48 @@ class MLPSymmetry:
     activation: str
     odd: bool
     group_size: int
+    #: ``phi(-z) + phi(z)`` when constant (sign flips then keep the function), else None.
+    shift: Any = None
+
+    @property
+    def flips(self) -> bool:
+        """Whether flipping a unit's signs (with the output bias adjusted) keeps the function."""
+        return self.shift is not None
+
+    @property
+    def permutations(self) -> sp.Expr:
+        """``d!`` for a symbolic number of units ``d``."""
+        return sp.factorial(sym("d"))
+
+    @property
+    def formula(self) -> sp.Expr:
+        """The group's size for a symbolic ``d``: ``2^d d!`` with sign flips, else ``d!``."""
+        d = sym("d")
+        return 2**d * sp.factorial(d) if self.flips else sp.factorial(d)
 
     def transforms(self) -> Iterator[Transform]:
         """Every (permutation, signs) in the group."""
-        signs = list(itertools.product((1, -1), repeat=self.d)) if self.odd else [(1,) * self.d]
+        signs = list(itertools.product((1, -1), repeat=self.d)) if self.flips else [
+            (1,) * self.d]
         for perm in itertools.permutations(range(self.d)):
             for sgn in signs:
                 yield perm, sgn
 
-    @staticmethod
-    def apply(t: Transform, W: Any, b: Any, v: Any) -> tuple[Any, Any, Any]:
-        """Parameters after the transformation (rows of ``W`` are the hidden units)."""
+    def apply(self, t: Transform, W: Any, b: Any, v: Any, c: Any = None) -> tuple[Any, ...]:
+        """Parameters after the transformation (rows of ``W`` are the hidden units).
+
+        With the output bias ``c`` it is returned too, shifted by ``a v_i`` for
+        every flipped unit (``a = phi(-z) + phi(z)``).
+        """
         perm, sgn = t
         s = np.array(sgn)
         W, b, v = np.asarray(W), np.asarray(b), np.asarray(v)
         p = list(perm)
-        return W[p] * s[:, None], b[p] * s, v[p] * s
+        out = (W[p] * s[:, None], b[p] * s, v[p] * s)
+        if c is None:
+            return out
+        a = float(self.shift) if self.shift is not None else 0.0
+        return (*out, c + a * float(np.sum(v[p][s < 0])))
 
     def network(self, W: Any, b: Any, v: Any, c: Any = 0) -> Callable[[np.ndarray], np.ndarray]:
         """The MLP as a numpy function of a batch of inputs ``(n, n_in)``."""
@@ -97,23 +140,28 @@ class MLPSymmetry:
 
     def symbolic_check(self, n_in: int = 2) -> bool:
         """Every transformed network equals the original as a SymPy expression."""
-        phi = ACTIVATIONS[self.activation]
+        # the sigmoid as (1 + tanh(z/2))/2 (the same function): expand then cancels its flips
+        phi = _SYMBOLIC.get(self.activation, ACTIVATIONS[self.activation])
         x = sp.symbols(f"x_1:{n_in + 1}", real=True)
         W = sp.Matrix(self.d, n_in, lambda i, j: sp.Symbol(f"w_{i + 1}{j + 1}", real=True))
         b = [sp.Symbol(f"b_{i + 1}", real=True) for i in range(self.d)]
         v = [sp.Symbol(f"v_{i + 1}", real=True) for i in range(self.d)]
 
-        def f(W_, b_, v_):
-            return sum(v_[i] * phi(sum(W_[i, j] * x[j] for j in range(n_in)) + b_[i])
-                       for i in range(self.d))
+        c = sp.Symbol("c", real=True)
+        a = self.shift if self.shift is not None else 0
 
-        base = f(W, b, v)
+        def f(W_, b_, v_, c_):
+            return c_ + sum(v_[i] * phi(sum(W_[i, j] * x[j] for j in range(n_in)) + b_[i])
+                            for i in range(self.d))
+
+        base = f(W, b, v, c)
         for perm, sgn in self.transforms():
             W2 = sp.Matrix([[sgn[i] * W[perm[i], j] for j in range(n_in)]
                             for i in range(self.d)])
             b2 = [sgn[i] * b[perm[i]] for i in range(self.d)]
             v2 = [sgn[i] * v[perm[i]] for i in range(self.d)]
-            if sp.expand(f(W2, b2, v2) - base) != 0:
+            c2 = c + a * sum(v[perm[i]] for i in range(self.d) if sgn[i] < 0)
+            if sp.expand(f(W2, b2, v2, c2) - base) != 0:
                 return False
         return True
 
@@ -125,58 +173,17 @@ class MLPSymmetry:
         ref = self.network(W, b, v, 0.3)(x)
         same, vectors = True, set()
         for t in self.transforms():
-            W2, b2, v2 = self.apply(t, W, b, v)
-            same &= bool(np.allclose(self.network(W2, b2, v2, 0.3)(x), ref, rtol=1e-12,
+            W2, b2, v2, c2 = self.apply(t, W, b, v, 0.3)
+            same &= bool(np.allclose(self.network(W2, b2, v2, c2)(x), ref, rtol=1e-12,
                                      atol=1e-12))
-            vectors.add(tuple(np.round(np.concatenate([W2.ravel(), b2, v2]), 12)))
+            vectors.add(tuple(np.round(np.concatenate([W2.ravel(), b2, v2, [c2]]), 12)))
         return same, len(vectors)
 
     def steps(self, check: bool = True) -> list[Any]:
-        """Answer-key steps: the sum over units, oddness, the count, checks."""
-        i, d = sp.Symbol("i", integer=True, positive=True), sym("d")
-        W, B, V = (sp.IndexedBase(n) for n in ("w", "b", "v"))
-        x = sp.Symbol("x")
-        phi = sp.Function("phi")
-        s: list[Any] = [
-            Text(f"One hidden layer of $d$ units with activation {self.activation}:"),
-            Equation(sp.Function("f")(x), sp.Sum(V[i] * phi(W[i] * x + B[i]), (i, 1, d))
-                     + sp.Symbol("c")),
-            Text("Renaming the units (a permutation of the triples $(w_i, b_i, v_i)$) only "
-                 "reorders the terms of the sum: $d!$ permutations give the same function."),
-        ]
-        act = ACTIVATIONS[self.activation]
-        s.append(Equation(phi(-_Z) + phi(_Z), sp.Add(act(-_Z), act(_Z), evaluate=False),
-                          sp.simplify(act(-_Z) + act(_Z))))
-        if self.odd:
-            s += [Text("The activation is odd, so flipping the signs of $w_i, b_i, v_i$ keeps "
-                       "term $i$: $(-v_i)\\,\\phi(-(w_i x + b_i)) = v_i\\,\\phi(w_i x + b_i)$; "
-                       "any subset of units may be flipped."),
-                  Calculation("N", 2**d * sp.factorial(d), {"d": self.d})]
-        else:
-            s += [Text("The activation is not odd, so sign flips change the function; only "
-                       "the permutations remain."),
-                  Calculation("N", sp.factorial(d), {"d": self.d})]
-        s.append(Text("These are distinct parameter vectors when the hidden units are distinct "
-                      "(pairwise different" + (", not negatives of each other and not zero"
-                                               if self.odd else "") + "): then every local "
-                      "minimum has at least N - 1 equivalent copies."))
-        if self.activation == "identity":
-            s.append(Text("(With the identity the network is linear: any invertible mixing of "
-                          "the hidden units, not only these, leaves it unchanged.)"))
-        elif self.activation == "relu":
-            s.append(Text("(ReLU has another symmetry: scaling $w_i, b_i$ by $a > 0$ and $v_i$ "
-                          "by $1/a$; it is continuous, not counted here.)"))
-        if check:
-            same, count = self.numeric_check()
-            s += [Check("symbolic equality of all transformed networks", "SymPy expand",
-                        sp.true, sp.sympify(self.symbolic_check()), self.symbolic_check()),
-                  Check("transformed random networks compute the same outputs",
-                        "numpy, 50 random inputs, tolerance 1e-12", sp.true, sp.sympify(same),
-                        same),
-                  Check("distinct parameter vectors of a random network", "enumeration",
-                        sp.Integer(self.group_size), sp.Integer(count),
-                        count == self.group_size)]
-        return s
+        """Answer-key steps (see :mod:`symconv.calculus.symmetry_steps`)."""
+        from symconv.calculus.symmetry_steps import symmetry_steps
+
+        return symmetry_steps(self, check)
 
 
 def mlp_symmetry(d: int, activation: str = "tanh") -> MLPSymmetry:
@@ -188,8 +195,9 @@ def mlp_symmetry(d: int, activation: str = "tanh") -> MLPSymmetry:
     if d < 1:
         raise ValueError("d must be a positive number of hidden units")
     odd = is_odd(ACTIVATIONS[activation])
-    size = int(sp.factorial(d)) * (2**d if odd else 1)
-    return MLPSymmetry(d, activation, odd, size)
+    shift = flip_shift(ACTIVATIONS[activation])
+    size = int(sp.factorial(d)) * (2**d if shift is not None else 1)
+    return MLPSymmetry(d, activation, odd, size, shift)
 
 
-__all__ = ["MLPSymmetry", "is_odd", "mlp_symmetry"]
+__all__ = ["MLPSymmetry", "flip_shift", "is_odd", "mlp_symmetry"]

@@ -38,6 +38,11 @@ def register(sub: Any) -> None:
                    help="draw new numbers: write a question sheet and its key")
     p.add_argument("--no-torch", action="store_true",
                    help="skip the torch checks even when torch is installed")
+    p.add_argument("--math-delimiters", choices=("dollars", "brackets"), default="dollars",
+                   help="Markdown math as $...$/$$...$$ or \\(...\\)/\\[...\\] (LMS pages)")
+    p.add_argument("--raw-math", action="store_true",
+                   help="Markdown math as plain TeX, for readers that typeset math before "
+                        "Markdown (pandoc, Jupyter); by default it is protected from Markdown")
     p.set_defaults(func=run)
 
 
@@ -59,12 +64,15 @@ def compile_pdf(tex: Path) -> Path:
 
 
 def _write(outdir: Path, stem: str, assignment: Any, solutions: Any, fmt: str,
-           variant: str) -> Path:
+           variant: str, args: argparse.Namespace | None = None) -> Path:
     if fmt == "md":
+        from symconv.keys.markdown import MarkdownOptions
         from symconv.keys.markdown import document as md_document
 
+        options = MarkdownOptions(delimiters=getattr(args, "math_delimiters", "dollars"),
+                                  protect=not getattr(args, "raw_math", False))
         path = outdir / f"{stem}.md"
-        path.write_text(md_document(assignment, solutions, variant), encoding="utf-8")
+        path.write_text(md_document(assignment, solutions, variant, options), encoding="utf-8")
     else:
         from symconv.keys.latex import document
 
@@ -111,18 +119,27 @@ def _one_file(assignment: Any, args: argparse.Namespace, use_torch: bool) -> tup
     key = build_key(assignment, use_torch=use_torch)
     written = []
     if args.seed is not None:
-        written.append(_write(outdir, stem + "-sheet", assignment, None, args.format, variant))
+        written.append(_write(outdir, stem + "-sheet", assignment, None, args.format, variant,
+                              args))
         written.append(_write(outdir, stem + "-key", assignment, key.solutions, args.format,
-                              variant))
+                              variant, args))
     else:
-        written.append(_write(outdir, stem, assignment, key.solutions, args.format, ""))
+        written.append(_write(outdir, stem, assignment, key.solutions, args.format, "", args))
     if args.pdf:
         written = [compile_pdf(p) for p in written]
     n_checks = len(key.checks)
     why = "--no-torch" if args.no_torch else "torch is not installed"
     torch_note = "" if use_torch else f" (torch checks skipped: {why})"
-    summary = (f"{', '.join(str(p) for p in written)}: {len(assignment.questions)} questions, "
-               f"{n_checks - len(key.failures)}/{n_checks} checks passed{torch_note}")
+    from symconv.keys.build import all_checks
+
+    prose = [q.id for q in assignment.questions if q.kind == "prose"]
+    unchecked = [q.id for q in assignment.questions
+                 if q.kind != "prose" and not all_checks(key.solutions[q.id])]
+    coverage = f"; no check for {', '.join(unchecked)}" if unchecked else (
+        "; every derived question checked")
+    summary = (f"{', '.join(str(p) for p in written)}: {len(assignment.questions)} questions "
+               f"({len(prose)} prose), {n_checks - len(key.failures)}/{n_checks} checks "
+               f"passed{coverage}{torch_note}")
     failures = [f"symconv key: FAILED check in {assignment.path}, question {qid!r}: "
                 f"{check.name} ({check.oracle}): expected {check.expected}, "
                 f"observed {check.observed}" for qid, check in key.failures]

@@ -67,6 +67,8 @@ COMMON_FIELDS = {
     "answer": "which asked quantity is the main answer",
     "order": "for shape answers: \"strict\" (another dimension order is wrong) or "
              "\"layout\" (channels-last gets partial credit; the default)",
+    "notation": "how the key writes the math: names, tensors, index_base, layout, batch, order",
+    "conclusion": "a short verdict opening the Answer line (e.g. \"Yes\")",
 }
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}")
@@ -140,6 +142,16 @@ class Question:
         from symconv.keys.kinds import get_kind
 
         return get_kind(self.kind)
+
+    @cached_property
+    def notation(self) -> Any:
+        """The question's notation (:mod:`symconv.notation`), its symbols' roles included."""
+        from symconv.notation.question import question_notation
+
+        try:
+            return question_notation(self)
+        except ValueError as exc:
+            raise self.error("notation", str(exc)) from None
 
     @cached_property
     def solution(self) -> Any:
@@ -282,8 +294,9 @@ def question_from_table(path: str | Path, table: Any, index: int) -> Question:
     q = Question(id=qid, kind=kind, text=table["text"], data=dict(table), path=path,
                  values=values)
     q.get("points", (int, float))
-    for name in ("title", "section", "prose", "note", "answer"):
+    for name in ("title", "section", "prose", "note", "answer", "conclusion"):
         q.get(name, str)
+    q.notation  # noqa: B018 - validates the notation table
     q.get("vary", dict)
     q.get("claimed", dict)
     if q.get("order", str, "layout") not in ("strict", "layout"):
@@ -304,15 +317,21 @@ def load_assignment(path: str | Path) -> Assignment:
     except tomllib.TOMLDecodeError as exc:
         raise QuestionFileError(path, None, None, f"not valid TOML: {exc}") from None
     for key in data:
-        if key not in ("assignment", "question"):
+        if key not in ("assignment", "question", "notation"):
             raise QuestionFileError(path, None, key, "unknown top-level table "
-                                    "(expected [assignment] and [[question]])")
+                                    "(expected [assignment], [notation] and [[question]])")
     meta = data.get("assignment", {})
     if not isinstance(meta, Mapping):
         raise QuestionFileError(path, None, "assignment", "must be a table")
     tables = data.get("question", [])
     if not isinstance(tables, list) or not tables:
         raise QuestionFileError(path, None, "question", "no [[question]] tables")
+    if "notation" in data:
+        from symconv.notation.context import merge_tables
+
+        # the assignment's notation under each question's own (names and tensors merged)
+        tables = [{**t, "notation": merge_tables(data["notation"], t.get("notation", {}))}
+                  if isinstance(t, Mapping) else t for t in tables]
     questions = [question_from_table(path, t, i) for i, t in enumerate(tables)]
     seen: set[str] = set()
     for q in questions:

@@ -39,7 +39,34 @@ class Display:
 
 @dataclass(frozen=True)
 class Answer:
-    """The boxed final answer of a question, with a sentence saying what it is."""
+    """One item of a question's Answer line: what it is and its value (math, or text).
+
+    ``value`` is a SymPy object shown as math, or text (``str``) shown as prose.
+    """
 
     label: str
     value: Any
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The layer or network a question is about, stated in words (``$...$`` is math).
+
+    Consecutive questions of a section with the same setup state it once, under
+    the section heading.
+    """
+
+    text: str
+    label: str = "Layer"
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Steps several questions of a section share (the output sizes of one layer).
+
+    The first question of the section that shows them keeps them; the next ones
+    say where they are (``ref``: a sentence naming the quantities).
+    """
+
+    steps: tuple[Any, ...]
+    ref: str

@@ -59,6 +59,42 @@ GRADIENTS = {"input": "grad_input", "weight": "grad_weight", "bias": "grad_bias"
              "output": "grad_output"}
 
 
+class IndexRange(sp.Basic):
+    r"""The integer positions ``lo .. hi`` (both included), written ``[lo, hi]``.
+
+    >>> i = sp.Symbol("i")
+    >>> print(latex(IndexRange(16 * i - 62, 16 * i + 77)))
+    \left[16 i - 62, 16 i + 77\right]
+    """
+
+    def __new__(cls, lo: Any, hi: Any) -> IndexRange:
+        return super().__new__(cls, sp.sympify(lo), sp.sympify(hi))
+
+    @property
+    def lo(self) -> Any:
+        return self.args[0]
+
+    @property
+    def hi(self) -> Any:
+        return self.args[1]
+
+
+class Terms(sp.Basic):
+    r"""A sum shown with its terms in the given order (``r_l + J_l (k - 1)``).
+
+    >>> from symconv.symbols import sym
+    >>> print(latex(Terms(sym("r_l"), sym("J_l") * (sym("k") - 1))))
+    r_{l} + J_{l} \left(k - 1\right)
+    """
+
+    def __new__(cls, *terms: Any) -> Terms:
+        return super().__new__(cls, *(sp.sympify(t) for t in terms))
+
+    @property
+    def value(self) -> Any:
+        return sp.Add(*self.args)
+
+
 class NotationLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer speaking a question's notation (see the module docstring)."""
 
@@ -97,6 +133,10 @@ class NotationLatexPrinter(LatexPrinter):
         if given is not None:
             return given
         declared = self.notation.names.get(expr.name)
+        if declared is None and expr.name.endswith("'"):
+            base = self.notation.names.get(expr.name.rstrip("'"))
+            if base is not None:  # a primed copy of a renamed index: i' for o_h'
+                return name_latex(base) + "'" * (len(expr.name) - len(expr.name.rstrip("'")))
         return name_latex(declared if declared is not None else expr.name)
 
     _print_Dummy = _print_Symbol
@@ -251,9 +291,30 @@ class NotationLatexPrinter(LatexPrinter):
         tex = self._print(e)
         return r"\left(%s\right)" % tex if isinstance(e, sp.Add) else tex
 
+    def _print_Terms(self, expr: Terms) -> str:
+        tex = ""
+        for i, term in enumerate(expr.args):
+            if i and term.could_extract_minus_sign():
+                tex += " - " + self._print(-term)
+            else:
+                tex += (" + " if i else "") + self._print(term)
+        return tex
+
+    def _print_IndexRange(self, expr: IndexRange) -> str:
+        return r"\left[%s, %s\right]" % (self._print(expr.lo), self._print(expr.hi))
+
     def _print_Relational(self, expr: Any) -> str:
         ops = {"==": "=", "<=": r"\leq", ">=": r"\geq", "<": "<", ">": ">", "!=": r"\neq"}
         return "%s %s %s" % (self._print(expr.lhs), ops[expr.rel_op], self._print(expr.rhs))
+
+
+def tensor_tex(role: str, default: str) -> str:
+    r"""LaTeX name of the tensor playing ``role`` in the current notation (for engine prose).
+
+    >>> print(tensor_tex("grad_output", "dy"))
+    \mathrm{d}y
+    """
+    return current().tensor(role, default)
 
 
 def prepare(expr: Any, notation: Notation) -> Any:

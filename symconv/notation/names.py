@@ -22,7 +22,7 @@ Examples
 >>> check_display_name("\\input{x}")
 Traceback (most recent call last):
 ...
-ValueError: '\input' is not allowed in a display name (allowed: letters, digits, _ ^ { } ' , and \mathrm, \alpha...)
+ValueError: '\input' is not allowed in a display name (allowed: letters, digits, _^{}', \mathrm...)
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def check_display_name(text: str) -> None:
     for match in _TOKEN.finditer(text):
         command, plain, other = match.groups()
         if command is not None and command not in _COMMANDS:
-            raise ValueError(f"'\\{command}' is not allowed in a display name (allowed: letters, "
-                             "digits, _ ^ { } ' , and \\mathrm, \\alpha...)")
+            raise ValueError(f"'\\{command}' is not allowed in a display name (allowed: "
+                             "letters, digits, _^{}', \\mathrm...)")
         if other is not None:
             raise ValueError(f"character {other!r} is not allowed in a display name")
         if plain == "{":

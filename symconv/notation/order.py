@@ -98,8 +98,21 @@ def term_key(term: sp.Basic, notation: Notation | None = None) -> tuple[Any, ...
     return (group, ranks, -len(ranks), sp.default_sort_key(term))
 
 
+def _polynomial(expr: sp.Add, notation: Notation) -> bool:
+    """A polynomial in symbols without a role (``z_1 z_2^2 + ...``): ordered by degree."""
+    symbols = _symbols(expr)
+    return bool(symbols) and all(
+        role_of(s, notation) == "other" and not is_index(s) and s.name not in notation.order
+        for s in symbols) and all(t.is_polynomial(*symbols) for t in expr.args)
+
+
 def ordered_terms(expr: sp.Add, notation: Notation | None = None) -> list[sp.Basic]:
     """The terms of a sum in reading order."""
+    notation = notation or current()
+    if _polynomial(expr, notation):
+        gens = sorted(_symbols(expr), key=lambda s: s.name)
+        return sorted(expr.args, key=lambda t: (
+            -sp.Poly(t, *gens).total_degree(), [-d for d in sp.Poly(t, *gens).monoms()[0]]))
     return sorted(expr.args, key=lambda t: term_key(t, notation))
 
 

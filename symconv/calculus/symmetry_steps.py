@@ -1,0 +1,102 @@
+r"""Answer-key steps for :func:`symconv.calculus.symmetry.mlp_symmetry`.
+
+The argument a hand-written key gives: the network is a sum over its hidden
+units, so a permutation of the units changes the parameters but not the
+function; a permutation is an isometry of parameter space that leaves the loss
+unchanged, so it maps a local minimum to a local minimum; with
+``phi(-z) + phi(z)`` constant (tanh, the sigmoid) sign flips with the output
+bias adjusted add a factor ``2^d``.
+
+Examples
+--------
+>>> from symconv.calculus.symmetry import mlp_symmetry
+>>> steps = mlp_symmetry(3, "sigmoid").steps()
+>>> [s.result for s in steps if type(s).__name__ == "Calculation"]
+[None, 6, 48]
+>>> all(s.passed for s in steps if type(s).__name__ == "Check")
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+
+from symconv.solution import Calculation, Check, Equation, Text
+from symconv.symbols import sym
+
+_Z = sp.Symbol("z", real=True)
+
+
+def symmetry_steps(sym_: Any, check: bool = True) -> list[Any]:
+    """Steps of :meth:`MLPSymmetry.steps`."""
+    from symconv.calculus.symmetry import ACTIVATIONS
+
+    i, d = sp.Symbol("i", integer=True, positive=True), sym("d")
+    W, B, V = (sp.IndexedBase(n) for n in ("w", "b", "v"))
+    x = sp.Symbol("x")
+    phi = sp.Function("phi")
+    s: list[Any] = [
+        Text(f"One hidden layer of $d$ units with activation $\\phi$ ({sym_.activation}) and an "
+             "output bias $c$:"),
+        Equation(sp.Function("f")(x), sp.Symbol("c") + sp.Sum(V[i] * phi(W[i] * x + B[i]),
+                                                               (i, 1, d))),
+        Text("Renaming the units, i.e. permuting the triples $(w_i, b_i, v_i)$, only reorders "
+             "the terms of the sum: each of the $d!$ permutations gives another parameter "
+             "vector with the same function, hence the same loss $L$."),
+        Text("Each of them is a local minimum too. Let $\\theta^*$ be a local minimum: "
+             "$L(\\theta) \\ge L(\\theta^*)$ whenever $\\lVert \\theta - \\theta^* \\rVert < r$. "
+             "A permutation $P$ of the units only reorders the coordinates of $\\theta$, so it "
+             "keeps distances, and $L(P\\theta) = L(\\theta)$. If "
+             "$\\lVert \\theta - P\\theta^* \\rVert < r$ then "
+             "$\\lVert P^{-1}\\theta - \\theta^* \\rVert < r$, so "
+             "$L(\\theta) = L(P^{-1}\\theta) \\ge L(\\theta^*) = L(P\\theta^*)$: "
+             "$P\\theta^*$ is a local minimum with the same loss."),
+        Text("The $d!$ vectors are distinct when the hidden units are pairwise different (if "
+             "two coincide, the network is one with fewer distinct units and swapping them "
+             "changes nothing), so every such local minimum has at least $d!$ equivalent "
+             "solutions:"),
+        Calculation("N", sym_.permutations, label="result"),
+        Calculation("N", sym_.permutations, {"d": sym_.d}, label=f"for d = {sym_.d}"),
+    ]
+    act = ACTIVATIONS[sym_.activation]
+    total = sp.simplify(act(-_Z) + act(_Z))
+    s.append(Text("Sign flips: is $\\phi(-z) + \\phi(z)$ a constant?"))
+    s.append(Equation(phi(-_Z) + phi(_Z), sp.Add(act(-_Z), act(_Z), evaluate=False), total))
+    if sym_.flips:
+        a = sym_.shift
+        if a == 0:
+            how = ("The activation is odd, so flipping the signs of $w_i, b_i, v_i$ keeps term "
+                   "$i$: $(-v_i)\\,\\phi(-z) = v_i\\,\\phi(z)$.")
+        else:
+            av = "v_i" if a == 1 else f"{sp.latex(a)}\\, v_i"
+            how = (f"It is: $\\phi(-z) = {sp.latex(a)} - \\phi(z)$. Flipping the signs of "
+                   f"$w_i, b_i, v_i$ and adding ${av}$ to the output bias $c$ keeps term $i$: "
+                   f"$(-v_i)\\,\\phi(-z) + {av} = v_i\\,\\phi(z)$. (Without the output bias "
+                   "this would fail: the flip leaves a constant behind.)")
+        s += [Text(how + " Any subset of units may be flipped, so with distinct units that "
+                   "are not negatives of one another, the equivalent vectors number"),
+              Calculation("N", sym_.formula, {"d": sym_.d})]
+    else:
+        s.append(Text("It is not, so sign flips change the function; only the permutations "
+                      "remain."))
+    if sym_.activation == "identity":
+        s.append(Text("(With the identity the network is linear: any invertible mixing of "
+                      "the hidden units, not only these, leaves it unchanged.)"))
+    elif sym_.activation == "relu":
+        s.append(Text("(ReLU has another symmetry: scaling $w_i, b_i$ by $a > 0$ and $v_i$ "
+                      "by $1/a$; it is continuous, not counted here.)"))
+    if check:
+        same, count = sym_.numeric_check()
+        symbolic = sym_.symbolic_check()
+        instance = f"$d = {sym_.d}$"
+        s += [Check("all transformed networks equal the original", "SymPy", sp.true,
+                    sp.sympify(symbolic), symbolic, instance=instance),
+              Check("transformed random networks compute the same outputs",
+                    "numpy, 50 random inputs, tolerance $10^{-12}$", sp.true, sp.sympify(same),
+                    same, instance=instance),
+              Check("distinct parameter vectors of a random network", "enumeration",
+                    sp.Integer(sym_.group_size), sp.Integer(count),
+                    count == sym_.group_size, instance=instance)]
+    return s
