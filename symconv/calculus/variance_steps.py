@@ -128,11 +128,11 @@ def _monte_carlo_check(v: Any) -> list[Any]:
     worst = float(abs(mc.estimate - mc.expected).max() / mc.stderr.max())
     check = Check(
         name="variance of each weight-gradient tap",
-        oracle=f"Monte Carlo, {mc.samples} Gaussian samples (seed 0), explicit tap loops",
+        oracle=f"Monte Carlo, {mc.samples} Gaussian samples, explicit tap loops",
         expected=sp.Array(mc.expected.tolist()),
         observed=sp.Array([round(float(a), 3) for a in mc.estimate.ravel()]),
         passed=mc.passed,
         detail=f"band: {mc.z:g} standard errors per tap; largest deviation {worst:.2f} SE "
-               "(sigma_x = sigma_g = 1)",
+               "($\\sigma_x = \\sigma_g = 1$)",
     )
     return out + [replace(check, instance=instance)]
