@@ -93,6 +93,18 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Shared:
+    """Steps several questions of a section share (a layer's output sizes, an argument).
+
+    The first question of the section that shows them keeps them; the next ones
+    say where they are (``ref``: a phrase naming them, "as in Question 1a" follows).
+    """
+
+    steps: tuple[Any, ...]
+    ref: str
+
+
+@dataclass(frozen=True)
 class Solution:
     """One question's worked answer."""
 

@@ -107,5 +107,5 @@ def _conv_check(d: Any) -> Check:
         return conv_nd(a, k.reshape((1, 1) + k.shape), stride=one, padding=zero)[0]
 
     return array_check("$K_2 \\star (K_1 \\star x) = K \\star x$",
-                       "explicit-loop convolutions (bruteforce), integer input",
+                       "explicit loops on an integer input",
                        conv(x, K), conv(conv(x, K1), K2))

@@ -12,7 +12,7 @@ Examples
 >>> from symconv.calculus.symmetry import mlp_symmetry
 >>> steps = mlp_symmetry(3, "sigmoid").steps()
 >>> [s.result for s in steps if type(s).__name__ == "Calculation"]
-[None, 6, 48]
+[6, 48]
 >>> all(s.passed for s in steps if type(s).__name__ == "Check")
 True
 """
@@ -23,7 +23,7 @@ from typing import Any
 
 import sympy as sp
 
-from symconv.solution import Calculation, Check, Equation, Text
+from symconv.solution import Calculation, Check, Equation, Shared, Text
 from symconv.symbols import sym
 
 _Z = sp.Symbol("z", real=True)
@@ -37,9 +37,8 @@ def symmetry_steps(sym_: Any, check: bool = True) -> list[Any]:
     W, B, V = (sp.IndexedBase(n) for n in ("w", "b", "v"))
     x = sp.Symbol("x")
     phi = sp.Function("phi")
-    s: list[Any] = [
-        Text(f"One hidden layer of $d$ units with activation $\\phi$ ({sym_.activation}) and an "
-             "output bias $c$:"),
+    argument: list[Any] = [
+        Text("One hidden layer of $d$ units with activation $\\phi$ and an output bias $c$:"),
         Equation(sp.Function("f")(x), sp.Symbol("c") + sp.Sum(V[i] * phi(W[i] * x + B[i]),
                                                                (i, 1, d))),
         Text("Renaming the units, i.e. permuting the triples $(w_i, b_i, v_i)$, only reorders "
@@ -58,11 +57,14 @@ def symmetry_steps(sym_: Any, check: bool = True) -> list[Any]:
              "changes nothing), so every such local minimum has at least $d!$ equivalent "
              "solutions:"),
         Calculation("N", sym_.permutations, label="result"),
-        Calculation("N", sym_.permutations, {"d": sym_.d}, label=f"for d = {sym_.d}"),
     ]
+    s: list[Any] = [Shared(tuple(argument), "The permutation argument is"),
+                    Text(f"For example, with $d = {sym_.d}$:"),
+                    Calculation("N", sym_.permutations, {"d": sym_.d})]
     act = ACTIVATIONS[sym_.activation]
     total = sp.simplify(act(-_Z) + act(_Z))
-    s.append(Text("Sign flips: is $\\phi(-z) + \\phi(z)$ a constant?"))
+    s.append(Text(f"Sign flips, with $\\phi$ the {sym_.activation}: is $\\phi(-z) + \\phi(z)$ a "
+                  "constant?"))
     s.append(Equation(phi(-_Z) + phi(_Z), sp.Add(act(-_Z), act(_Z), evaluate=False), total))
     if sym_.flips:
         a = sym_.shift

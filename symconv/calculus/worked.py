@@ -113,8 +113,8 @@ def solve_filter_1d(x: Sequence[Any], y: Sequence[Any], k: int | None = None, st
         got, _ = conv_nd(np.array(xs, dtype=float)[None, None],
                          np.array(sol, dtype=float)[None, None],
                          stride=(stride,), padding=(padding,), dilation=(dilation,))
-        return [array_check("re-convolving x with the solved filter gives y",
-                            "explicit-loop convolution (bruteforce)", np.array(ys, dtype=float),
+        return [array_check("re-convolving $x$ with the solved filter gives $y$",
+                            "explicit loops", np.array(ys, dtype=float),
                             got[0, 0])]
 
     return Worked("solve_filter_1d", tuple(sol) if unique else sol, tuple(steps), checks)
@@ -176,7 +176,7 @@ def transposed_conv_scatter(x: Any, K: Any, stride: int = 1, padding: int = 0) -
         wa = np.array(W.tolist(), dtype=float)[None, None]
         ref, _ = conv_transpose_nd(xa, wa, stride=(stride, stride), padding=(padding, padding))
         got = np.array(out.tolist(), dtype=float)
-        found = [array_check("scatter-add result", "explicit-loop transposed convolution",
+        found = [array_check("scatter-add result", "explicit loops",
                              ref[0, 0], got)]
         torch = torch_or_none()
         if torch is not None:
@@ -225,7 +225,7 @@ def padded_convolution(M: Any, K: Any, padding: int = 1, stride: int = 1) -> Wor
         wa = np.array(W.tolist(), dtype=float)[None, None]
         ref, _ = conv_nd(xa, wa, stride=(stride, stride), padding=(p, p))
         got = np.array(out.tolist(), dtype=float)
-        found = [array_check("padded convolution", "explicit-loop convolution", ref[0, 0], got)]
+        found = [array_check("padded convolution", "explicit loops", ref[0, 0], got)]
         torch = torch_or_none()
         if torch is not None:
             t = torch.nn.functional.conv2d(torch.tensor(xa), torch.tensor(wa), stride=stride,

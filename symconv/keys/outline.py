@@ -88,7 +88,8 @@ def _share_steps(section: Section) -> None:
                 seen[key] = block.question.id
                 out.extend(step.steps)
             else:
-                out.append(Text(f"{step.ref} as in Question {first}."))
+                ref = step.ref if step.ref.endswith((" is", " are")) else step.ref
+                out.append(Text(f"{ref} as in Question {first}."))
         block.steps = out
 
 

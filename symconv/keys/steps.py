@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from symconv.solution import Shared  # noqa: F401 - re-exported: renderers dispatch on it
+
 
 @dataclass(frozen=True)
 class Table:
@@ -58,15 +60,3 @@ class Setup:
 
     text: str
     label: str = "Layer"
-
-
-@dataclass(frozen=True)
-class Shared:
-    """Steps several questions of a section share (the output sizes of one layer).
-
-    The first question of the section that shows them keeps them; the next ones
-    say where they are (``ref``: a sentence naming the quantities).
-    """
-
-    steps: tuple[Any, ...]
-    ref: str
