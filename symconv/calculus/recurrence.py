@@ -83,7 +83,8 @@ def _checks(layer: Any, span: sp.Expr, count: sp.Expr, axis: int) -> list[Any]:
 
         from symconv.calculus.example_steps import numeric_example
 
-        example, instance, values = layer, "", {}
+        example, instance = layer, ""
+        values: dict[str, int] = {}
         if not all(sp.sympify(v).is_Integer for v in (*layer.kernel_size, *layer.stride)):
             example, _, values = numeric_example(layer, (1, 64, 64))
             instance = ", ".join(f"${sp.latex(sp.Symbol(k))} = {v}$" for k, v in values.items())

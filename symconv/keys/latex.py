@@ -231,7 +231,9 @@ def answer_rows(answers: list[Answer], fit: bool = True) -> list[str]:
 def split_answers(q: Any, solution: Solution) -> tuple[list[Answer], list[Answer],
                                                        list[Answer]]:
     """(answers inline in the Answer line, paragraphs after it, formulas displayed below it)."""
-    inline, paragraphs, display = [], [], []
+    inline: list[Answer] = []
+    paragraphs: list[Answer] = []
+    display: list[Answer] = []
     for i, a in enumerate(answer_items(q, solution)):
         if isinstance(a.value, str):
             (paragraphs if len(a.value) > 90 and i > 0 else inline).append(a)

@@ -139,8 +139,8 @@ def display_label(path: str, notation: Any = None, dims: int = 2) -> str:
         return f"shape of {shown}" if shown else "output shape"
     if head == "memory":
         unit = " (bytes)" if "bytes" in parts else ""
-        names = [p for p in parts[1:] if p != "bytes"]
-        return _MEMORY.get(names[0], label(path)) + unit if names else label(path)
+        kept = [p for p in parts[1:] if p != "bytes"]
+        return _MEMORY.get(kept[0], label(path)) + unit if kept else label(path)
     if head == "backward" and len(parts) > 1 and parts[1] in _GRADIENTS:
         role, fallback = _GRADIENTS[parts[1]]
         tensor = _tensor(role, fallback, notation)

@@ -70,11 +70,11 @@ def arrange(shape: Sequence[Any], notation: Notation | None = None, batch: Any =
     if kind == "weight":
         c_out, c_in, *kernel_axes = shape
         template = _template(n.layout, len(kernel_axes))
-        table = dict(zip(_SPATIAL.get(len(kernel_axes), ""), kernel_axes, strict=False))
-        kernel = [table[c] for c in template if c in table]
+        axes = dict(zip(_SPATIAL.get(len(kernel_axes), ""), kernel_axes, strict=False))
+        kernel = [axes[c] for c in template if c in axes]
         if "C" not in template and _is_one(c_out) and _is_one(c_in):
             return tuple(kernel)
-        spatial_pos = [i for i, c in enumerate(template) if c in table]
+        spatial_pos = [i for i, c in enumerate(template) if c in axes]
         if "C" in template and spatial_pos and template.index("C") > max(spatial_pos):
             return (*kernel, c_in, c_out)
         return (c_out, c_in, *kernel)
