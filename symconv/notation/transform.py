@@ -57,13 +57,15 @@ def _rebuild(expr: Any, fn: Any) -> Any:
 
 def drop_trivial_sums(expr: Any) -> Any:
     """Sums whose limits hold one value are replaced by their term there."""
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Sum):
+        return expr
 
     def fn(node: Any) -> Any:
         if not isinstance(node, sp.Sum):
             return node
         keep, table = [], {}
         for v, lo, hi in node.limits:
-            if sp.simplify(hi - lo) == 0:
+            if sp.expand(hi - lo) == 0:
                 table[v] = lo
             else:
                 keep.append((v, lo, hi))
@@ -82,6 +84,8 @@ def squeeze(expr: Any, shapes: Mapping[str, Sequence[Any]]) -> Any:
     position must be 0 or an index variable ranging over that one value.
     """
     ones = {name: [sp.sympify(n) == 1 for n in shape] for name, shape in shapes.items()}
+    if not isinstance(expr, sp.Basic) or not expr.has(sp.Indexed):
+        return expr
 
     def fn(node: Any) -> Any:
         if not isinstance(node, sp.Indexed):
