@@ -67,8 +67,8 @@ def pool_backward_steps(pb: Any, check: bool = True) -> list[Any]:
         y0 = pb.forward.rhs.xreplace(first)
         x0 = X[(*pb.free["x"][:2], *(p for p in pb.layer.padding))]
         local = sp.diff(y0, x0)
-        s += [Equation(sp.Derivative(pb.forward.lhs.xreplace(first), x0, evaluate=False),
-                       local, local.doit()),
+        lhs = sp.Derivative(pb.forward.lhs.xreplace(first), x0, evaluate=False)
+        s += [Equation(tidy(lhs, shapes, free), tidy(local, shapes, free), local.doit()),
               Text("Each input of a window receives $dy/K$: the upstream gradient divided by "
                    "the window size $K$. Writing $y/K$ (the output value) would be wrong: the "
                    "chain rule multiplies the local derivative $1/K$ by $dy$.")]

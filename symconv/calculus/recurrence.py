@@ -49,7 +49,7 @@ def repeated_receptive_field(layer: Any, layers: Any = "L", axis: int = 0) -> Wo
     steps: list[Any] = [
         Text("Stacking one more layer on a stack whose single equivalent layer has span "
              "$r_l$ and stride $J_l$ (substitute the stack's index map into the layer's):"),
-        Equation(sp.Symbol("r_{l+1}"), Terms(r_l, sp.expand(step.span - r_l)), label="span"),
+        Equation(sp.Symbol("r_{l+1}"), Terms(r_l, sp.factor(step.span - r_l)), label="span"),
         Equation(sp.Symbol("J_{l+1}"), step.stride, label="stride (jump)"),
         Text("With $r_0 = J_0 = 1$ the jump is a power, and the span sums its increments:"),
         Equation(sp.Symbol("J_l"), jump),

@@ -239,8 +239,9 @@ def split_answers(q: Any, solution: Solution) -> tuple[list[Answer], list[Answer
             (paragraphs if len(a.value) > 90 and i > 0 else inline).append(a)
             continue
         tex = math(a.value)
-        (inline if width(tex) <= INLINE and width(tex) + width(a.label) <= 2 * INLINE
-         else display).append(a)
+        tall = isinstance(a.value, sp.MatrixBase) and a.value.rows > 1  # would spread lines
+        (inline if not tall and width(tex) <= INLINE and width(tex) + width(a.label)
+         <= 2 * INLINE else display).append(a)
     return inline, paragraphs, display
 
 
@@ -260,6 +261,9 @@ def steps_latex(steps: list[Any]) -> list[str]:
             rows, starts = [], set()
         text = step_latex(step)
         if text:
+            if isinstance(step, Table) and blocks and not blocks[-1].startswith("\\begin"):
+                # a table stays on the page of the sentence that introduces it
+                blocks[-1] = f"\\needspace{{{len(step.rows) + 6}\\baselineskip}}" + blocks[-1]
             blocks.append(text)
     if rows:
         blocks.append(_align_gapped(rows, starts))
@@ -307,8 +311,13 @@ def _entries(value: Any) -> int | None:
 def _value(check: Check) -> str:
     """What a passed check shows after its name ("" when the name says it all)."""
     v = _as_sympy(check.observed)
+    if isinstance(v, sp.Tuple):
+        v = tuple(v)
     if v in (sp.true, True) or isinstance(v, bool):
         return ""
+    compared = re.search(r"all (\d+) entries compared", check.detail)
+    if compared:  # a large array: its checksum says nothing to a reader
+        return f"({compared.group(1)} entries equal)"
     n = _entries(v)
     if n is not None:
         return f"({n} entries equal)" if n > 1 else f"${math(v)}$"
@@ -431,7 +440,8 @@ def answer_latex(q: Any, solution: Solution) -> str:
             items.append(f"{text_latex(a.label)} $= {math(a.value)}$" if a.label
                          else f"${math(a.value)}$")
     texts = [source_text(a.value) for a in paragraphs]
-    head = r"\needspace{3\baselineskip}\noindent\textbf{Answer.} "
+    room = 3 + 3 * len(display)  # the line, and the first displayed answer with it
+    head = f"\\needspace{{{min(room, 12)}\\baselineskip}}\\noindent\\textbf{{Answer.}} "
     if items:
         head += _end("; ".join(items), ":" if display else ".")
     elif texts:
