@@ -26,6 +26,7 @@ from symconv.layers import __all__ as _layer_names
 from symconv.network import Concat, NetworkReport, Residual, Sequential, from_torch
 from symconv.report import LayerReport
 from symconv.symbols import sym, symbols
+from symconv.validity import InvalidLayer, LayerError, UnknownSymbol
 
 __version__ = "0.1.0"
 
@@ -33,4 +34,5 @@ __all__ = ["analyze", "LayerReport", "sym", "symbols", *_layer_names,
            "Sequential", "Residual", "Concat", "from_torch", "NetworkReport", "grade",
            "conv_backward", "pool_backward", "gradient_variance", "compose", "compose_kernels",
            "decompose", "mlp_symmetry", "solve_filter_1d", "transposed_conv_scatter",
-           "padded_convolution", "stack_receptive_field"]
+           "padded_convolution", "stack_receptive_field", "InvalidLayer", "LayerError",
+           "UnknownSymbol"]

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from symconv.layers.base import Layer, as_shape
-from symconv.symbols import Value, to_expr
+from symconv.layers.base import Layer, as_shape, size
+from symconv.symbols import Value
 
 
 def analyze(layer: Any, input_shape: Sequence[Value] | Value, batch: Value = 1) -> Any:
@@ -33,7 +33,7 @@ def analyze(layer: Any, input_shape: Sequence[Value] | Value, batch: Value = 1) 
     if not hasattr(layer, "analyze"):
         raise TypeError(f"cannot analyze {layer!r}: not a symconv layer or network")
     shape = as_shape(input_shape)
-    return layer.analyze(shape, to_expr(batch, "batch"))
+    return layer.analyze(shape, size(batch, "batch"))
 
 
 __all__ = ["analyze", "Layer"]

@@ -21,6 +21,8 @@ from typing import Any
 
 import sympy as sp
 
+from symconv.symbols import with_domains
+
 
 def map_exprs(obj: Any, fn: Callable[[sp.Basic], Any]) -> Any:
     """Return a copy of ``obj`` with ``fn`` applied to every SymPy leaf."""
@@ -49,16 +51,22 @@ def substitution(values: Mapping[Any, Any], free: set[sp.Symbol]) -> dict[sp.Sym
     substitutes a user's own ``Symbol("h")`` as well as symconv's.
 
     >>> h = sp.Symbol("h", positive=True)
-    >>> substitution({"h": 32}, {h})
-    {h: 32}
+    >>> substitution({"h": 32}, {h}), substitution({sp.Symbol("h"): 32}, {h})
+    ({h: 32}, {h: 32})
     """
     by_name = {s.name: s for s in free}
     out: dict[sp.Symbol, sp.Expr] = {}
     for key, value in values.items():
-        target = by_name.get(key) if isinstance(key, str) else key
+        if isinstance(key, str):
+            target = by_name.get(key)
+        elif isinstance(key, sp.Symbol):
+            # A user's Symbol("s_h") is symconv's s_h: same name, whatever the assumptions.
+            target = by_name.get(key.name)
+        else:
+            target = key
         if target is None:
-            continue  # a value for a symbol this report does not use
-        out[target] = as_number(value)
+            continue  # a value for a symbol this expression does not use
+        out[target] = with_domains(as_number(value))
     return out
 
 
@@ -80,7 +88,7 @@ def as_number(value: Any) -> sp.Expr:
     if isinstance(value, str):
         try:
             return sp.Rational(value.strip())
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, ZeroDivisionError) as exc:  # "1/0" is not a number
             raise ValueError(f"{value!r} is not a number") from exc
     if isinstance(value, sp.Basic):
         return value  # type: ignore[return-value]

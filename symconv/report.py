@@ -25,6 +25,7 @@ from typing import Any
 import sympy as sp
 
 from symconv.exprmap import free_symbols, map_exprs, substitution, to_json_value
+from symconv.validity import Reason, check_names, check_values, settle
 
 #: Bytes per element of the dtypes memory is reported in.
 DTYPE_BYTES = {
@@ -145,6 +146,9 @@ class LayerReport:
     backward: Backward | None = None
     conditions: tuple[sp.Basic, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Why each condition is needed, as ``(template, expressions)`` (see :mod:`symconv.validity`);
+    #: ``subs`` fills in the numbers when values break the condition.
+    condition_reasons: tuple[Reason | str, ...] = ()
 
     # -- derived totals ---------------------------------------------------
     @property
@@ -167,17 +171,41 @@ class LayerReport:
 
     # -- transformations --------------------------------------------------
     def subs(self, values: Mapping[Any, Any] | None = None, /, **named: Any) -> LayerReport:
-        """Substitute values for symbols (by symbol or by name) in every formula.
+        """Substitute values for symbols (by name, or by a symbol of that name) in every formula.
+
+        A name the report does not have raises :class:`~symconv.validity.UnknownSymbol`;
+        values outside a symbol's domain, or that break a condition of the layer
+        (kernel larger than the padded input...), raise
+        :class:`~symconv.validity.InvalidLayer`.
 
         >>> from symconv import Linear, analyze
-        >>> analyze(Linear("n", 10), ("n",)).subs(n=4).mults
+        >>> r = analyze(Linear("n", 10), ("n",))
+        >>> r.subs(n=4).mults
         40
+        >>> r.subs(k=3)
+        Traceback (most recent call last):
+        ...
+        symconv.validity.UnknownSymbol: no symbol k here; the symbols are n
         """
         merged = {**(values or {}), **named}
-        table = substitution(merged, free_symbols(self))
+        free = free_symbols(self)
+        check_names(merged, free)
+        table = substitution(merged, free)
+        check_values(table)
         # Keys are symbols, so xreplace (a tree rebuild, which re-evaluates floors, Max and
         # symconv's counting functions) gives what subs gives, many times faster.
-        return map_exprs(self, lambda e: e.xreplace(table))
+        kept, reasons = self.settle(table)
+        out = map_exprs(dataclasses.replace(self, conditions=(), condition_reasons=()),
+                        lambda e: e.xreplace(table))
+        return dataclasses.replace(out, conditions=kept, condition_reasons=reasons)
+
+    def settle(self, table: Mapping[sp.Symbol, Any],
+               where: str | None = None) -> tuple[tuple[sp.Basic, ...], tuple[Reason | str, ...]]:
+        """Conditions and reasons still open under ``table``; :class:`InvalidLayer` if one fails.
+
+        ``where`` names the layer in the message (default: the layer itself).
+        """
+        return settle(self.conditions, self.condition_reasons, where or self.layer, table)
 
     def simplify(self) -> LayerReport:
         """Simplify every formula (SymPy ``simplify`` under the symbols' assumptions)."""

@@ -109,12 +109,44 @@ def to_expr(value: Value, what: str = "value") -> sp.Expr:
     if isinstance(value, str):
         return sym(value.strip())
     if isinstance(value, sp.Basic):
-        return value  # type: ignore[return-value]  # already SymPy: nothing to parse
+        return with_domains(value)  # type: ignore[return-value]  # SymPy: nothing to parse
     if hasattr(value, "__index__"):  # numpy integers
         return sp.Integer(int(value))
     raise TypeError(
         f"{what} must be an integer, a symbol name or a SymPy expression, not {value!r}"
     )
+
+
+def with_domains(expr: sp.Basic) -> sp.Basic:
+    """``expr`` with each plain symbol (no assumptions) replaced by symconv's symbol of that name.
+
+    A user's ``sp.symbols("H W")`` know nothing about their values, so
+    ``floor(H)`` would never simplify; read by name, they are sizes like
+    symconv's own.  Symbols with assumptions of their own are left as given.
+
+    Examples
+    --------
+    >>> H = sp.Symbol("H")
+    >>> with_domains(H + 1).free_symbols == {sym("H")}, with_domains(H).is_integer
+    (True, True)
+    >>> with_domains(sp.Symbol("x", real=True)).is_integer is None
+    True
+    """
+    if isinstance(expr, sp.Symbol):
+        return _domain_symbol(expr)
+    if not isinstance(expr, sp.Basic) or not expr.free_symbols:
+        return expr
+    table = {s: _domain_symbol(s) for s in expr.free_symbols if isinstance(s, sp.Symbol)}
+    table = {s: t for s, t in table.items() if t is not s}
+    return expr.xreplace(table) if table else expr
+
+
+def _domain_symbol(s: sp.Symbol) -> sp.Symbol:
+    if isinstance(s, sp.Dummy) or set(s.assumptions0) - {"commutative"}:
+        return s
+    if not s.assumptions0.get("commutative", True) or not _IDENTIFIER.match(s.name):
+        return s
+    return sym(s.name)
 
 
 def is_number(expr: sp.Expr) -> bool:

@@ -6,7 +6,7 @@ Four forms::
     symconv grade FILE.toml QUESTION --answer EXPR [--json]
     symconv grade --batch rows.csv --out results.csv          (columns id,expected,answer)
     symconv grade FILE.toml --submissions subs.csv --out results.csv|results.json
-                                                          (columns student,question,answer)
+                      [--scores scores.csv]               (columns student,question,answer)
 
 Examples
 --------
@@ -26,13 +26,13 @@ correct: Correct.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from symconv.cli import UsageError
+from symconv.cli import UsageError, fraction, nonnegative_int, positive_float, positive_int
 from symconv.exprmap import as_number
 from symconv.grading import batch as B
 from symconv.grading.api import grade
@@ -69,23 +69,37 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "incorrect, not partial)")
     p.add_argument("--batch-axis", metavar="B", help="shapes: a leading batch axis of this "
                    "size (number or symbol) is also correct")
-    p.add_argument("--rel-tol", type=float, help="accept values within this relative tolerance")
-    p.add_argument("--sig-figs", type=int, help="accept values to this many significant figures")
-    p.add_argument("--workers", type=int, default=2, help="worker processes (0: in-process)")
-    p.add_argument("--time-limit", type=float, default=5.0, help="seconds per row (batch)")
-    p.add_argument("--memory-limit", type=int, default=512, help="MB per worker (batch)")
-    p.add_argument("--resume", action="store_true", help="continue an interrupted batch")
+    p.add_argument("--rel-tol", type=positive_float, help="accept values within this relative tolerance")
+    p.add_argument("--sig-figs", type=positive_int, help="accept values to this many significant figures")
+    p.add_argument("--workers", type=nonnegative_int, default=2, help="worker processes (0: in-process)")
+    p.add_argument("--time-limit", type=positive_float, default=5.0, help="seconds per row (batch)")
+    p.add_argument("--memory-limit", type=positive_int, default=512, help="MB per worker (batch)")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted batch "
+                   "(rows whose expected answer, answer or options changed are graded again)")
+    p.add_argument("--journal", metavar="PATH", help="where results are journalled while "
+                   "grading (default: OUT.journal; deleted when OUT is written)")
+    p.add_argument("--scores", metavar="CSV", help="--submissions: also write one row per "
+                   "student (a column per question, and the total) for an LMS gradebook")
+    p.add_argument("--duplicates", choices=["last", "first", "best"], default="last",
+                   help="--submissions: which of several answers of a student to one question "
+                   "counts (default: the last in the file)")
+    p.add_argument("--no-reveal", action="store_true",
+                   help="feedback does not show the expected value")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--partial-credit", type=float, default=0.5,
+    p.add_argument("--partial-credit", type=fraction, default=0.5,
                    help="score of a partial answer, as a fraction of the question's points")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.batch:
-        return run_batch(args)
-    if args.submissions:
-        return run_submissions(args)
+    if args.batch or args.submissions:
+        try:
+            return run_batch(args) if args.batch else run_submissions(args)
+        except KeyboardInterrupt:  # outside the grading loop (reading, checking, writing)
+            kept = bool(args.out) and Path(_journal(args)).exists()
+            print("symconv grade: interrupted; " + ("the graded rows are kept: rerun with "
+                  "--resume" if kept else "nothing was graded yet"), file=sys.stderr)
+            return 130
     if args.answer is None:
         raise UsageError("give --answer (or --batch / --submissions)")
     if args.file:
@@ -181,113 +195,179 @@ def row_domain(text: str) -> dict[str, Any]:
     return out
 
 
-def read_csv(path: str, required: list[str]) -> list[dict[str, str]]:
-    # A 400 kB answer is still a row to report (invalid: too long), not a reason to stop.
-    csv.field_size_limit(2**31 - 1)
-    try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise UsageError(f"{path}: missing column(s) {', '.join(missing)} "
-                                 f"(header must have {','.join(required)})")
-            return list(reader)
-    except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+def _journal(args: argparse.Namespace) -> str:
+    return args.journal or args.out + ".journal"
 
 
-def _batch_options(args: argparse.Namespace) -> dict[str, Any]:
+def _batch_options(args: argparse.Namespace, notes: list[str]) -> dict[str, Any]:
+    return dict(workers=args.workers, time_limit=args.time_limit,
+                memory_limit_mb=args.memory_limit, journal=_journal(args),
+                resume=args.resume, progress=None if not args.no_progress else False,
+                notes=notes)
+
+
+def _preflight(args: argparse.Namespace, rows: int, *extra: str | None) -> None:
+    """Every output location checked, before any row is graded (one line if one fails)."""
     if not args.out:
         raise UsageError("batch grading needs --out PATH")
-    return dict(workers=args.workers, time_limit=args.time_limit,
-                memory_limit_mb=args.memory_limit, journal=args.out + ".journal",
-                resume=args.resume, progress=None if not args.no_progress else False)
+    from symconv.grading.outputs import preflight
+
+    preflight([p for p in (args.out, _journal(args), *extra) if p], rows,
+              probe=[_journal(args)])
+
+
+def _read(path: str, required: list[str]) -> list[Any]:
+    from symconv.grading.csvrows import read_rows
+
+    return read_rows(path, required)
+
+
+def _graded(run: Any) -> Any:
+    """``run()``; Ctrl-C, SIGTERM and journal failures become one line (exit 130 / 1)."""
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        return run()
+    except B.BatchStopped as exc:
+        print(f"symconv grade: {exc}", file=sys.stderr)
+        raise _Exit(130 if "interrupted" in str(exc) else 1) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        print(f"symconv grade: note: {note}", file=sys.stderr)
+
+
+def _write(args: argparse.Namespace, writes: list[tuple[str, Any]]) -> None:
+    """Write every output; if one fails, say so and keep the journal for --resume."""
+    try:
+        for _, write in writes:
+            write()
+    except OSError as exc:
+        where = next(p for p, _ in writes)
+        raise UsageError(f"cannot write {where}: {exc.strerror}; the graded rows are kept in "
+                         f"{_journal(args)}: rerun with --resume") from None
+    Path(_journal(args)).unlink(missing_ok=True)
+
+
+def _cell(read: Any, cells: dict[str, str], column: str) -> dict[str, Any]:
+    """``read(cell)``, with a mistake in the cell reported as one line naming the column."""
+    from symconv.grading.workers import cut
+
+    try:
+        return dict(read(cells.get(column) or ""))
+    except (UsageError, ValueError, TypeError) as exc:
+        shown = cut(cells.get(column) or "", 60)
+        raise UsageError(cut(f"the {column} cell {shown!r} cannot be read: {exc}", 300)) from None
 
 
 def run_batch(args: argparse.Namespace) -> int:
-    rows = read_csv(args.batch, ["id", "expected", "answer"])
+    try:
+        return _run_batch(args)
+    except _Exit as done:
+        return done.code
+
+
+def _run_batch(args: argparse.Namespace) -> int:
+    from symconv.grading.csvrows import clean
+    from symconv.grading.outputs import write_table
+
+    rows = _read(args.batch, ["id", "expected", "answer"])
+    _preflight(args, len(rows))
     extra = options_domain(args)
     references: dict[Any, B.RefSpec] = {}
     tasks = []
     for i, row in enumerate(rows):
-        key = (row["expected"], row.get("domain") or "", row.get("conditions") or "",
-               row.get("order") or "", row.get("batch_axis") or "")
-        if key not in references:
-            domain = {**extra, **row_domain(row.get("domain") or ""), **row_options(row)}
-            conds = [c for c in (row.get("conditions") or "").split(";") if c.strip()]
-            if conds:
-                domain["conditions"] = tuple(conds) + tuple(domain.get("conditions", ()))
-            references[key] = (row["expected"], domain)
-        tasks.append(B.Task(i, row["id"], key, row["answer"] or ""))
-    results = B.run_batch(tasks, references, **_batch_options(args))
-    write_results(args.out, [{"id": t.key, **flatten(r)} for t, r in zip(tasks, results)],
-                  ["id"] + RESULT_COLUMNS)
-    Path(args.out + ".journal").unlink(missing_ok=True)
+        cells = row.cells
+        key = (cells["expected"], cells.get("domain") or "", cells.get("conditions") or "",
+               cells.get("order") or "", cells.get("batch_axis") or "")
+        problem = row.problem
+        if problem is None and key not in references:
+            try:
+                domain = {**extra, **_cell(row_domain, cells, "domain"),
+                          **_cell(lambda _, c=cells: row_options(c), cells, "order")}
+            except UsageError as exc:
+                problem = ("bad_cell", str(exc))
+            else:
+                conds = [c for c in (cells.get("conditions") or "").split(";") if c.strip()]
+                if conds:
+                    domain["conditions"] = tuple(conds) + tuple(domain.get("conditions", ()))
+                references[key] = (cells["expected"], domain)
+        tasks.append(B.Task(i, cells["id"], key if problem is None else None,
+                            cells["answer"] or "", problem))
+    notes: list[str] = []
+    results = _graded(lambda: B.run_batch(tasks, references, **_batch_options(args, notes)))
+    _notes(notes)
+    out = [{"id": clean(t.key), **flatten(r)} for t, r in zip(tasks, results)]
+    _write(args, [(args.out, lambda: write_table(args.out, out, ["id"] + RESULT_COLUMNS))])
     summary(results, args.out)
     return 0
 
 
 def run_submissions(args: argparse.Namespace) -> int:
+    try:
+        return _run_submissions(args)
+    except _Exit as done:
+        return done.code
+
+
+def _run_submissions(args: argparse.Namespace) -> int:
     if not args.file:
         raise UsageError("--submissions needs the derivations FILE")
+    from symconv.grading import submissions as S
     from symconv.grading.gradescope import results_json
-    from symconv.grading.questions import load, question_reference
+    from symconv.grading.outputs import write_table, write_text
+    from symconv.grading.questions import load
 
     assignment = load(args.file)
-    rows = read_csv(args.submissions, ["student", "question", "answer"])
-    extra = options_domain(args)
-    references: dict[Any, B.RefSpec] = {}
-    tasks = []
-    for i, row in enumerate(rows):
-        qid = row["question"].strip()
-        if qid not in references:
-            expected, domain = question_reference(assignment, qid)
-            references[qid] = (expected, {**domain, **extra})
-        tasks.append(B.Task(i, f"{row['student']}/{qid}", qid, row["answer"] or ""))
-    results = B.run_batch(tasks, references, **_batch_options(args))
-    points = {q.id: float(q.points) if q.points is not None else 1.0
-              for q in assignment.questions}
-    graded = [{"student": row["student"], "question": row["question"].strip(), **flatten(r),
-               "max_score": points.get(row["question"].strip(), 1.0)}
-              for row, r in zip(rows, results)]
-    for g, r in zip(graded, results):
-        g["score"] = g["max_score"] * {"correct": 1.0, "partial": args.partial_credit}.get(
-            r["verdict"], 0.0)
-    if args.out.endswith(".json"):
-        Path(args.out).write_text(json.dumps(results_json(graded), indent=2) + "\n",
-                                  encoding="utf-8")
+    rows = _read(args.submissions, ["student", "question", "answer"])
+    _preflight(args, len(rows), args.scores)
+    notes: list[str] = []
+    graded = _graded(lambda: S.grade_class(
+        assignment, rows, duplicates=args.duplicates, partial_credit=args.partial_credit,
+        reveal=not args.no_reveal, extra=options_domain(args),
+        **_batch_options(args, notes)))
+    _notes(notes)
+    table = [flatten(g) for g in graded]
+    writes: list[tuple[str, Any]] = []
+    if args.out.lower().endswith(".json"):
+        writes.append((args.out, lambda: write_text(
+            args.out, json.dumps(results_json(S.counted(graded)), indent=2) + "\n")))
     else:
-        write_results(args.out, graded, ["student", "question", "score", "max_score"]
-                      + RESULT_COLUMNS)
-    Path(args.out + ".journal").unlink(missing_ok=True)
-    summary(results, args.out)
+        writes.append((args.out, lambda: write_table(args.out, table, S.COLUMNS)))
+    if args.scores:
+        scores, columns = S.score_table(graded, assignment)
+        writes.append((args.scores, lambda: write_table(args.scores, scores, columns)))
+    _write(args, writes)
+    summary([g for g in graded if g["line"] is not None], args.out,
+            unanswered=sum(g["verdict"] == "unanswered" for g in graded))
     return 0
 
 
 def flatten(result: dict[str, Any]) -> dict[str, Any]:
-    """A result dict as CSV cells (the counterexample as JSON)."""
+    """A result dict as CSV cells (the counterexample as JSON; what was read as answer_read)."""
     out = dict(result)
-    out["answer_read"] = out.pop("answer", "")
+    if "answer_read" not in out:
+        out["answer_read"] = out.pop("read", None) or out.pop("answer", "")
     if out.get("counterexample") is not None:
         out["counterexample"] = json.dumps(out["counterexample"])
     return out
 
 
-def write_results(path: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
-    if path.endswith(".json"):
-        Path(path).write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
-        return
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
-
-
-def summary(results: list[dict[str, Any]], out: str) -> None:
+def summary(results: list[dict[str, Any]], out: str, unanswered: int = 0) -> None:
     counts: dict[str, int] = {}
     for r in results:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
-    shown = ", ".join(f"{v} {counts[v]}" for v in ("correct", "partial", "incorrect", "invalid")
-                      if v in counts)
-    print(f"graded {len(results)} rows ({shown}) -> {out}", file=sys.stderr)
+    shown = ", ".join(f"{v} {counts[v]}" for v in ("correct", "partial", "incorrect", "invalid",
+                                                   "manual") if v in counts)
+    more = f"; {unanswered} unanswered questions scored 0" if unanswered else ""
+    print(f"graded {len(results)} rows ({shown}){more} -> {out}", file=sys.stderr)

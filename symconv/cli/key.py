@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
-from symconv.cli import UsageError
+from symconv.cli import UsageError, seed
+from symconv.keys.pdf import compile_pdf
+from symconv.safeio import write_text
 
 
 def register(sub: Any) -> None:
@@ -34,7 +35,7 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output directory")
     p.add_argument("--format", choices=("tex", "md"), default="tex", help="output format")
     p.add_argument("--pdf", action="store_true", help="also compile each .tex with pdflatex")
-    p.add_argument("--seed", type=int, default=None,
+    p.add_argument("--seed", type=seed, default=None,
                    help="draw new numbers: write a question sheet and its key")
     p.add_argument("--no-torch", action="store_true",
                    help="skip the torch checks even when torch is installed")
@@ -46,23 +47,6 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def compile_pdf(tex: Path) -> Path:
-    """Run pdflatex on ``tex`` in its directory; raise UsageError with the log's error."""
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        raise UsageError("--pdf needs pdflatex (apt-get install texlive-latex-recommended)")
-    proc = subprocess.run(
-        [exe, "-interaction=nonstopmode", "-halt-on-error", tex.name],
-        cwd=tex.parent, capture_output=True, text=True, timeout=300,
-    )
-    if proc.returncode != 0:
-        errors = [ln for ln in proc.stdout.splitlines() if ln.startswith("!")]
-        raise UsageError(f"pdflatex failed on {tex}: {errors[0] if errors else proc.stdout[-300:]}")
-    for ext in (".aux", ".log"):
-        tex.with_suffix(ext).unlink(missing_ok=True)
-    return tex.with_suffix(".pdf")
-
-
 def _write(outdir: Path, stem: str, assignment: Any, solutions: Any, fmt: str,
            variant: str, args: argparse.Namespace | None = None) -> Path:
     if fmt == "md":
@@ -71,13 +55,12 @@ def _write(outdir: Path, stem: str, assignment: Any, solutions: Any, fmt: str,
 
         options = MarkdownOptions(delimiters=getattr(args, "math_delimiters", "dollars"),
                                   protect=not getattr(args, "raw_math", False))
-        path = outdir / f"{stem}.md"
-        path.write_text(md_document(assignment, solutions, variant, options), encoding="utf-8")
+        path = write_text(outdir / f"{stem}.md",
+                          md_document(assignment, solutions, variant, options))
     else:
         from symconv.keys.latex import document
 
-        path = outdir / f"{stem}.tex"
-        path.write_text(document(assignment, solutions, variant), encoding="utf-8")
+        path = write_text(outdir / f"{stem}.tex", document(assignment, solutions, variant))
     return path
 
 
@@ -91,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     if args.pdf and shutil.which("pdflatex") is None:
         raise UsageError("--pdf needs pdflatex (apt-get install texlive-latex-recommended)")
     assignments = [load_assignment(f) for f in args.files]  # all errors before any output
+    if outdir.exists() and not outdir.is_dir():
+        raise UsageError(f"-o {outdir}: exists and is not a directory")
     outdir.mkdir(parents=True, exist_ok=True)
     use_torch = not args.no_torch and torch_available()
     # One file after another: worker processes were measured slower (spawn re-imports
@@ -126,7 +111,7 @@ def _one_file(assignment: Any, args: argparse.Namespace, use_torch: bool) -> tup
     else:
         written.append(_write(outdir, stem, assignment, key.solutions, args.format, "", args))
     if args.pdf:
-        written = [compile_pdf(p) for p in written]
+        written = [compile_pdf(p, source=assignment.path) for p in written]
     n_checks = len(key.checks)
     why = "--no-torch" if args.no_torch else "torch is not installed"
     torch_note = "" if use_torch else f" (torch checks skipped: {why})"

@@ -28,7 +28,6 @@ import sympy as sp
 import symconv.layers as L
 from symconv.analyze import analyze
 from symconv.cli import UsageError
-from symconv.exprmap import as_number
 from symconv.printing import LABELS, cell_text
 from symconv.symbols import to_expr
 
@@ -36,44 +35,78 @@ from symconv.symbols import to_expr
 KINDS = {name.lower(): getattr(L, name) for name in L.__all__ if name not in ("Layer", "LayerError")}
 
 
-def parse_value(text: str) -> Any:
-    """An integer, or a symbol name; nothing else is interpreted.
+#: Largest size, channel count or batch the command line takes (as in question files).
+MAX_SIZE = 10**6
+#: Options that may be zero (padding); every other integer option is at least 1.
+ZERO_ALLOWED = {"padding", "output_padding"}
+#: Most sizes one option may list (one per spatial axis, or an input shape).
+MAX_DIMS = 8
+
+
+def parse_value(text: str, what: str = "size", minimum: int = 1) -> Any:
+    """An integer (at least ``minimum``, at most :data:`MAX_SIZE`), or a symbol name.
+
+    Nothing else is interpreted.
 
     >>> parse_value("64"), parse_value("k_h")
     (64, k_h)
+    >>> parse_value("-5", "--batch")
+    Traceback (most recent call last):
+    ...
+    symconv.cli.UsageError: --batch: -5 is not a positive integer
     """
     text = text.strip()
-    if text.lstrip("-").isdigit():
+    if text.lstrip("+-").isdigit():
+        if len(text) > 12 or not minimum <= int(text) <= MAX_SIZE:
+            bound = "a positive" if minimum >= 1 else "a non-negative"
+            raise UsageError(f"{what}: {text[:40]} is not {bound} integer"
+                             + (f" up to {MAX_SIZE:,}" if text.lstrip("+").isdigit()
+                                and int(text) >= minimum else ""))
         return int(text)
     try:
         return to_expr(text)
     except ValueError:
-        raise UsageError(f"{text!r} is neither an integer nor a symbol name") from None
+        raise UsageError(f"{what}: {text[:40]!r} is neither an integer nor a symbol name") from None
 
 
-def parse_dims(text: str) -> tuple[Any, ...]:
+def parse_dims(text: str, what: str = "--input", minimum: int = 1) -> tuple[Any, ...]:
     """``"c_i,h,w"`` or ``"64x256x256"`` as a tuple of values."""
     parts = [p for p in text.replace("x", ",").replace("×", ",").split(",") if p.strip()]
     if not parts:
-        raise UsageError(f"no sizes in {text!r}")
-    return tuple(parse_value(p) for p in parts)
+        raise UsageError(f"{what}: no sizes in {text[:40]!r}")
+    if len(parts) > MAX_DIMS:
+        raise UsageError(f"{what}: {len(parts)} sizes (at most {MAX_DIMS})")
+    return tuple(parse_value(p, what, minimum) for p in parts)
 
 
-def parse_tuple(text: str | None) -> Any:
+def parse_tuple(text: str | None, what: str = "value", minimum: int = 1) -> Any:
     if text is None:
         return None
-    dims = parse_dims(text)
+    dims = parse_dims(text, what, minimum)
     return dims[0] if len(dims) == 1 else dims
 
 
 def parse_sets(items: list[str]) -> dict[str, sp.Expr]:
+    """``--set NAME=VALUE`` items: each a symbol name and a number in that symbol's domain."""
+    from symconv.keys.questions import symbol_value
+
     values = {}
     for item in items:
         name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise UsageError(f"--set takes NAME=VALUE, got {item!r}")
-        values[name.strip()] = as_number(value)
+        name = name.strip()
+        if not sep or not name:
+            raise UsageError(f"--set takes NAME=VALUE, got {item[:60]!r}")
+        try:
+            to_expr(name)
+            values[name] = symbol_value(name, _number(value))
+        except (TypeError, ValueError) as exc:
+            raise UsageError(f"--set {name}: {exc}") from None
     return values
+
+
+def _number(text: str) -> Any:
+    text = text.strip()
+    return int(text) if text.lstrip("+-").isdigit() and len(text) <= 40 else text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -112,7 +145,8 @@ def build_layer(args: argparse.Namespace, input_shape: tuple[Any, ...]) -> L.Lay
         if name == "padding" and text in ("same", "valid"):
             kwargs[name] = text
         else:
-            kwargs[name] = parse_tuple(text)
+            kwargs[name] = parse_tuple(text, "--" + name.replace("_", "-"),
+                                       0 if name in ZERO_ALLOWED else 1)
     name = cls.__name__
     if name.startswith(("Conv", "BatchNorm")):
         key = "num_features" if name.startswith("BatchNorm") else "in_channels"
@@ -135,11 +169,17 @@ def build_layer(args: argparse.Namespace, input_shape: tuple[Any, ...]) -> L.Lay
 
 
 def run(args: argparse.Namespace) -> int:
+    from symconv.report import dtype_bytes
+
+    dtype_bytes(args.dtype)  # an unknown dtype is an error before any work
     input_shape = parse_dims(args.input)
     layer = build_layer(args, input_shape)
-    report = analyze(layer, input_shape, batch=parse_value(args.batch))
+    report = analyze(layer, input_shape, batch=parse_value(args.batch, "--batch"))
     values = parse_sets(args.set)
-    numeric = report.subs(values) if values else None
+    try:
+        numeric = report.subs(values) if values else None  # invalid values raise InvalidLayer
+    except ValueError as exc:
+        raise UsageError(f"--set: {exc}") from None
     if args.json:
         print(json.dumps((numeric or report).to_dict(args.dtype), indent=2))
         return 0

@@ -35,14 +35,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from symconv.analyze import analyze
-from symconv.cli import UsageError
+from symconv.cli import UsageError, positive_int
 from symconv.cli.layer import parse_dims, parse_sets, parse_value
-from symconv.exprmap import as_number
 from symconv.network.budget import OPTIMIZER_SLOTS, POLICIES, parse_bytes
 from symconv.spec import build_network
 
@@ -56,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", default="1", help="batch size (integer or symbol name)")
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                    help="substitute a value for a symbol (repeatable)")
-    p.add_argument("--assume-divisible", type=int, metavar="N",
+    p.add_argument("--assume-divisible", type=positive_int, metavar="N",
                    help="assume symbolic spatial sizes are multiples of N and simplify the floors")
     p.add_argument("--memory", metavar="BYTES", help="also give the largest batch, e.g. 12GiB")
     p.add_argument("--policy", default="max_activation", choices=sorted(POLICIES),
@@ -72,51 +70,84 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_network_file(path: str, question: str | None = None) -> tuple[Any, Any, dict[str, Any]]:
     """``(network spec, input shape or None, default values)`` from a TOML file."""
-    try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    from symconv.keys.questions import check_plain, parse_values, read_toml
+
+    data = read_toml(path)  # one-line errors: missing, a directory, not UTF-8, not TOML...
     holder: dict[str, Any] = data
     if "network" not in data or question is not None:
-        candidates = [q for q in data.get("question", []) if isinstance(q, dict) and "network" in q]
+        tables = data.get("question", [])
+        if not isinstance(tables, list):
+            raise UsageError(f"{path}: 'question' must be [[question]] tables, not {tables!r:.40}")
+        candidates = [q for q in tables if isinstance(q, dict) and "network" in q]
         if question is not None:
             candidates = [q for q in candidates if str(q.get("id")) == question]
         if not candidates:
             which = f"question {question!r} with" if question else "[network] table or a question with"
             raise UsageError(f"{path}: no {which} a 'network' table")
         holder = candidates[0]
-    spec = dict(holder["network"]) if isinstance(holder["network"], dict) else holder["network"]
+    where = f"{path}: question {holder.get('id')!r}: " if holder is not data else f"{path}: "
+    network = holder["network"]
+    try:  # names and labels are plain text (they reach --latex output)
+        check_plain(Path(path), holder.get("id") if holder is not data else None, network,
+                    "network")
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not isinstance(network, dict | list):
+        raise UsageError(f"{where}'network' must be a table (or a list of layers), not "
+                         f"{network!r:.40}")
+    spec = dict(network) if isinstance(network, dict) else network
     inner = spec.pop("input", None) if isinstance(spec, dict) else None
     shape = holder.get("input", inner)
     values = holder.get("values", {})
     if not isinstance(values, dict):
-        raise UsageError(f"{path}: 'values' must be a table of NAME = number")
+        raise UsageError(f"{where}'values' must be a table of NAME = number")
+    try:
+        parse_values(Path(path), str(holder.get("id", "")) or None, values)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     return spec, shape, values
 
 
 def run(args: argparse.Namespace) -> int:
+    from symconv.report import dtype_bytes
+
+    dtype_bytes(args.dtype)  # an unknown dtype is an error before any work
+    memory = _memory(args.memory) if args.memory is not None else None
     spec, shape, values = load_network_file(args.file, args.question)
+    try:
+        return _run(args, spec, shape, values, memory)
+    except UsageError:
+        raise
+    except ValueError as exc:  # the network or its values, from this file
+        raise UsageError(f"{args.file}: {exc}") from None
+
+
+def _run(args: argparse.Namespace, spec: Any, shape: Any, values: dict[str, Any],
+         memory: int | None) -> int:
+    from symconv.keys.questions import symbol_value
+
     net = build_network(spec)
     if args.input is not None:
         shape = parse_dims(args.input)
     if shape is None:
         raise UsageError("no input shape: give --input DIMS or 'input = [...]' in the file")
-    if not isinstance(shape, list | tuple):
-        raise UsageError(f"input must be a list of sizes, not {shape!r}")
-    shape = tuple(parse_value(str(d)) for d in shape)
-    report = analyze(net, shape, batch=parse_value(args.batch))
+    if not isinstance(shape, list | tuple) or len(shape) > 8:
+        raise UsageError(f"{args.file}: input must be a list of at most 8 sizes, not {shape!r:.60}")
+    shape = tuple(parse_value(str(d), "input") for d in shape)
+    report = analyze(net, shape, batch=parse_value(args.batch, "--batch"))
     if args.assume_divisible:
         report = report.simplify(assume_divisible=args.assume_divisible)
-    subs = {k: as_number(v) for k, v in values.items()}
-    subs.update(parse_sets(args.set))
+    subs = {k: symbol_value(k, v) for k, v in values.items()}
+    given = parse_sets(args.set)
+    subs.update(given)
     if subs:
-        report = report.subs(subs)
+        try:
+            report = report.subs(subs)  # invalid values raise InvalidLayer, typos UnknownSymbol
+        except ValueError as exc:
+            raise UsageError(f"{'--set' if given else 'values'}: {exc}") from None
     budget = None
-    if args.memory is not None:
-        budget = report.max_batch(parse_bytes(args.memory), args.dtype, args.policy,
-                                  args.optimizer)
+    if memory is not None:
+        budget = report.max_batch(memory, args.dtype, args.policy, args.optimizer)
     if args.json:
         out = report.to_dict()
         if budget is not None:
@@ -133,3 +164,14 @@ def run(args: argparse.Namespace) -> int:
         if budget is not None:
             print(budget)
     return 0
+
+
+def _memory(text: str) -> int:
+    """``--memory``: a size from 1 byte to 16 EiB (``12GiB``, ``16GB``, ``8589934592``)."""
+    try:
+        size = parse_bytes(text.strip()) if not text.strip().isdigit() else int(text.strip())
+    except ValueError as exc:
+        raise UsageError(f"--memory: {exc}") from None
+    if not 1 <= size <= 2**64:
+        raise UsageError(f"--memory: {text[:40]!r} is not a memory size from 1 byte to 16 EiB")
+    return size

@@ -1,10 +1,15 @@
 """Gradescope's autograder ``results.json`` from graded submissions.
 
 Gradescope runs an autograder once per submission and reads
-``/autograder/results/results.json``: ``{"score": ..., "tests": [{"name",
-"score", "max_score", "output", ...}]}``.  One student's rows give exactly
-that object; rows of several students give ``{"submissions": {student:
-results.json object}}``, one object per student to hand to Gradescope.
+``/autograder/results/results.json`` (its "Autograder Specifications"):
+``{"score", "output", "visibility", "stdout_visibility", "tests": [{"name",
+"number", "score", "max_score", "status", "output", "visibility",
+"extra_data"}]}``; ``status`` is ``passed`` or ``failed``, visibilities are
+``visible``, ``hidden``, ``after_due_date`` or ``after_published``.  One
+student's rows give exactly that object; rows of several students give
+``{"submissions": {student: results.json object}}``, one per student.
+:mod:`symconv.grading.gradescope_bundle` builds the autograder that writes it
+inside Gradescope.
 
 Examples
 --------
@@ -19,24 +24,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
-def test_entry(row: dict[str, Any]) -> dict[str, Any]:
-    """One question's entry of ``tests`` (the staff note is only visible to staff)."""
+
+def question_entry(row: dict[str, Any], visibility: str = "visible") -> dict[str, Any]:
+    """One question's entry of ``tests`` (verdict and note go to ``extra_data``, for staff)."""
     return {
         "name": f"Question {row['question']}",
-        "score": row["score"],
-        "max_score": row["max_score"],
+        "number": str(row["question"]),
+        "score": float(row["score"]),
+        "max_score": float(row["max_score"]),
         "status": "passed" if row["verdict"] == "correct" else "failed",
         "output": row["feedback"],
-        "visibility": "visible",
+        "visibility": visibility,
         "extra_data": {"verdict": row["verdict"], "note": row.get("note", "")},
     }
 
 
-def student_results(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The results.json object of one submission."""
-    tests = [test_entry(r) for r in rows]
-    return {"score": sum(t["score"] for t in tests), "visibility": "visible",
+def student_results(rows: Sequence[dict[str, Any]], visibility: str = "visible") -> dict[str, Any]:
+    """The results.json object of one submission (``visibility`` of the tests and score)."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
+    tests = [question_entry(r, visibility) for r in rows]
+    return {"score": sum(t["score"] for t in tests), "visibility": visibility,
             "stdout_visibility": "hidden", "tests": tests}
 
 

@@ -59,7 +59,12 @@ def question_reference(assignment: Any, qid: str) -> RefSpec:
     domain = {k: v for k, v in domain.items() if v is not None}
     if conditions:
         domain["conditions"] = conditions
-    if isinstance(expected, sp.Tuple):
+    if isinstance(expected, sp.MatrixBase):
+        # a matrix is a tuple of rows (read back from [[...], [...]]), never a shape
+        expected = (tuple(expected) if 1 in expected.shape
+                    else tuple(tuple(expected.row(i)) for i in range(expected.rows)))
+        domain["shape"] = False
+    elif isinstance(expected, sp.Tuple):
         domain.update(shape_options(q))
     return expected, domain
 

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from symconv.calculus.checks import torch_checks
+from symconv.keys.questions import QuestionFileError
 from symconv.solution import Check, Solution
+from symconv.timelimit import question_time_limit, time_limit
 
 
 @dataclass
@@ -56,8 +58,14 @@ def build_key(assignment: Any, use_torch: bool = True) -> Key:
     """Solve every question; failed checks are collected (they make the run fail)."""
     key = Key(assignment, {})
     for q in assignment.questions:
-        with torch_checks(use_torch):  # engine steps run their own checks, too
-            solution = solve(q, use_torch)
+        try:
+            with time_limit(question_time_limit(), "deriving it"), torch_checks(use_torch):
+                solution = solve(q, use_torch)  # engine steps run their own checks, too
+        except QuestionFileError:
+            raise
+        except (ValueError, ArithmeticError, RuntimeError) as exc:
+            # One line naming the file and question, never a traceback (torch's overflow too).
+            raise QuestionFileError(q.path, q.id, None, f"cannot be derived: {exc}") from None
         key.solutions[q.id] = solution
         key.failures += [(q.id, c) for c in all_checks(solution) if not c.passed]
     return key

@@ -9,7 +9,8 @@ result.  This module only lays out: what is shown, in which order, comes from
 Text from a question file (question, prose, notes, titles) goes through
 :func:`source_text`, the one place where it is made safe for LaTeX; light
 markup there is ``$...$`` math, ``$$...$$`` displayed math, `` `...` `` code and
-``**...**`` bold; everything else is escaped.
+``**...**`` bold; everything else is escaped, and math is checked against
+:mod:`symconv.keys.texsafe`'s whitelist.
 
 Pages are kept clean: long displays are broken after whole terms (and scaled
 to the line as a last resort), wide tables scaled, a heading is never left
@@ -40,6 +41,7 @@ import sympy as sp
 
 from symconv.keys.outline import Block, CheckGroup, Section, answer_items, check_groups, outline
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
+from symconv.keys.texsafe import checked_math
 from symconv.notation.breaking import PAGE, display_lines, width
 from symconv.notation.context import use
 from symconv.notation.latex import latex as notation_latex
@@ -92,9 +94,9 @@ def text_latex(text: str) -> str:
         if not part:
             continue
         if part.startswith("$$"):
-            out.append("\n\\[" + part[2:-2] + "\\]\n")
+            out.append("\n\\[" + checked_math(part)[2:-2] + "\\]\n")
         elif part.startswith("$"):
-            out.append(part)
+            out.append(checked_math(part))  # math is copied as it is: whitelisted commands only
         elif part.startswith("`"):
             out.append(r"\texttt{" + escape(part[1:-1]) + "}")
         elif part.startswith("**"):

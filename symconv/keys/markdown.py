@@ -14,7 +14,7 @@ and ``*`` escaped); ``protect=False`` writes raw TeX for Markdown readers
 that understand math themselves (pandoc, Jupyter).
 
 Text from a question file goes through :func:`source_text`, where raw HTML
-is escaped.
+is escaped and math is checked (:mod:`symconv.keys.texsafe`).
 
 Examples
 --------
@@ -42,6 +42,7 @@ from symconv.keys.latex import (
 )
 from symconv.keys.outline import Block, Section, outline
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
+from symconv.keys.texsafe import checked_math
 from symconv.notation.context import use
 from symconv.solution import Calculation, Check, Equation, Solution, Text
 
@@ -64,12 +65,13 @@ def protect_math(tex: str) -> str:
 
     CommonMark reads ``\\\\`` as one backslash and ``\\X`` as ``X`` for any ASCII
     punctuation ``X``: doubling every backslash and escaping the characters that
-    start emphasis, links, code or HTML gives the TeX back exactly.
+    start emphasis, links, code or an HTML tag gives the TeX back exactly.
     """
     tex = tex.replace("\\", "\\\\")
-    for c in "_*[]`~<>|":
+    for c in "_*[]`~|":
         tex = tex.replace(c, "\\" + c)
-    return tex
+    # "<" opens an HTML tag or an autolink only right before a non-space: "k < h" stays
+    return re.sub(r"<(?=\S)", r"\\<", tex)
 
 
 def math_md(tex: str, display: bool, options: MarkdownOptions | None = None) -> str:
@@ -103,9 +105,9 @@ def text_markdown(text: str, options: MarkdownOptions | None = None) -> str:
         if not part:
             continue
         if part.startswith("$$"):
-            out.append("\n\n" + math_md(part[2:-2], True, options) + "\n\n")
+            out.append("\n\n" + math_md(checked_math(part)[2:-2], True, options) + "\n\n")
         elif part.startswith("$"):
-            out.append(math_md(part[1:-1], False, options))
+            out.append(math_md(checked_math(part)[1:-1], False, options))
         elif part.startswith("`"):
             out.append("`" + part[1:-1].replace("`", "") + "`")
         elif part.startswith("**"):

@@ -15,10 +15,10 @@ import sympy as sp
 
 from symconv.report import LayerReport, Shape
 from symconv.symbols import Value, is_number, to_expr
+from symconv.validity import InvalidLayer, LayerError, must_hold, positive_integer
 
-
-class LayerError(ValueError):
-    """A layer cannot be applied as asked (bad argument or incompatible input)."""
+__all__ = ["Layer", "LayerError", "InvalidLayer", "as_shape", "ntuple", "size", "fmt_args",
+           "must_hold"]
 
 
 def as_shape(shape: Sequence[Value] | Value, what: str = "input shape") -> Shape:
@@ -31,8 +31,21 @@ def as_shape(shape: Sequence[Value] | Value, what: str = "input shape") -> Shape
     out = tuple(to_expr(v, what) for v in items)
     for v in out:
         if is_number(v) and not (v.is_Integer and v > 0):
-            raise LayerError(f"{what} {tuple(out)}: every size must be a positive integer, not {v}")
+            raise InvalidLayer(f"{what} {tuple(out)}: every size must be a positive integer, not {v}")
     return out
+
+
+def size(value: Value, what: str) -> sp.Expr:
+    """A count (channels, features, groups, batch): symbolic, or a positive integer.
+
+    >>> size("c_i", "in_channels"), size(8, "in_channels")
+    (c_i, 8)
+    >>> size(0, "groups")
+    Traceback (most recent call last):
+    ...
+    symconv.validity.InvalidLayer: groups must be a positive integer, got 0
+    """
+    return positive_integer(to_expr(value, what), what)
 
 
 def ntuple(value: Value | Sequence[Value], n: int, what: str, minimum: int = 1) -> tuple[sp.Expr, ...]:
@@ -43,16 +56,14 @@ def ntuple(value: Value | Sequence[Value], n: int, what: str, minimum: int = 1) 
     >>> ntuple((1, 2, 3), 2, "stride")
     Traceback (most recent call last):
     ...
-    symconv.layers.base.LayerError: stride needs 2 values (one per spatial axis), got 3
+    symconv.validity.LayerError: stride needs 2 values (one per spatial axis), got 3
     """
     items = list(value) if isinstance(value, (tuple, list)) else [value] * n
     if len(items) != n:
         raise LayerError(f"{what} needs {n} values (one per spatial axis), got {len(items)}")
     out = tuple(to_expr(v, what) for v in items)
     for v in out:
-        if is_number(v) and (not v.is_Integer or v < minimum):
-            bound = "a positive" if minimum == 1 else "a non-negative"
-            raise LayerError(f"{what} must be {bound} integer, got {v}")
+        positive_integer(v, what, minimum)
     return out
 
 
@@ -64,28 +75,6 @@ def fmt_args(**kwargs: Any) -> str:
             value = value[0]
         parts.append(f"{key}={value}")
     return ", ".join(parts)
-
-
-def must_hold(condition: sp.Basic, message: str | tuple[str, tuple]) -> sp.Basic | None:
-    """Raise when a numeric condition is false; return it when symbolic.
-
-    Symbolic conditions are kept in the report (``conditions``), so graders
-    and answer keys know which instances are valid.  ``message`` may be a
-    ``(format, args)`` pair, formatted only when the error is raised.
-
-    >>> must_hold(sp.Ge(3, 5), ("{} < {}", (3, 5)))
-    Traceback (most recent call last):
-    ...
-    symconv.layers.base.LayerError: 3 < 5
-    """
-    verdict = sp.simplify(condition) if is_number(condition) else condition
-    if verdict is sp.false:
-        if isinstance(message, tuple):
-            message = message[0].format(*message[1])
-        raise LayerError(message)
-    if verdict is sp.true:
-        return None
-    return condition
 
 
 class Layer(ABC):

@@ -27,9 +27,10 @@ from typing import TypeAlias
 import sympy as sp
 
 from symconv.counting import OpCounts, conventions
-from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple
+from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple, size
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number, to_expr
+from symconv.validity import Reason
 from symconv.window import product, windows
 
 IntArg: TypeAlias = Value | Sequence[Value]
@@ -77,12 +78,12 @@ class _ConvNd(Layer):
         padding_mode: str = "zeros",
     ) -> None:
         n = self._dims
-        self.in_channels = to_expr(in_channels, "in_channels")
-        self.out_channels = to_expr(out_channels, "out_channels")
+        self.in_channels = size(in_channels, "in_channels")
+        self.out_channels = size(out_channels, "out_channels")
         self.kernel_size = ntuple(kernel_size, n, "kernel_size")
         self.stride = ntuple(stride, n, "stride")
         self.dilation = ntuple(dilation, n, "dilation")
-        self.groups = to_expr(groups, "groups")
+        self.groups = size(groups, "groups")
         self.bias = bool(bias)
         if padding_mode != "zeros":
             raise LayerError(f"padding_mode={padding_mode!r}: only 'zeros' is modelled")
@@ -90,9 +91,8 @@ class _ConvNd(Layer):
         self.padding_spec = padding
         self.padding = _padding(padding, self.kernel_size, self.dilation, self.stride, n)
         for what, channels in (("in_channels", self.in_channels), ("out_channels", self.out_channels)):
-            cond = sp.Eq(sp.Mod(channels, self.groups), 0)
-            if is_number(cond) and not bool(cond):
-                raise LayerError(f"groups={self.groups} does not divide {what}={channels}")
+            must_hold(sp.Eq(sp.Mod(channels, self.groups), 0),
+                      f"groups={self.groups} does not divide {what}={channels}")
         self.windows = windows(self.kernel_size, self.stride, self.padding, self.dilation)
 
     def extra_repr(self) -> str:
@@ -123,31 +123,41 @@ class _ConvNd(Layer):
         self._check_fits(spatial)
         return (self.out_channels, *(w.output_size(n) for w, n in zip(self.windows, spatial)))
 
-    def _check_fits(self, spatial: Shape) -> list[sp.Basic]:
+    def _check_fits(self, spatial: Shape) -> list[tuple[sp.Basic, Reason]]:
         kept = []
         for axis, (w, n) in enumerate(zip(self.windows, spatial)):
             for cond in w.validity(n):
-                msg = (  # formatted only when it is raised: this runs for every layer of a net
+                reason = (  # formatted only when it is raised: this runs for every layer of a net
                     "kernel extent {} is larger than the padded input {} + {} + {} on spatial axis {}",
                     (w.span, n, w.pad_left, w.pad_right, axis),
                 )
-                left = must_hold(cond, msg)
+                left = must_hold(cond, reason)
                 if left is not None:
-                    kept.append(left)
+                    kept.append((left, reason))
         return kept
 
-    def _conditions(self, spatial: Shape) -> tuple[sp.Basic, ...]:
+    def _conditions(self, c_in: sp.Expr,
+                    spatial: Shape) -> tuple[tuple[sp.Basic, ...], tuple[Reason, ...]]:
+        """The symbolic conditions of this layer on this input, and their reasons."""
         conds = self._check_fits(spatial)
-        for channels in (self.in_channels, self.out_channels):
+        if not is_number(c_in - self.in_channels):
+            conds.append((sp.Eq(c_in, self.in_channels),
+                          (type(self).__name__ + " has in_channels={} but the input has {} channels",
+                           (self.in_channels, c_in))))
+        for what, channels in (("in_channels", self.in_channels),
+                               ("out_channels", self.out_channels)):
             if not is_number(channels / self.groups) and self.groups != 1:
-                conds.append(sp.Eq(sp.Mod(channels, self.groups), 0))
-        return tuple(conds)
+                conds.append((sp.Eq(sp.Mod(channels, self.groups), 0),
+                              ("groups={} does not divide " + what + "={}",
+                               (self.groups, channels))))
+        return tuple(c for c, _ in conds), tuple(r for _, r in conds)
 
     # -- report ------------------------------------------------------------
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
         input_shape = as_shape(input_shape)
         c_in, spatial = self._split(input_shape)
         out_shape = self.output_shape(input_shape)
+        conditions, reasons = self._conditions(c_in, spatial)
         B, g = batch, self.groups
         c_o = self.out_channels
         K = product(self.kernel_size)
@@ -200,7 +210,7 @@ class _ConvNd(Layer):
                 grad_input=in_el, grad_weight=weight, grad_bias=bias,
             ),
             backward=Backward(out_shape, grad_in, grad_w, grad_b),
-            conditions=self._conditions(spatial),
+            conditions=conditions, condition_reasons=reasons,
         )
 
 
@@ -243,8 +253,8 @@ class _ConvTransposeNd(_ConvNd):
         dilation: IntArg = 1,
         padding_mode: str = "zeros",
     ) -> None:
-        if isinstance(padding, str):
-            raise LayerError("transposed convolutions take integer padding, not a string")
+        if padding in ("same", "valid"):
+            raise LayerError(f"transposed convolutions take integer padding, not {padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode)
         self.output_padding: tuple[sp.Expr, ...] = ntuple(
@@ -259,23 +269,32 @@ class _ConvTransposeNd(_ConvNd):
     def extra_repr(self) -> str:
         return super().extra_repr() + ", " + fmt_args(output_padding=self.output_padding)
 
-    def _check_fits(self, spatial: Shape) -> list[sp.Basic]:
-        return []  # a scatter fits any input; output size is checked in output_shape
-
-    def output_shape(self, input_shape: Shape) -> Shape:
-        _, spatial = self._split(input_shape)
-        sizes = tuple(
+    def _sizes(self, spatial: Shape) -> tuple[sp.Expr, ...]:
+        return tuple(
             w.transposed_output_size(n, op)
             for w, n, op in zip(self.windows, spatial, self.output_padding)
         )
-        for axis, size in enumerate(sizes):
-            must_hold(sp.Ge(size, 1), f"transposed output size {size} < 1 on spatial axis {axis}")
-        return (self.out_channels, *sizes)
+
+    def _check_fits(self, spatial: Shape) -> list[tuple[sp.Basic, Reason]]:
+        # A scatter fits any input; what can fail is an output size below 1 (padding crops it all).
+        kept = []
+        for axis, out in enumerate(self._sizes(spatial)):
+            reason = ("transposed output size {} < 1 on spatial axis {}", (out, axis))
+            left = must_hold(sp.Ge(out, 1), reason)
+            if left is not None:
+                kept.append((left, reason))
+        return kept
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        _, spatial = self._split(input_shape)
+        self._check_fits(spatial)
+        return (self.out_channels, *self._sizes(spatial))
 
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
         input_shape = as_shape(input_shape)
         c_in, spatial = self._split(input_shape)
         out_shape = self.output_shape(input_shape)
+        conditions, reasons = self._conditions(c_in, spatial)
         B, g = batch, self.groups
         K = product(self.kernel_size)
         in_positions = product(spatial)
@@ -314,7 +333,7 @@ class _ConvTransposeNd(_ConvNd):
             memory=Memory(input=in_el, output=out_el, weight=weight, bias=bias,
                           grad_input=in_el, grad_weight=weight, grad_bias=bias),
             backward=Backward(out_shape, grad_in, grad_w, grad_b),
-            conditions=self._conditions(spatial),
+            conditions=conditions, condition_reasons=reasons,
             notes=("additions: scatter into the uncropped buffer (first write is a copy), "
                    "crop, then add the bias",),
         )

@@ -16,14 +16,15 @@ c*h*w
 
 from __future__ import annotations
 
+import dataclasses
 from typing import ClassVar
 
 import sympy as sp
 
 from symconv.counting import OpCounts, conventions
-from symconv.layers.base import Layer, LayerError, as_shape, fmt_args
+from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, size
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
-from symconv.symbols import Value, is_number, to_expr
+from symconv.symbols import Value, is_number
 from symconv.window import product
 
 ZERO = sp.Integer(0)
@@ -138,7 +139,7 @@ class _BatchNormNd(_Elementwise):
 
     def __init__(self, num_features: Value, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True) -> None:
-        self.num_features = to_expr(num_features, "num_features")
+        self.num_features = size(num_features, "num_features")
         self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
 
@@ -155,7 +156,13 @@ class _BatchNormNd(_Elementwise):
 
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
         self.output_shape(as_shape(input_shape))
-        return super().analyze(input_shape, batch)
+        report = super().analyze(input_shape, batch)
+        c = as_shape(input_shape)[0]
+        if is_number(c - self.num_features):
+            return report
+        reason = (type(self).__name__ + "({}) got {} channels", (self.num_features, c))
+        return dataclasses.replace(report, conditions=(sp.Eq(c, self.num_features),),
+                                   condition_reasons=(reason,))
 
     def _params(self, input_shape: Shape) -> tuple[sp.Expr, sp.Expr]:
         if not self.affine:

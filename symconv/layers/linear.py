@@ -16,9 +16,9 @@ from __future__ import annotations
 import sympy as sp
 
 from symconv.counting import OpCounts, conventions
-from symconv.layers.base import Layer, LayerError, as_shape, fmt_args
+from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, size
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
-from symconv.symbols import Value, is_number, to_expr
+from symconv.symbols import Value, is_number
 from symconv.window import product
 
 ZERO = sp.Integer(0)
@@ -30,8 +30,8 @@ class Linear(Layer):
     kind = "linear"
 
     def __init__(self, in_features: Value, out_features: Value, bias: bool = True) -> None:
-        self.in_features = to_expr(in_features, "in_features")
-        self.out_features = to_expr(out_features, "out_features")
+        self.in_features = size(in_features, "in_features")
+        self.out_features = size(out_features, "out_features")
         self.bias = bool(bias)
 
     def extra_repr(self) -> str:
@@ -59,6 +59,8 @@ class Linear(Layer):
         adds = rows * n_out * (n_in - 1) + bias_adds
         in_el, out_el = rows * n_in, rows * n_out
         conds = () if is_number(input_shape[-1] - n_in) else (sp.Eq(input_shape[-1], n_in),)
+        reasons = (("Linear has in_features={} but the input's last axis is {}",
+                    (n_in, input_shape[-1])),) if conds else ()
         convs = conventions(OpCounts("linear", macs, macs, adds, bias_adds, in_el, out_el,
                                      batch=batch, params=weight + bias))
         return LayerReport(
@@ -75,7 +77,7 @@ class Linear(Layer):
                              "grad_weight = grad_output^T x"),
                 GradientCost((n_out,), ZERO, n_out * (rows - 1)) if self.bias else None,
             ),
-            conditions=conds,
+            conditions=conds, condition_reasons=reasons,
         )
 
 

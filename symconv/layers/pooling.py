@@ -25,6 +25,7 @@ from symconv.counting import OpCounts, conventions
 from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number
+from symconv.validity import Reason
 from symconv.window import named_latex, product, windows
 
 IntArg: TypeAlias = Value | Sequence[Value]
@@ -73,24 +74,26 @@ class _PoolNd(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         c, spatial = self._split(input_shape)
-        for axis, (w, n) in enumerate(zip(self.windows, spatial)):
-            for cond in w.validity(n):
-                must_hold(cond, f"pooling window {w.span} is larger than the padded input "
-                                f"{n} + 2*{w.pad_left} on spatial axis {axis}")
+        self._conditions(spatial)
         return (c, *(w.output_size(n) for w, n in zip(self.windows, spatial)))
 
-    def _conditions(self, spatial: Shape) -> tuple[sp.Basic, ...]:
-        kept = []
-        for w, n in zip(self.windows, spatial):
+    def _conditions(self, spatial: Shape) -> tuple[tuple[sp.Basic, ...], tuple[Reason, ...]]:
+        """Symbolic conditions (the window fits the padded input) and their reasons."""
+        kept, reasons = [], []
+        for axis, (w, n) in enumerate(zip(self.windows, spatial)):
             for cond in w.validity(n):
-                if not is_number(cond):
+                reason = ("pooling window {} is larger than the padded input {} + 2*{} "
+                          "on spatial axis {}", (w.span, n, w.pad_left, axis))
+                if must_hold(cond, reason) is not None:
                     kept.append(cond)
-        return tuple(kept)
+                    reasons.append(reason)
+        return tuple(kept), tuple(reasons)
 
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
         input_shape = as_shape(input_shape)
         c, spatial = self._split(input_shape)
         out_shape = self.output_shape(input_shape)
+        conditions, reasons = self._conditions(spatial)
         B = batch
         outputs = B * c * product(out_shape[1:])
         taps = B * c * product(w.real_taps(n) for w, n in zip(self.windows, spatial))
@@ -106,7 +109,7 @@ class _PoolNd(Layer):
             comparisons=comps, conventions=conventions(counts),
             memory=Memory(input=in_el, output=outputs, grad_input=in_el),
             backward=Backward(out_shape, grad),
-            conditions=self._conditions(spatial),
+            conditions=conditions, condition_reasons=reasons,
         )
 
     def _ops(self, outputs, taps, nonempty, input_shape, out_shape):

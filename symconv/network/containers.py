@@ -100,7 +100,7 @@ def _part_rows(part: Layer | Network, name: str, shape: Shape, walk: _Walk, pref
     try:
         report = layer_report(part, shape, walk.batch)
     except LayerError as exc:
-        raise LayerError(f"layer {prefix}{name} ({part!r}): {exc}") from None
+        raise type(exc)(f"layer {prefix}{name} ({part!r}): {exc}") from None  # keeps InvalidLayer
     rf, why = field
     if rf is not None:
         rf, why = through_layer(rf, part, shape[1:])

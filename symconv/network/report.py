@@ -29,6 +29,7 @@ from symconv.exprmap import free_symbols, map_exprs, substitution
 from symconv.network.receptive import ReceptiveField
 from symconv.report import LayerReport, Shape
 from symconv.symbols import sym
+from symconv.validity import check_names, check_values, settle
 from symconv.window import product
 
 ZERO = sp.Integer(0)
@@ -185,7 +186,14 @@ class NetworkReport:
         >>> r.subs(c=3, h=32, w=32).total.comparisons
         2304
         """
-        table = substitution({**(values or {}), **named}, self.free_symbols)
+        merged = {**(values or {}), **named}
+        free = self.free_symbols
+        check_names(merged, free)  # a typo must not pass silently
+        table = substitution(merged, free)
+        check_values(table)
+        for row in self.layers:  # values that make a layer invalid raise InvalidLayer
+            row.report.settle(table, f"layer {row.name} ({row.layer})")
+        settle(self.conditions, (), "network", table)
         # xreplace rebuilds each tree (floors, Max, ... evaluate) and is much faster than subs.
         return _settled(map_exprs(self, lambda e: e.xreplace(table)))
 

@@ -36,16 +36,18 @@ def _names(value: Any) -> Iterable[str]:
             yield from _names(v)
 
 
-def _layers(table: Any) -> Iterable[Mapping[str, Any]]:
+def _layers(table: Any, depth: int = 0) -> Iterable[Mapping[str, Any]]:
+    # Malformed tables are the loader's to report (with the field): here they give no roles.
+    if depth > 32:
+        return
     if isinstance(table, Mapping):
         if "layers" in table:
-            for sub in table["layers"]:
-                yield from _layers(sub)
+            yield from _layers(table["layers"], depth + 1)
         else:
             yield table
     elif isinstance(table, list):
         for sub in table:
-            yield from _layers(sub)
+            yield from _layers(sub, depth + 1)
 
 
 def symbol_roles(specs: Iterable[Any], input_shape: Any, batch: Any) -> dict[str, str]:
@@ -54,11 +56,11 @@ def symbol_roles(specs: Iterable[Any], input_shape: Any, batch: Any) -> dict[str
     for spec in specs:
         for table in _layers(spec):
             for key, value in table.items():
-                if key in ("type", "name"):
+                if key in ("type", "name") or not isinstance(key, str):
                     continue
                 for name in _names(value):
                     out.setdefault(name, ARG_ROLES.get(key, "other"))
-    shape = list(input_shape or [])
+    shape = list(input_shape) if isinstance(input_shape, list | tuple) else []
     for i, item in enumerate(shape):
         for name in _names(item):
             out.setdefault(name, "in_channels" if i == 0 and len(shape) > 1 else
@@ -72,6 +74,7 @@ def question_notation(q: Any) -> Notation:
     """The notation of question ``q`` (``ValueError`` naming the field when it is wrong)."""
     data = q.data
     specs = [data[k] for k in ("layer", "network") if k in data]
-    specs += list(data.get("layers", []) or [])
+    layers = data.get("layers")
+    specs += list(layers) if isinstance(layers, list) else []
     roles = symbol_roles(specs, data.get("input"), data.get("batch"))
     return Notation.from_table(data.get("notation")).with_roles(roles)

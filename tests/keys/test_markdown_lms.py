@@ -93,4 +93,4 @@ def test_raw_html_in_question_text_comes_out_escaped(tmp_path):
     md = document(a, {"h": solve(q, use_torch=False)})
     assert "<script>" not in md and "<b>" not in md and "<i>" not in md
     assert "&lt;script&gt;" in md and "&lt;b&gt;never&lt;/b&gt; &amp;" in md
-    assert "a\\_i \\< b\\_j" in md  # math kept (protected), not HTML-escaped
+    assert "a\\_i < b\\_j" in md  # math kept (protected), not HTML-escaped

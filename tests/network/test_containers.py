@@ -128,4 +128,5 @@ def test_substituted_conditions_that_hold_are_dropped():
     report = symconv.analyze(net, (1, "h", "h"))
     assert report.conditions
     assert report.subs(k=3, h=10).conditions == ()
-    assert sp.false in report.subs(k=12, h=10).conditions  # the kernel does not fit
+    with pytest.raises(symconv.InvalidLayer, match="kernel extent 12 is larger"):
+        report.subs(k=12, h=10)  # the kernel does not fit: an error, not a false condition

@@ -1,0 +1,127 @@
+"""Write output files without following symbolic links, atomically.
+
+Keys, sheets and grade results are written into directories other people
+may share (a course repository, a grading server's scratch space).  A
+symbolic link planted at an output path would make a plain ``open(path,
+"w")`` overwrite whatever it points to.  Every writer here therefore refuses
+a symlink at the target path, writes a temporary file in the same directory
+(created exclusively, so it cannot be a link either) and renames it over
+the target: the rename replaces a link planted in the meantime instead of
+following it, and a reader never sees a half-written file.
+
+Examples
+--------
+>>> import os, tempfile
+>>> d = tempfile.mkdtemp()
+>>> p = write_text(os.path.join(d, "key.tex"), "hello")
+>>> open(p).read()
+'hello'
+>>> os.symlink(os.path.join(d, "elsewhere"), os.path.join(d, "link.tex"))
+>>> write_text(os.path.join(d, "link.tex"), "x")  # doctest: +ELLIPSIS
+Traceback (most recent call last):
+...
+symconv.safeio.UnsafeOutput: .../link.tex: is a symbolic link; refusing to write through it
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+
+class UnsafeOutput(ValueError):
+    """An output path that must not be written (a symbolic link, a directory)."""
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafeOutput(f"{path}: is a symbolic link; refusing to write through it")
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeOutput(f"{path}: exists and is not a regular file")
+    return stat.S_IMODE(st.st_mode)
+
+
+def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` (never through a symlink; atomically); return the path."""
+    path = Path(path)
+    mode = _mode_for(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
+    """Write ``text`` to ``path`` like :func:`write_bytes`; return the path."""
+    return write_bytes(path, text.encode(encoding))
+
+
+@contextlib.contextmanager
+def open_for_writing(path: str | os.PathLike[str], newline: str | None = None,
+                     encoding: str = "utf-8") -> Iterator[IO[str]]:
+    """A text file to write row by row (CSV writers); renamed over ``path`` when closed.
+
+    Nothing replaces ``path`` if the block raises.
+
+    >>> import os, tempfile
+    >>> target = os.path.join(tempfile.mkdtemp(), "results.csv")
+    >>> with open_for_writing(target, newline="") as fh:
+    ...     _ = fh.write("id,verdict")
+    >>> open(target).read()
+    'id,verdict'
+    """
+    path = Path(path)
+    mode = _mode_for(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "w", newline=newline, encoding=encoding) as fh:
+            yield fh
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def open_for_appending(path: str | os.PathLike[str], encoding: str = "utf-8") -> IO[str]:
+    """A text file opened for appending (a journal), refusing a symbolic link at ``path``.
+
+    ``O_NOFOLLOW`` makes the refusal atomic: a link planted between a check
+    and the open cannot redirect the writes.
+
+    >>> import os, tempfile
+    >>> journal = os.path.join(tempfile.mkdtemp(), "run.journal")
+    >>> with open_for_appending(journal) as fh:
+    ...     _ = fh.write("{}")
+    >>> open(journal).read()
+    '{}'
+    """
+    path = Path(path)
+    _mode_for(path)  # a clear message for a link or a directory
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o666)
+    except OSError as exc:
+        if Path(path).is_symlink():
+            raise UnsafeOutput(f"{path}: is a symbolic link; refusing to write through it") from exc
+        raise
+    return os.fdopen(fd, "a", encoding=encoding)
