@@ -458,7 +458,7 @@ def answer_latex(q: Any, solution: Solution) -> str:
 def _end(text: str, mark: str) -> str:
     """``text`` closed by ``mark`` unless it already ends a sentence."""
     stripped = text.rstrip()
-    if stripped.endswith((".", "?", "!", ":")) and mark == ".":
+    if stripped.endswith((".", "?", "!", ":", ".)", ".$")) and mark == ".":
         return stripped
     return stripped.rstrip(".") + mark
 
