@@ -20,6 +20,7 @@ from symconv.calculus import (
     stack_receptive_field,
     transposed_conv_scatter,
 )
+from symconv.display.summary import summary
 from symconv.grading import grade
 from symconv.layers import *  # noqa: F403 - the torch.nn-like vocabulary
 from symconv.layers import __all__ as _layer_names
@@ -35,4 +36,4 @@ __all__ = ["analyze", "LayerReport", "sym", "symbols", *_layer_names,
            "conv_backward", "pool_backward", "gradient_variance", "compose", "compose_kernels",
            "decompose", "mlp_symmetry", "solve_filter_1d", "transposed_conv_scatter",
            "padded_convolution", "stack_receptive_field", "InvalidLayer", "LayerError",
-           "UnknownSymbol"]
+           "UnknownSymbol", "summary"]

@@ -85,10 +85,43 @@ def cell_text(value: Any) -> str:
     ('64 × 256', '73,856')
     """
     if isinstance(value, tuple):
-        return " × ".join(cell_text(v) for v in value)
+        return shape_text(value)
     if isinstance(value, sp.Integer):
         return f"{int(value):,}"
     return str(value)
+
+
+def _compound(size: Any) -> bool:
+    """A size that needs parentheses as a factor of a shape (a sum, or a negative number)."""
+    size = sp.sympify(size)
+    return isinstance(size, sp.Add) or (size.is_number and size.is_negative is True)
+
+
+def shape_text(shape: Any) -> str:
+    """A shape as text, ``c_o × (h - 2) × (w - 2)``: sums in parentheses, integers grouped.
+
+    >>> from symconv.symbols import sym
+    >>> shape_text((sym("c_o"), sym("h") - 2, sp.Integer(1024)))
+    'c_o × (h - 2) × 1,024'
+    """
+    parts = [cell_text(v) for v in shape]
+    return " × ".join(f"({t})" if _compound(v) else t for v, t in zip(shape, parts)) or "()"
+
+
+def shape_latex(shape: Any, values: Mapping[str, Any] | None = None) -> str:
+    r"""A shape as LaTeX, ``c_{o} \times \left(h - 2\right)``: sums in parentheses.
+
+    >>> from symconv.symbols import sym
+    >>> print(shape_latex((sym("c_o"), sp.floor(sym("h") / 2) + 1)))
+    c_{o} \times \left(\left\lfloor{\frac{h}{2}}\right\rfloor + 1\right)
+    """
+    if not shape:
+        return "()"
+    parts = []
+    for size in shape:
+        text = latex(size, values, compact=True)
+        parts.append(r"\left(" + text + r"\right)" if _compound(size) else text)
+    return r" \times ".join(parts)
 
 
 def _text(value: Any) -> str:

@@ -3,7 +3,8 @@
 A :class:`LayerReport` is a frozen bundle of SymPy expressions.  ``subs``
 replaces symbols by numbers (or other expressions), ``simplify`` simplifies
 every formula, ``to_dict`` gives JSON-ready values, and Jupyter shows the
-report as a LaTeX table through ``_repr_latex_``.
+report as an HTML table with math cells (``_repr_html_``, see
+:mod:`symconv.display`).
 
 Examples
 --------
@@ -86,6 +87,23 @@ class Memory:
         names = [f.name for f in dataclasses.fields(self)] + ["forward", "training"]
         return {n: getattr(self, n) * size for n in names}
 
+    def _repr_html_(self) -> str:
+        from symconv.display.memory import memory_html
+
+        return memory_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.memory import memory_latex
+
+        return memory_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.memory import memory_text
+
+        return memory_text(self)
+
+    __repr__ = __str__
+
 
 @dataclass(frozen=True)
 class GradientCost:
@@ -120,6 +138,23 @@ class Backward:
 
     def _grads(self) -> list[GradientCost]:
         return [g for g in (self.grad_input, self.grad_weight, self.grad_bias) if g is not None]
+
+    def _repr_html_(self) -> str:
+        from symconv.display.backward import gradients_html
+
+        return gradients_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.backward import gradients_latex
+
+        return gradients_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.backward import gradients_text
+
+        return gradients_text(self)
+
+    __repr__ = __str__
 
 
 @dataclass(frozen=True)
@@ -263,15 +298,22 @@ class LayerReport:
         out["notes"] = list(self.notes)
         return out
 
-    def _repr_latex_(self) -> str:
-        from symconv.printing import report_latex
+    def _repr_html_(self) -> str:
+        from symconv.display.layer import layer_html
 
-        return "$$" + report_latex(self) + "$$"
+        return layer_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.layer import layer_latex
+
+        return layer_latex(self)
 
     def __str__(self) -> str:
-        from symconv.printing import report_text
+        from symconv.display.layer import layer_text
 
-        return report_text(self)
+        return layer_text(self)
+
+    __repr__ = __str__
 
 
 def _simplify(e: sp.Basic) -> sp.Basic:

@@ -184,6 +184,20 @@ def _substituted(reason: Reason | str, table: Mapping[sp.Symbol, Any]) -> Reason
     return template, tuple(a.xreplace(table) if isinstance(a, sp.Basic) else a for a in args)
 
 
+def distinct(conditions: Sequence[sp.Basic], reasons: Sequence[Reason | str]
+             ) -> tuple[tuple[sp.Basic, ...], tuple[Reason | str, ...]]:
+    """Conditions without repeats (a square input states each one per axis), reasons alongside.
+
+    >>> h = sp.Symbol("h")
+    >>> distinct([h >= 5, h >= 5], ["axis 0", "axis 1"])
+    ((h >= 5,), ('axis 0',))
+    """
+    seen: dict[sp.Basic, Reason | str] = {}
+    for condition, reason in zip(conditions, reasons):
+        seen.setdefault(condition, reason)
+    return tuple(seen), tuple(seen.values())
+
+
 def unknown_names(keys: Iterable[Any], free: set[sp.Symbol]) -> list[str]:
     """Keys of a substitution (names or symbols) that match no symbol in ``free`` by name."""
     names = {s.name for s in free}
@@ -214,6 +228,6 @@ class UnknownSymbol(ValueError):
     """``subs`` was given a name or symbol the report does not have (a typo would pass silently)."""
 
 
-__all__ = ["LayerError", "InvalidLayer", "UnknownSymbol", "Reason", "must_hold",
+__all__ = ["LayerError", "InvalidLayer", "UnknownSymbol", "Reason", "must_hold", "distinct",
            "positive_integer", "domain_problem", "check_values", "settle", "check_names",
            "reason_text"]

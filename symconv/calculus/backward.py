@@ -149,8 +149,26 @@ class ConvBackward:
         (``"full"``: the chain rule and its deltas; ``"summary"``: the results).
         """
         from symconv.calculus.backward_steps import conv_backward_steps
+        from symconv.display.steps import Steps
 
-        return conv_backward_steps(self, check=check, **options)
+        return Steps(conv_backward_steps(self, check=check, **options), title="Backward pass")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.backward import formulas_html
+
+        return formulas_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.backward import formulas_latex
+
+        return formulas_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.backward import formulas_text
+
+        return formulas_text(self)
+
+    __repr__ = __str__
 
 
 def size_symbols(expr: sp.Expr) -> set[sp.Symbol]:

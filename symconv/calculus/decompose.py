@@ -95,8 +95,21 @@ class Decomposition:
     def steps(self, certificate: bool = True) -> list[Any]:
         """Answer-key steps (see :mod:`symconv.calculus.decompose_steps`)."""
         from symconv.calculus.decompose_steps import decomposition_steps
+        from symconv.display.steps import Steps
 
-        return decomposition_steps(self, certificate=certificate)
+        return Steps(decomposition_steps(self, certificate=certificate), title="Decomposition")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.decomposition import decomposition_html
+
+        return decomposition_html(self)
+
+    def __str__(self) -> str:
+        from symconv.display.decomposition import decomposition_text
+
+        return decomposition_text(self)
+
+    __repr__ = __str__
 
 
 def _as_like(arr: np.ndarray) -> Any:

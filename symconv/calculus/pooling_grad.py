@@ -101,8 +101,26 @@ class PoolBackward:
     def steps(self, check: bool = True) -> list[Any]:
         """Answer-key steps (see :mod:`symconv.calculus.pooling_grad_steps`)."""
         from symconv.calculus.pooling_grad_steps import pool_backward_steps
+        from symconv.display.steps import Steps
 
-        return pool_backward_steps(self, check)
+        return Steps(pool_backward_steps(self, check), title="Backward pass")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.backward import formulas_html
+
+        return formulas_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.backward import formulas_latex
+
+        return formulas_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.backward import formulas_text
+
+        return formulas_text(self)
+
+    __repr__ = __str__
 
 
 def pool_backward(layer: Any, input_shape: Any) -> PoolBackward:

@@ -182,8 +182,21 @@ class MLPSymmetry:
     def steps(self, check: bool = True) -> list[Any]:
         """Answer-key steps (see :mod:`symconv.calculus.symmetry_steps`)."""
         from symconv.calculus.symmetry_steps import symmetry_steps
+        from symconv.display.steps import Steps
 
-        return symmetry_steps(self, check)
+        return Steps(symmetry_steps(self, check), title="Hidden-unit symmetry")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.symmetry import symmetry_html
+
+        return symmetry_html(self)
+
+    def __str__(self) -> str:
+        from symconv.display.symmetry import symmetry_text
+
+        return symmetry_text(self)
+
+    __repr__ = __str__
 
 
 def mlp_symmetry(d: int, activation: str = "tanh") -> MLPSymmetry:

@@ -115,8 +115,26 @@ class GradientVariance:
     def steps(self, monte_carlo: bool = True) -> list[Any]:
         """Answer-key steps (see :mod:`symconv.calculus.variance_steps`)."""
         from symconv.calculus.variance_steps import variance_steps
+        from symconv.display.steps import Steps
 
-        return variance_steps(self, monte_carlo=monte_carlo)
+        return Steps(variance_steps(self, monte_carlo=monte_carlo), title="Gradient variance")
+
+    def _repr_html_(self) -> str:
+        from symconv.display.variance import variance_html
+
+        return variance_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.variance import variance_latex
+
+        return variance_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.variance import variance_text
+
+        return variance_text(self)
+
+    __repr__ = __str__
 
 
 def _grad_weight_f0c0(layer: Any, x: np.ndarray, dy: np.ndarray) -> np.ndarray:

@@ -50,7 +50,22 @@ class Worked:
 
     def steps(self, check: bool = True) -> list[Any]:
         """Answer-key steps; ``check`` runs the independent checks (loops, torch)."""
-        return list(self._steps) + (self._checks() if check and self._checks else [])
+        from symconv.display.steps import Steps
+
+        return Steps(list(self._steps) + (self._checks() if check and self._checks else []),
+                     title=self.name.replace("_", " "))
+
+    def _repr_html_(self) -> str:
+        from symconv.display.worked import worked_html
+
+        return worked_html(self)
+
+    def __str__(self) -> str:
+        from symconv.display.worked import worked_text
+
+        return worked_text(self)
+
+    __repr__ = __str__
 
 
 def _entries(values: Sequence[Any]) -> list[sp.Expr]:

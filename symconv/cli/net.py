@@ -156,7 +156,9 @@ def _run(args: argparse.Namespace, spec: Any, shape: Any, values: dict[str, Any]
                                 "dtype": budget.dtype, "statement": budget.statement}
         print(json.dumps(out, indent=2))
     elif args.latex:
-        print(report._repr_latex_())
+        from symconv.network.tables import latex_tabular
+
+        print(latex_tabular(report))  # a document wants a text-mode tabular, not display math
         if budget is not None:
             print(r"\par " + str(budget).replace("_", r"\_"))
     else:

@@ -59,6 +59,11 @@ class GradeResult:
     def __bool__(self) -> bool:
         return self.verdict == "correct"
 
+    def _repr_html_(self) -> str:
+        from symconv.display.grade import grade_html
+
+        return grade_html(self)
+
     def score(self, partial_credit: float = 0.5) -> float:
         """1 for correct, ``partial_credit`` for partial, 0 otherwise."""
         return {"correct": 1.0, "partial": float(partial_credit)}.get(self.verdict, 0.0)

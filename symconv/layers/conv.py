@@ -30,7 +30,7 @@ from symconv.counting import OpCounts, conventions
 from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple, size
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number, to_expr
-from symconv.validity import Reason
+from symconv.validity import Reason, distinct
 from symconv.window import product, windows
 
 IntArg: TypeAlias = Value | Sequence[Value]
@@ -137,7 +137,7 @@ class _ConvNd(Layer):
         return kept
 
     def _conditions(self, c_in: sp.Expr,
-                    spatial: Shape) -> tuple[tuple[sp.Basic, ...], tuple[Reason, ...]]:
+                    spatial: Shape) -> tuple[tuple[sp.Basic, ...], tuple[Reason | str, ...]]:
         """The symbolic conditions of this layer on this input, and their reasons."""
         conds = self._check_fits(spatial)
         if not is_number(c_in - self.in_channels):
@@ -150,7 +150,7 @@ class _ConvNd(Layer):
                 conds.append((sp.Eq(sp.Mod(channels, self.groups), 0),
                               ("groups={} does not divide " + what + "={}",
                                (self.groups, channels))))
-        return tuple(c for c, _ in conds), tuple(r for _, r in conds)
+        return distinct([c for c, _ in conds], [r for _, r in conds])
 
     # -- report ------------------------------------------------------------
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
@@ -260,11 +260,8 @@ class _ConvTransposeNd(_ConvNd):
         self.output_padding: tuple[sp.Expr, ...] = ntuple(
             output_padding, self._dims, "output_padding", minimum=0)
         for op, s, d in zip(self.output_padding, self.stride, self.dilation):
-            cond = sp.Lt(op, sp.Max(s, d))
-            if is_number(cond) and not bool(cond):
-                raise LayerError(
-                    f"output_padding {op} must be smaller than stride or dilation (torch's rule)"
-                )
+            must_hold(sp.Lt(op, sp.Max(s, d)),
+                      f"output_padding {op} must be smaller than stride or dilation (torch's rule)")
 
     def extra_repr(self) -> str:
         return super().extra_repr() + ", " + fmt_args(output_padding=self.output_padding)
@@ -276,8 +273,14 @@ class _ConvTransposeNd(_ConvNd):
         )
 
     def _check_fits(self, spatial: Shape) -> list[tuple[sp.Basic, Reason]]:
-        # A scatter fits any input; what can fail is an output size below 1 (padding crops it all).
-        kept = []
+        # A scatter fits any input; what can fail is an output size below 1 (padding crops it all)
+        # and torch's rule on output_padding.
+        kept: list[tuple[sp.Basic, Reason]] = []
+        for op, s, d in zip(self.output_padding, self.stride, self.dilation):
+            rule = sp.Lt(op, sp.Max(s, d))
+            if not is_number(rule) and rule is not sp.true:
+                kept.append((rule, ("output_padding {} must be smaller than stride {} or "
+                                    "dilation {} (torch's rule)", (op, s, d))))
         for axis, out in enumerate(self._sizes(spatial)):
             reason = ("transposed output size {} < 1 on spatial axis {}", (out, axis))
             left = must_hold(sp.Ge(out, 1), reason)

@@ -25,7 +25,7 @@ from symconv.counting import OpCounts, conventions
 from symconv.layers.base import Layer, LayerError, as_shape, fmt_args, must_hold, ntuple
 from symconv.report import Backward, GradientCost, LayerReport, Memory, Shape
 from symconv.symbols import Value, is_number
-from symconv.validity import Reason
+from symconv.validity import Reason, distinct
 from symconv.window import named_latex, product, windows
 
 IntArg: TypeAlias = Value | Sequence[Value]
@@ -52,9 +52,8 @@ class _PoolNd(Layer):
         self.dilation = ntuple(dilation, n, "dilation")
         self.ceil_mode = bool(ceil_mode)
         for p, k in zip(self.padding, self.kernel_size):
-            cond = sp.Le(2 * p, k)
-            if is_number(cond) and not bool(cond):
-                raise LayerError(f"padding {p} must be at most half the kernel size {k} (torch's rule)")
+            must_hold(sp.Le(2 * p, k), f"padding {p} must be at most half the kernel size {k} "
+                                       "(torch's rule)")
         self.windows = windows(
             self.kernel_size, self.stride, tuple((p, p) for p in self.padding), self.dilation,
             self.ceil_mode,
@@ -77,9 +76,15 @@ class _PoolNd(Layer):
         self._conditions(spatial)
         return (c, *(w.output_size(n) for w, n in zip(self.windows, spatial)))
 
-    def _conditions(self, spatial: Shape) -> tuple[tuple[sp.Basic, ...], tuple[Reason, ...]]:
+    def _conditions(self, spatial: Shape) -> tuple[tuple[sp.Basic, ...], tuple[Reason | str, ...]]:
         """Symbolic conditions (the window fits the padded input) and their reasons."""
-        kept, reasons = [], []
+        kept: list[sp.Basic] = []
+        reasons: list[Reason | str] = []
+        for p, k in zip(self.padding, self.kernel_size):
+            if not is_number(sp.Le(2 * p, k)):
+                kept.append(sp.Le(2 * p, k))
+                reasons.append(("padding {} must be at most half the kernel size {} (torch's rule)",
+                                (p, k)))
         for axis, (w, n) in enumerate(zip(self.windows, spatial)):
             for cond in w.validity(n):
                 reason = ("pooling window {} is larger than the padded input {} + 2*{} "
@@ -87,7 +92,7 @@ class _PoolNd(Layer):
                 if must_hold(cond, reason) is not None:
                     kept.append(cond)
                     reasons.append(reason)
-        return tuple(kept), tuple(reasons)
+        return distinct(kept, reasons)
 
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
         input_shape = as_shape(input_shape)

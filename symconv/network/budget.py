@@ -95,15 +95,33 @@ class BatchBudget:
     def __str__(self) -> str:
         return f"largest batch {self.batch}: {self.statement}"
 
+    def __repr__(self) -> str:
+        from symconv.display.memory import budget_text
+
+        return budget_text(self)
+
+    def _repr_html_(self) -> str:
+        from symconv.display.memory import budget_html
+
+        return budget_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.memory import budget_latex
+
+        return budget_latex(self)
+
     def steps(self) -> list[Any]:
-        """The computation as solution steps (for answer keys)."""
+        """The computation as solution steps (for answer keys; shown worked in Jupyter)."""
+        from symconv.display.steps import Steps
+
         M, b, A, F = sp.symbols("M b A F", positive=True, integer=True)
         formula = sp.floor((M - b * F) / (b * A)) if self.fixed_elements != 0 else sp.floor(
             M / (b * A))
         values = {"M": self.memory_bytes, "b": self.bytes_per_element,
                   "A": self.per_sample_elements, "F": self.fixed_elements}
-        return [Text(self.statement),
-                Calculation("B_max", formula, values=values, result=self.batch)]
+        return Steps([Text(self.statement),
+                      Calculation("B_max", formula, values=values, result=self.batch)],
+                     title="Largest batch")
 
 
 def policy_elements(report: Any, policy: str, optimizer: str = "adam") -> tuple[sp.Expr, sp.Expr]:

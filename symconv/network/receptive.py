@@ -240,6 +240,23 @@ class ReceptiveField:
         return ReceptiveField(axes, self.input_size, self.aligned and other.aligned and aligned,
                               notes)
 
+    def _repr_html_(self) -> str:
+        from symconv.display.receptive import receptive_html
+
+        return receptive_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.receptive import receptive_latex
+
+        return receptive_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.receptive import receptive_text
+
+        return receptive_text(self)
+
+    __repr__ = __str__
+
     def region(self, *index: sp.Expr | int, clip: bool = False) -> tuple[tuple[sp.Expr, ...], ...]:
         """``(first, last)`` per axis of the input seen by the output at ``index``.
 

@@ -71,6 +71,16 @@ class NetworkLayer:
             return getattr(self.report, name)
         raise AttributeError(name)
 
+    def _repr_html_(self) -> str:
+        from symconv.display.html import code
+
+        return f"<p>row {code(self.name)}</p>" + self.report._repr_html_()
+
+    def __repr__(self) -> str:
+        from symconv.printing import shape_text
+
+        return f"<row {self.name!r}: {self.layer}, output {shape_text(self.output_shape)}>"
+
 
 @dataclass(frozen=True)
 class NetworkTotals:
@@ -86,6 +96,18 @@ class NetworkTotals:
     comparisons: sp.Expr
     activations: sp.Expr
     conventions: Mapping[str, sp.Expr] = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        from symconv.display.network import totals_html
+
+        return totals_html(self)
+
+    def __str__(self) -> str:
+        from symconv.display.network import totals_text
+
+        return totals_text(self)
+
+    __repr__ = __str__
 
 
 @dataclass(frozen=True)
@@ -148,20 +170,14 @@ class NetworkReport:
     def bottleneck(self) -> NetworkLayer:
         """The row with the largest output (per sample); the first of equals.
 
-        With symbolic sizes the comparison must be provable for every size;
-        otherwise ``ValueError`` asks for numbers (``subs``).
+        With symbolic sizes the comparison holds for every size where that can be
+        proved (see :mod:`symconv.network.bottleneck`); when which row is largest
+        depends on the sizes, ``UndecidedBottleneck`` (a ``ValueError``) names the
+        rows and the condition.
         """
-        best = self.layers[0]
-        for row in self.layers[1:]:
-            diff = sp.expand(row.per_sample_activations - best.per_sample_activations)
-            if diff.is_positive:
-                best = row
-            elif not (diff.is_nonpositive or diff == 0):
-                raise ValueError(
-                    f"cannot decide whether {row.name} or {best.name} is larger for every "
-                    "input size; substitute numbers first (report.subs(h=..., w=...))"
-                )
-        return best
+        from symconv.network.bottleneck import bottleneck
+
+        return bottleneck(self.layers, self.conditions)
 
     def max_batch(self, memory_bytes: Any, dtype: str = "float32",
                   policy: str = "max_activation", optimizer: str = "adam") -> Any:
@@ -263,15 +279,22 @@ class NetworkReport:
 
         return report_dict(self, dtype)
 
-    def _repr_latex_(self) -> str:
-        from symconv.network.tables import latex_tabular
+    def _repr_html_(self) -> str:
+        from symconv.display.network import network_html
 
-        return latex_tabular(self)
+        return network_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.network import network_latex
+
+        return network_latex(self)
 
     def __str__(self) -> str:
         from symconv.network.tables import text_table
 
         return text_table(self)
+
+    __repr__ = __str__
 
 
 def _settled(report: NetworkReport) -> NetworkReport:

@@ -73,7 +73,8 @@ def text_table(report: Any, width: int = 200) -> str:
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, color_system=None)
+    # force_jupyter=False: inside Jupyter rich would display the table instead of writing it
+    console = Console(file=buffer, width=width, color_system=None, force_jupyter=False)
     console.print(rich_table(report))
     for line in _footnotes(report):
         console.print(line, markup=False, highlight=False)

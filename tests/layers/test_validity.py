@@ -93,6 +93,10 @@ def test_partial_subs_keeps_the_open_condition_and_its_reason():
          "transposed output size -1 < 1"),
         (symconv.Conv2d(1, 1, 3, dilation="d"), (1, "h", "h"), {"h": 4, "d": 2},
          "kernel extent 5 is larger than the padded input 4"),
+        (symconv.MaxPool2d(3, padding="p"), (1, 9, 9), {"p": 2},
+         "padding 2 must be at most half the kernel size 3"),
+        (symconv.ConvTranspose2d(1, 1, 3, stride="s", output_padding="q"), (1, 4, 4),
+         {"s": 2, "q": 2}, "output_padding 2 must be smaller than stride 2 or dilation 1"),
     ],
 )
 def test_values_that_make_a_layer_invalid_raise_at_subs(layer, shape, values, needle):
@@ -132,3 +136,8 @@ def test_invalid_layer_inside_a_network_keeps_its_type():
     net = symconv.Sequential(symconv.ReLU(), symconv.Conv2d(3, 8, 7))
     with pytest.raises(InvalidLayer, match=r"^layer 1 \(Conv2d.*kernel extent 7"):
         symconv.analyze(net, (3, 5, 5))
+
+
+def test_a_square_input_states_each_condition_once():
+    report = symconv.analyze(symconv.Conv2d(1, 1, "k", padding="p"), (1, "h", "h"))
+    assert [str(c) for c in report.conditions] == ["h + 2*p >= k"]
