@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 EXTRAS ?= test
 OUT ?= out
 
-.PHONY: install keys test lint typecheck bench clean
+.PHONY: install keys test lint typecheck bench fuzz clean
 
 $(VENV)/.installed-$(EXTRAS): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,12 @@ test: install
 
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+# 100,000 random (reference, answer) pairs through the grader, 0 crashes expected; the seed is
+# printed (FUZZ_SEED=S reproduces a run, FUZZ_PAIRS=N changes its length).
+FUZZ_PAIRS ?= 100000
+fuzz: install
+	$(PY) benchmarks/fuzz_grading.py --pairs $(FUZZ_PAIRS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 clean:
 	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache

@@ -224,9 +224,17 @@ def valid(pt: dict, floor_args: list) -> bool:
 
 
 def evaluator(e: sp.Expr, syms: list[sp.Symbol]):
-    fn = sp.lambdify(syms, e.doit(), modules=[{"floor": math.floor, "ceiling": math.ceil,
-                                                "Max": max, "Min": min}, "math"])
-    return lambda pt: fn(*(Fraction(pt[s]) for s in syms))
+    """Exact evaluation over Fractions.  lambdify prints a Rational as ``p/q``, which
+    Python would compute as a float: every non-integer Rational is passed in as a
+    Fraction argument instead."""
+    e = e.doit()
+    rationals = sorted((r for r in e.atoms(sp.Rational) if not r.is_Integer), key=str)
+    holders = [sp.Dummy(f"r{i}") for i in range(len(rationals))]
+    e = e.xreplace(dict(zip(rationals, holders)))
+    fn = sp.lambdify(syms + holders, e, modules=[{"floor": math.floor, "ceiling": math.ceil,
+                                                  "Max": max, "Min": min}, "math"])
+    consts = [Fraction(int(r.p), int(r.q)) for r in rationals]
+    return lambda pt: fn(*(Fraction(pt[s]) for s in syms), *consts)
 
 
 def label(ref: sp.Expr, ans: sp.Expr, pts: list[dict]) -> str:

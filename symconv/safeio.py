@@ -38,10 +38,30 @@ class UnsafeOutput(ValueError):
     """An output path that must not be written (a symbolic link, a directory)."""
 
 
-def _mode_for(path: Path) -> int:
+def refuse_unsafe(path: str | os.PathLike[str]) -> bool:
+    """Raise :class:`UnsafeOutput` if ``path`` is a symbolic link or not a regular file.
+
+    Returns whether ``path`` exists (a regular file).  Nothing is opened or written:
+    this is the check a preflight makes before any work starts.
+
+    >>> import os, tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> refuse_unsafe(os.path.join(d, "new.csv"))
+    False
+    """
+    try:
+        _mode_for(Path(path), missing_ok=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _mode_for(path: Path, missing_ok: bool = True) -> int:
     try:
         st = os.lstat(path)
     except FileNotFoundError:
+        if not missing_ok:
+            raise
         umask = os.umask(0)
         os.umask(umask)
         return 0o666 & ~umask
@@ -69,14 +89,18 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     return path
 
 
-def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to ``path`` like :func:`write_bytes`; return the path."""
-    return write_bytes(path, text.encode(encoding))
+def write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8",
+               errors: str = "strict") -> Path:
+    """Write ``text`` to ``path`` like :func:`write_bytes`; return the path.
+
+    ``errors="surrogateescape"`` writes back bytes that were read undecodable.
+    """
+    return write_bytes(path, text.encode(encoding, errors))
 
 
 @contextlib.contextmanager
 def open_for_writing(path: str | os.PathLike[str], newline: str | None = None,
-                     encoding: str = "utf-8") -> Iterator[IO[str]]:
+                     encoding: str = "utf-8", errors: str = "strict") -> Iterator[IO[str]]:
     """A text file to write row by row (CSV writers); renamed over ``path`` when closed.
 
     Nothing replaces ``path`` if the block raises.
@@ -93,7 +117,7 @@ def open_for_writing(path: str | os.PathLike[str], newline: str | None = None,
     parent = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
     try:
-        with os.fdopen(fd, "w", newline=newline, encoding=encoding) as fh:
+        with os.fdopen(fd, "w", newline=newline, encoding=encoding, errors=errors) as fh:
             yield fh
         os.chmod(tmp, mode)
         os.replace(tmp, path)
@@ -102,11 +126,14 @@ def open_for_writing(path: str | os.PathLike[str], newline: str | None = None,
         raise
 
 
-def open_for_appending(path: str | os.PathLike[str], encoding: str = "utf-8") -> IO[str]:
+def open_for_appending(path: str | os.PathLike[str], encoding: str = "utf-8",
+                       errors: str = "strict", truncate: bool = False) -> IO[str]:
     """A text file opened for appending (a journal), refusing a symbolic link at ``path``.
 
     ``O_NOFOLLOW`` makes the refusal atomic: a link planted between a check
-    and the open cannot redirect the writes.
+    and the open cannot redirect the writes.  ``O_NONBLOCK`` and a check of
+    what was opened keep a FIFO or a device planted there from blocking or
+    being written.  ``truncate`` empties the file first (a fresh journal).
 
     >>> import os, tempfile
     >>> journal = os.path.join(tempfile.mkdtemp(), "run.journal")
@@ -117,11 +144,48 @@ def open_for_appending(path: str | os.PathLike[str], encoding: str = "utf-8") ->
     """
     path = Path(path)
     _mode_for(path)  # a clear message for a link or a directory
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+    flags = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+             | getattr(os, "O_NONBLOCK", 0))
     try:
         fd = os.open(path, flags, 0o666)
     except OSError as exc:
-        if Path(path).is_symlink():
+        if path.is_symlink():
             raise UnsafeOutput(f"{path}: is a symbolic link; refusing to write through it") from exc
         raise
-    return os.fdopen(fd, "a", encoding=encoding)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeOutput(f"{path}: exists and is not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        if truncate:
+            os.ftruncate(fd, 0)
+        return os.fdopen(fd, "a", encoding=encoding, errors=errors)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def open_for_reading(path: str | os.PathLike[str], encoding: str = "utf-8",
+                     errors: str = "strict") -> IO[str]:
+    """A text file opened for reading, never through a symbolic link (``O_NOFOLLOW``).
+
+    For files this program wrote itself and reads back (a journal): a link
+    planted there must not make it read, and maybe echo, another file.
+    """
+    path = Path(path)
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if path.is_symlink():
+            raise UnsafeOutput(f"{path}: is a symbolic link; refusing to read through it") from exc
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UnsafeOutput(f"{path}: exists and is not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "r", encoding=encoding, errors=errors)
+    except BaseException:
+        os.close(fd)
+        raise

@@ -31,8 +31,6 @@ _Z = sp.Symbol("z", real=True)
 
 def symmetry_steps(sym_: Any, check: bool = True) -> list[Any]:
     """Steps of :meth:`MLPSymmetry.steps`."""
-    from symconv.calculus.symmetry import ACTIVATIONS
-
     i, d = sp.Symbol("i", integer=True, positive=True), sym("d")
     W, B, V = (sp.IndexedBase(n) for n in ("w", "b", "v"))
     x = sp.Symbol("x")
@@ -61,7 +59,7 @@ def symmetry_steps(sym_: Any, check: bool = True) -> list[Any]:
     s: list[Any] = [Shared(tuple(argument), "The permutation argument is"),
                     Text(f"For example, with $d = {sym_.d}$:"),
                     Calculation("N", sym_.permutations, {"d": sym_.d})]
-    act = ACTIVATIONS[sym_.activation]
+    act = sym_.phi
     total = sp.simplify(act(-_Z) + act(_Z))
     s.append(Text(f"Sign flips, with $\\phi$ the {sym_.activation}: is $\\phi(-z) + \\phi(z)$ a "
                   "constant?"))
@@ -90,15 +88,46 @@ def symmetry_steps(sym_: Any, check: bool = True) -> list[Any]:
         s.append(Text("(ReLU has another symmetry: scaling $w_i, b_i$ by $a > 0$ and $v_i$ "
                       "by $1/a$; it is continuous, not counted here.)"))
     if check:
-        same, count = sym_.numeric_check()
-        symbolic = sym_.symbolic_check()
-        instance = f"$d = {sym_.d}$"
-        s += [Check("all transformed networks equal the original", "SymPy", sp.true,
-                    sp.sympify(symbolic), symbolic, instance=instance),
-              Check("transformed random networks compute the same outputs",
-                    "numpy, 50 random inputs, tolerance $10^{-12}$", sp.true, sp.sympify(same),
-                    same, instance=instance),
-              Check("distinct parameter vectors of a random network", "enumeration",
-                    sp.Integer(sym_.group_size), sp.Integer(count),
-                    count == sym_.group_size, instance=instance)]
+        s += symmetry_checks(sym_)
     return s
+
+
+def symmetry_checks(sym_: Any) -> list[Check]:
+    """Checks of the group: every element while it is small, else its generators.
+
+    Beyond ``ENUMERATION_LIMIT`` elements (:mod:`symconv.calculus.symmetry`) the
+    generators are checked in SymPy, Schreier-Sims confirms the order they
+    generate, and random elements are checked numerically.
+    """
+    same, count = sym_.numeric_check()
+    symbolic = sym_.symbolic_check()
+    instance = f"$d = {sym_.d}$"
+    if sym_.enumerated:
+        return [Check("all transformed networks equal the original", "SymPy", sp.true,
+                      sp.sympify(symbolic), symbolic, instance=instance),
+                Check("transformed random networks compute the same outputs",
+                      "numpy, every element, 50 random inputs, tolerance $10^{-12}$", sp.true,
+                      sp.sympify(same), same, instance=instance),
+                Check("distinct parameter vectors of a random network", "enumeration",
+                      sp.Integer(sym_.group_size), sp.Integer(count),
+                      count == sym_.group_size, instance=instance)]
+    gens = len(sym_.generators())
+    checks = [Check(f"each of the {gens} generators (neighbour swaps"
+                    + (", one sign flip" if sym_.flips else "") + ") keeps the network, so "
+                    "every element does", "SymPy", sp.true, sp.sympify(symbolic), symbolic,
+                    instance=instance)]
+    if sym_.order_recomputed:
+        order = sym_.generated_order()
+        checks.append(Check("order of the group the generators generate",
+                            "Schreier-Sims (sympy.combinatorics)",
+                            sp.Integer(sym_.group_size), sp.Integer(order),
+                            order == sym_.group_size, instance=instance))
+    checks += [Check("transformed random networks compute the same outputs",
+                     f"numpy, the generators and {sym_.sampled} random elements, "
+                     "50 random inputs, tolerance $10^{-12}$", sp.true, sp.sympify(same), same,
+                     instance=instance),
+               Check("distinct parameter vectors of a random network",
+                     "counting arrangements of its units and their signs (sampled vectors "
+                     "distinct)", sp.Integer(sym_.group_size), sp.Integer(count),
+                     count == sym_.group_size, instance=instance)]
+    return checks

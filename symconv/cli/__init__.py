@@ -71,6 +71,16 @@ def one_line(message: object) -> str:
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE - 3] + "..."
 
 
+def plain(doc: str) -> str:
+    """A module docstring's reST as ``--help`` shows it: no ``double backticks``, ``::`` as ``:``.
+
+    >>> plain("``symconv grade``: grade answers.  Four forms::")
+    'symconv grade: grade answers.  Four forms:'
+    """
+    return doc.replace("``", "").replace("::\n", ":\n").removesuffix("::") + (
+        ":" if doc.endswith("::") else "")
+
+
 def _os_message(exc: OSError) -> str:
     name = exc.filename if exc.filename is not None else ""
     reason = exc.strerror or str(exc)

@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from symconv.cli import UsageError, fraction, nonnegative_int, positive_float, positive_int
+from symconv.cli import UsageError, fraction, nonnegative_int, plain, positive_float, positive_int
 from symconv.exprmap import as_number
 from symconv.grading import batch as B
 from symconv.grading.api import grade
@@ -43,12 +43,14 @@ RESULT_COLUMNS = ["verdict", "feedback", "note", "assumption", "counterexample",
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    doc = plain(__doc__.split("\nExamples\n")[0]).strip()
     p = sub.add_parser("grade", help="grade answers: one, a question's, or a CSV batch",
-                       description=__doc__.split("\n\n")[0],
+                       description=doc.split("\n\n")[0],
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog=__doc__.split("\n\n")[1])
-    p.add_argument("file", nargs="?", help="derivations file (TOML) with the questions")
-    p.add_argument("question", nargs="?", help="question id in FILE")
+                       epilog="\n\n".join(doc.split("\n\n")[1:]))
+    p.add_argument("file", nargs="?", metavar="FILE.toml",
+                   help="question file (TOML) with the questions")
+    p.add_argument("question", nargs="?", metavar="QUESTION", help="question id in FILE")
     p.add_argument("--expected", metavar="EXPR", help="the reference formula or number")
     p.add_argument("--answer", metavar="EXPR", help="the answer to grade")
     p.add_argument("--batch", metavar="CSV", help="rows with columns id,expected,answer "
@@ -69,11 +71,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "incorrect, not partial)")
     p.add_argument("--batch-axis", metavar="B", help="shapes: a leading batch axis of this "
                    "size (number or symbol) is also correct")
-    p.add_argument("--rel-tol", type=positive_float, help="accept values within this relative tolerance")
-    p.add_argument("--sig-figs", type=positive_int, help="accept values to this many significant figures")
-    p.add_argument("--workers", type=nonnegative_int, default=2, help="worker processes (0: in-process)")
-    p.add_argument("--time-limit", type=positive_float, default=5.0, help="seconds per row (batch)")
-    p.add_argument("--memory-limit", type=positive_int, default=512, help="MB per worker (batch)")
+    p.add_argument("--rel-tol", type=positive_float, metavar="R",
+                   help="accept values within this relative tolerance")
+    p.add_argument("--sig-figs", type=positive_int, metavar="N",
+                   help="accept values to this many significant figures")
+    p.add_argument("--workers", type=nonnegative_int, default=2, metavar="N",
+                   help="worker processes (0: in-process; default 2)")
+    p.add_argument("--time-limit", type=positive_float, default=5.0, metavar="SECONDS",
+                   help="seconds per row (batch; default 5)")
+    p.add_argument("--memory-limit", type=positive_int, default=512, metavar="MB",
+                   help="MB per worker (batch; default 512)")
     p.add_argument("--resume", action="store_true", help="continue an interrupted batch "
                    "(rows whose expected answer, answer or options changed are graded again)")
     p.add_argument("--journal", metavar="PATH", help="where results are journalled while "
@@ -86,8 +93,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-reveal", action="store_true",
                    help="feedback does not show the expected value")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--partial-credit", type=fraction, default=0.5,
-                   help="score of a partial answer, as a fraction of the question's points")
+    p.add_argument("--partial-credit", type=fraction, default=0.5, metavar="F",
+                   help="score of a partial answer, as a fraction of the question's points "
+                   "(default 0.5)")
+    p.add_argument("--per-student", action="store_true", help="--submissions: grade each row "
+                   "against its student's own variant (symconv key --students)")
+    p.add_argument("--salt", metavar="SECRET", help="--per-student: the instructor's secret "
+                   "(default: [assignment] salt in the file)")
     p.set_defaults(func=run)
 
 
@@ -212,8 +224,7 @@ def _preflight(args: argparse.Namespace, rows: int, *extra: str | None) -> None:
         raise UsageError("batch grading needs --out PATH")
     from symconv.grading.outputs import preflight
 
-    preflight([p for p in (args.out, _journal(args), *extra) if p], rows,
-              probe=[_journal(args)])
+    preflight([p for p in (args.out, _journal(args), *extra) if p], rows)
 
 
 def _read(path: str, required: list[str]) -> list[Any]:
@@ -249,13 +260,15 @@ def _notes(notes: list[str]) -> None:
 
 def _write(args: argparse.Namespace, writes: list[tuple[str, Any]]) -> None:
     """Write every output; if one fails, say so and keep the journal for --resume."""
-    try:
-        for _, write in writes:
+    from symconv.safeio import UnsafeOutput
+
+    for where, write in writes:
+        try:
             write()
-    except OSError as exc:
-        where = next(p for p, _ in writes)
-        raise UsageError(f"cannot write {where}: {exc.strerror}; the graded rows are kept in "
-                         f"{_journal(args)}: rerun with --resume") from None
+        except (OSError, UnsafeOutput) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).removeprefix(f"{where}: ")
+            raise UsageError(f"cannot write {where}: {reason}; the graded rows are kept in "
+                             f"{_journal(args)}: rerun with --resume") from None
     Path(_journal(args)).unlink(missing_ok=True)
 
 
@@ -332,9 +345,12 @@ def _run_submissions(args: argparse.Namespace) -> int:
     rows = _read(args.submissions, ["student", "question", "answer"])
     _preflight(args, len(rows), args.scores)
     notes: list[str] = []
+    from symconv.keys.roster import per_student_variants
+
+    variants = per_student_variants(assignment, args)  # --per-student: each student's numbers
     graded = _graded(lambda: S.grade_class(
         assignment, rows, duplicates=args.duplicates, partial_credit=args.partial_credit,
-        reveal=not args.no_reveal, extra=options_domain(args),
+        reveal=not args.no_reveal, extra=options_domain(args), variants=variants,
         **_batch_options(args, notes)))
     _notes(notes)
     table = [flatten(g) for g in graded]
@@ -343,13 +359,16 @@ def _run_submissions(args: argparse.Namespace) -> int:
         writes.append((args.out, lambda: write_text(
             args.out, json.dumps(results_json(S.counted(graded)), indent=2) + "\n")))
     else:
-        writes.append((args.out, lambda: write_table(args.out, table, S.COLUMNS)))
+        result_columns = S.COLUMNS if variants is None else S.VARIANT_COLUMNS
+        writes.append((args.out, lambda: write_table(args.out, table, result_columns)))
     if args.scores:
         scores, columns = S.score_table(graded, assignment)
         writes.append((args.scores, lambda: write_table(args.scores, scores, columns)))
     _write(args, writes)
-    summary([g for g in graded if g["line"] is not None], args.out,
-            unanswered=sum(g["verdict"] == "unanswered" for g in graded))
+    summary([g for g in graded if g["line"] is not None], ", ".join(
+        p for p in (args.out, args.scores) if p),
+        unanswered=sum(g["verdict"] == "unanswered" and g["counted"] for g in graded),
+        students=len({g["student"] for g in graded if g["student"]}))
     return 0
 
 
@@ -363,11 +382,13 @@ def flatten(result: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def summary(results: list[dict[str, Any]], out: str, unanswered: int = 0) -> None:
+def summary(results: list[dict[str, Any]], out: str, unanswered: int = 0,
+            students: int | None = None) -> None:
     counts: dict[str, int] = {}
     for r in results:
         counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
     shown = ", ".join(f"{v} {counts[v]}" for v in ("correct", "partial", "incorrect", "invalid",
                                                    "manual") if v in counts)
+    who = f" of {students} students" if students is not None else ""
     more = f"; {unanswered} unanswered questions scored 0" if unanswered else ""
-    print(f"graded {len(results)} rows ({shown}){more} -> {out}", file=sys.stderr)
+    print(f"graded {len(results)} rows{who} ({shown}){more} -> {out}", file=sys.stderr)

@@ -6,6 +6,10 @@ Three forms::
     symconv gradescope template FILE.toml -o answers.toml   (the file students fill in)
     symconv gradescope run [--root /autograder]             (inside Gradescope)
 
+``run`` always writes results/results.json (a broken submission or question file
+becomes a score of 0 with a message, and one line for the staff on stderr) and
+exits 0 once it is written.
+
 Upload autograder.zip as a "Programming Assignment" autograder; students upload
 answers.toml (see ``template``).  docs/grading.md, "Gradescope", has the details.
 """
@@ -13,29 +17,40 @@ answers.toml (see ``template``).  docs/grading.md, "Gradescope", has the details
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from symconv.cli import UsageError, positive_float
+from symconv.cli import UsageError, fraction, plain, positive_float
+
+ACTIONS = {"build": "write the autograder zip (-o autograder.zip) for a question file",
+           "template": "write the answers file students fill in (-o answers.toml)",
+           "run": "grade the submission in /autograder (what run_autograder calls)"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    doc = plain(__doc__)
     p = sub.add_parser("gradescope", help="Gradescope autograder bundle for a question file",
-                       description=__doc__.split("\n\n")[0],
+                       description=doc.split("\n\n")[0],
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       epilog="\n\n".join(__doc__.split("\n\n")[1:]))
-    p.add_argument("action", choices=["build", "template", "run"])
-    p.add_argument("file", nargs="?", help="question file (TOML), for build and template")
+                       epilog="\n\n".join(doc.split("\n\n")[1:]))
+    p.add_argument("action", choices=list(ACTIONS), metavar="ACTION",
+                   help="; ".join(f"{name}: {what}" for name, what in ACTIONS.items()))
+    p.add_argument("file", nargs="?", metavar="FILE.toml",
+                   help="question file, for build and template")
     p.add_argument("-o", "--out", metavar="PATH", help="the zip (build) or answers file "
                    "(template) to write")
-    p.add_argument("--partial-credit", type=float, default=0.5,
-                   help="score of a partial answer, as a fraction of the question's points")
+    p.add_argument("--partial-credit", type=fraction, default=0.5, metavar="F",
+                   help="score of a partial answer, as a fraction of the question's points "
+                   "(default 0.5)")
     p.add_argument("--no-reveal", action="store_true",
                    help="feedback does not show the expected value")
-    p.add_argument("--time-limit", type=positive_float, default=5.0, help="seconds per answer")
+    p.add_argument("--time-limit", type=positive_float, default=5.0, metavar="SECONDS",
+                   help="seconds per answer (default 5)")
     p.add_argument("--visibility", default="visible",
                    choices=["visible", "hidden", "after_due_date", "after_published"],
-                   help="when students see the results (Gradescope's visibility)")
+                   help="when students see the results (Gradescope's visibility; default "
+                   "visible)")
     p.add_argument("--root", metavar="DIR", help="run: the autograder folder (default "
                    "$SYMCONV_AUTOGRADER_ROOT or /autograder)")
     p.set_defaults(func=run)
@@ -47,9 +62,19 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--root {args.root}: no such folder")
         from symconv.grading.autograder import root
         from symconv.grading.autograder import run as grade_submission
+        from symconv.safeio import UnsafeOutput
 
-        results = grade_submission(Path(args.root) if args.root else root())
+        base = Path(args.root) if args.root else root()
+        try:
+            results = grade_submission(base, debug=os.environ.get("SYMCONV_DEBUG") == "1")
+        except (OSError, UnsafeOutput) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc).split(": ", 1)[-1]
+            raise UsageError(f"cannot write {base / 'results' / 'results.json'}: {reason} "
+                             "(Gradescope will report that the autograder failed)") from None
         print(f"score {results['score']:g}: {results.get('output', '')}")
+        error = results.get("extra_data", {}).get("error")
+        if error:  # Gradescope shows the autograder's output to staff only
+            print(f"symconv gradescope run: error: {error}", file=sys.stderr)
         return 0
     if not args.file:
         raise UsageError(f"gradescope {args.action} needs the question FILE")
@@ -59,11 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
     preflight([args.out], rows=0)
     if args.action == "template":
-        from symconv.grading.gradescope_bundle import template
+        from symconv.grading.gradescope_bundle import check_questions, template
         from symconv.grading.outputs import write_text
         from symconv.grading.questions import load
 
-        write_text(args.out, template(load(args.file)))
+        assignment = load(args.file)
+        write_text(args.out, template(assignment, check_questions(assignment, args.time_limit)))
         print(f"wrote {args.out}", file=sys.stderr)
         return 0
     from symconv.grading.gradescope_bundle import build_bundle

@@ -12,8 +12,9 @@ writes Gradescope's ``results.json``.
 """
 
 from symconv.grading.api import grade, reference
-from symconv.grading.limits import InvalidAnswer, Limits
+from symconv.grading.limits import BadReference, InvalidAnswer, Limits
 from symconv.grading.parser import parse
 from symconv.grading.verdict import GradeResult
 
-__all__ = ["grade", "reference", "GradeResult", "InvalidAnswer", "Limits", "parse"]
+__all__ = ["grade", "reference", "GradeResult", "BadReference", "InvalidAnswer", "Limits",
+           "parse"]

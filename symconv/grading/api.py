@@ -18,12 +18,19 @@ Examples
 (10, 31, 31)
 >>> grade(shape, "[10, 31, 31]").verdict, grade(shape, "31 x 31 x 10").note
 ('correct', 'ATShape_layout_channels_last')
+>>> res = grade("h", "((((((((((((h^4)^4)^4)^4)^4)^4)^4)^4)^4)^4)^4)^4)")
+>>> res.verdict, res.note
+('invalid', 'ATInvalid_too_large')
+>>> grade("0", "sqrt(2)*sqrt(3) - sqrt(6)").verdict
+'correct'
 """
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 import sympy as sp
@@ -31,11 +38,24 @@ import sympy as sp
 from symconv.grading import nodes as N
 from symconv.grading.convert import expected_tree, from_sympy, to_sympy
 from symconv.grading.equivalence import Reference, judge
-from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
+from symconv.grading.limits import (
+    DEFAULT_LIMITS,
+    DEFAULT_TIME_LIMIT,
+    REFERENCE_LIMITS,
+    BadReference,
+    InvalidAnswer,
+    Limits,
+    time_budget,
+)
+from symconv.grading.normalize import normalize
 from symconv.grading.parser import parse, parse_relation
 from symconv.grading.shapejudge import judge_shape, tuple_for_scalar
-from symconv.grading.shapes import is_tuple, read_answer, shape_reference
-from symconv.grading.verdict import GradeResult
+from symconv.grading.shapes import is_tuple, read_answer, shape_reference, tuple_text
+from symconv.grading.shapetext import split_with_separator
+from symconv.grading.verdict import READ_CAP, GradeResult, number_text, short
+
+#: Seconds SymPy may spend on a proof (``prove=True``), beyond the answer's time limit.
+PROVE_TIME = 10.0
 
 _CACHE: OrderedDict[Any, Reference] = OrderedDict()
 _CACHE_SIZE = 256
@@ -45,7 +65,9 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
           rel_tol: float | None = None, sig_figs: int | None = None,
           limits: Limits = DEFAULT_LIMITS, prove: bool = False,
           default_conditions: bool = True, seed: int = 0, strict_order: bool = False,
-          batch_axis: Any = None, shape: bool | None = None, **domain: Any) -> GradeResult:
+          batch_axis: Any = None, shape: bool | None = None,
+          time_limit: float | None = DEFAULT_TIME_LIMIT, reveal: bool = True,
+          **domain: Any) -> GradeResult:
     """Grade ``answer`` (untrusted text or a number) against ``expected``.
 
     Parameters
@@ -53,7 +75,8 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
     expected : SymPy expression (trusted, e.g. from :func:`symconv.analyze`), a number,
         or text (read with the same safe parser as answers); or a tuple of these (a
         Python tuple/list, a SymPy ``Tuple`` such as ``report.output_shape``, or text such
-        as ``"(c_o, h, w)"``), graded component by component (:mod:`.shapejudge`)
+        as ``"(c_o, h, w)"``), graded component by component (:mod:`.shapejudge`); or an
+        equation (``"7 = 11a + c"``, a SymPy ``Eq``), graded side by side
     answer : the student's answer: ASCII math, LaTeX or a number; for a tuple reference
         also ``(10, 31, 31)``, ``[10,31,31]``, ``31x31x10``, ``31 \\times 31 \\times 10``...
     conditions : extra validity conditions (SymPy relationals or text such as
@@ -61,9 +84,12 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
     report : a :class:`~symconv.report.LayerReport` whose ``conditions`` are added
     rel_tol, sig_figs : accept values within this relative tolerance (or to this many
         significant figures); by default values must be exactly equal
-    limits : bounds on the answer (:class:`~symconv.grading.limits.Limits`)
+    limits : bounds on the answer (:class:`~symconv.grading.limits.Limits`); an answer
+        may always be as large as the reference (whose own bounds are
+        :data:`~symconv.grading.limits.REFERENCE_LIMITS`)
     prove : also ask SymPy for a symbolic proof when sampling finds no difference (single
-        values; tuple components are compared by sampling)
+        values; tuple components are compared by sampling), in a child process killed
+        after :data:`PROVE_TIME` seconds
     default_conditions : add the default conditions (kernels fit, floor arguments >= 0)
     seed : seed of the random sample points
     strict_order : for a shape, the order of the dimensions matters: a channels-last answer
@@ -72,56 +98,88 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
         with this leading batch axis before the right shape is also ``correct``
     shape : whether a tuple reference is a shape (default: every component is a positive
         integer); only shapes get partial credit for another order and batch-axis feedback
+    time_limit : seconds this answer may take (None: no limit); past it the verdict is
+        ``invalid`` (``ATInvalid_time_limit``).  Preparing a new reference has its own
+        budget (:data:`~symconv.grading.limits.REFERENCE_TIME_LIMIT`).
+    reveal : whether feedback may show expected values (``False``: a counterexample
+        names the instance and the answer's value only)
     **domain : per-symbol domains: a number fixes the symbol (``c_i=64``), ``(low, high)``
         bounds it, ``"real"``/``"nonnegative"``/... or a dict of assumptions override the
         default by name
 
     Returns
     -------
-    GradeResult with ``verdict``, ``feedback``, ``note``, ``counterexample``...
+    GradeResult with ``verdict``, ``feedback``, ``note``, ``counterexample``, ``read``...
+    Whatever the answer, never an exception.
+
+    Raises
+    ------
+    BadReference (a ValueError) when the *reference*, a condition or a domain cannot be used
     """
     if sig_figs is not None:
         rel_tol = 0.5 * 10.0 ** (1 - int(sig_figs))
-    cond_nodes = tuple(_condition(c) for c in conditions)
-    if report is not None:
-        cond_nodes += tuple(from_sympy(c) for c in getattr(report, "conditions", ()))
+    try:
+        cond_nodes = tuple(_condition(c) for c in conditions)
+        if report is not None:
+            cond_nodes += tuple(from_sympy(c) for c in getattr(report, "conditions", ()))
+    except (ValueError, InvalidAnswer) as exc:
+        raise BadReference(f"a condition cannot be used: {exc}") from None
     if is_tuple(expected):
-        shape_ref = shape_reference(expected, domain, cond_nodes, default_conditions, seed,
-                                    batch_axis=batch_axis, strict_order=strict_order,
-                                    shape=shape)
-        return _guarded(shape_ref.text, lambda: judge_shape(
-            shape_ref, read_answer(answer, shape_ref.known, limits), rel_tol, limits))
+        try:
+            shape_ref = shape_reference(expected, domain, cond_nodes, default_conditions,
+                                        seed, batch_axis=batch_axis,
+                                        strict_order=strict_order, shape=shape)
+        except BadReference:
+            raise
+        except (ValueError, TypeError, InvalidAnswer) as exc:
+            raise BadReference(f"the reference cannot be used: {exc}") from None
+
+        def run_shape() -> GradeResult:
+            own = limits.at_least(shape_ref.needs())
+            read = read_answer(answer, shape_ref.known, own)
+            result = judge_shape(shape_ref, read, rel_tol, own, reveal)
+            return replace(result, read=_read_text(read))
+
+        return _guarded(shape_ref.text, answer, time_limit, run_shape)
     ref = reference(expected, domain, cond_nodes, default_conditions, seed)
 
     def run() -> GradeResult:
+        own = limits.at_least(ref.needs())
         try:
-            tree = _answer_tree(answer, ref.known, limits)
+            tree = _answer_tree(answer, ref.known, own, ref.is_equation)
         except InvalidAnswer as exc:
-            # "C_in x H x W" is a product; "(10, 31, 31)" a tuple where one value is expected.
-            fallback = tuple_for_scalar(ref, answer, rel_tol, limits, exc.code)
+            # "(10, 31, 31)": a tuple where one value is expected.
+            fallback = tuple_for_scalar(ref, answer, rel_tol, own, exc.code)
             if fallback is not None:
                 return fallback
             raise
-        result = judge(ref, tree, rel_tol, limits)
+        result = replace(judge(ref, tree, rel_tol, own, reveal), read=_read_text(tree))
+        if result.verdict != "correct":
+            result = _comma_reading(ref, answer, result, rel_tol, own)
         if prove and result.verdict == "correct" and result.method == "sampled":
             result = _prove(ref, tree, result)
         return result
 
-    return _guarded(ref.text, run)
+    return _guarded(ref.text, answer, time_limit, run)
 
 
-def _guarded(expected_text: str, run: Callable[[], GradeResult]) -> GradeResult:
-    """``run()``, with anything an answer can cause reported as ``invalid``."""
+def _guarded(expected_text: str, answer: Any, time_limit: float | None,
+             run: Callable[[], GradeResult]) -> GradeResult:
+    """``run()`` within the time limit, with anything an answer can cause reported as
+    ``invalid`` (never an exception)."""
     try:
-        return run()
+        with time_budget(time_limit):
+            return run()
     except InvalidAnswer as exc:
-        return _invalid(expected_text, exc.code, exc.message)
+        return _invalid(expected_text, exc.code, exc.message, answer)
     except (RecursionError, MemoryError) as exc:
         return _invalid(expected_text, "too_large",
-                        f"the answer is too large to grade ({type(exc).__name__})")
+                        f"the answer is too large to grade ({type(exc).__name__})", answer)
     except Exception as exc:  # noqa: BLE001 - an answer must never crash a batch
-        return _invalid(expected_text, "internal_error",
-                        f"the grader could not handle this answer ({type(exc).__name__}: {exc})")
+        result = _invalid(expected_text, "internal_error",
+                          "the grader could not handle this answer (staff: see the note)",
+                          answer)
+        return replace(result, extra={"error": short(f"{type(exc).__name__}: {exc}", 300)})
 
 
 def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, ...] = (),
@@ -139,17 +197,23 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    tree = expected_tree(expected)
-    ref = Reference.build(tree, domain, conditions, defaults, seed)
+    try:
+        tree = expected_tree(expected, declared=frozenset(domain))
+        ref = Reference.build(tree, domain, conditions, defaults, seed)
+    except BadReference:
+        raise
+    except (ValueError, TypeError, InvalidAnswer) as exc:
+        raise BadReference(f"the reference cannot be used: {exc}") from None
     _CACHE[key] = ref
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return ref
 
 
-def _answer_tree(answer: Any, known: frozenset[str], limits: Limits) -> N.Node:
+def _answer_tree(answer: Any, known: frozenset[str], limits: Limits,
+                 equation: bool = False) -> N.Node:
     if isinstance(answer, str):
-        return parse(answer, known, limits)
+        return parse(answer, known, limits, equation=equation)
     if isinstance(answer, sp.Basic) and answer.is_Rational:
         return from_sympy(answer)
     try:
@@ -161,28 +225,96 @@ def _answer_tree(answer: Any, known: frozenset[str], limits: Limits) -> N.Node:
                             f"{type(answer).__name__}") from None
 
 
+def _read_text(read: Any) -> str:
+    """What was read, as capped canonical text."""
+    if isinstance(read, list):
+        return short(tuple_text(read, N.to_text), READ_CAP)
+    return short(N.to_text(read), READ_CAP)
+
+
+def _comma_reading(ref: Reference, answer: Any, result: GradeResult, rel_tol: float | None,
+                   limits: Limits) -> GradeResult:
+    """``128,128,128`` is also a tuple: when its reading as one number is wrong and has no
+    diagnosis, but its reading as a tuple has a right component (or product), it is graded
+    as the tuple it probably is (a tuple where one value is expected)."""
+    if not isinstance(answer, str) or "," not in answer:
+        return result
+    found = split_with_separator(answer, ref.known, limits, thousands=False)
+    if found is None or found[0] != "," or any(isinstance(p, list) for p in found[1]):
+        return result
+    if not result.note.startswith("ATEquiv_false"):
+        return result  # the number reading has a diagnosis ("omits the factor C_in")
+    alt = tuple_for_scalar(ref, answer, rel_tol, limits, thousands=False)
+    if alt is None or not (alt.extra.get("product_correct") or alt.extra.get("component_correct")):
+        return result
+    number = result.read or result.answer
+    return replace(alt, feedback=f"{alt.feedback} Read as one number with thousands "
+                   f"separators ({number}), it is not right either.",
+                   read=f"{alt.answer} or {number}", counterexample=result.counterexample)
+
+
 def _condition(c: Any) -> N.Node:
     if isinstance(c, N.Node):
         return c
     if isinstance(c, str):
-        return parse_relation(c)
+        return parse_relation(c, limits=REFERENCE_LIMITS)
     if isinstance(c, sp.Basic):
         return from_sympy(c)
     raise TypeError(f"a condition must be text or a SymPy relational, not {c!r}")
 
 
-def _invalid(expected_text: str, code: str, message: str) -> GradeResult:
+def _invalid(expected_text: str, code: str, message: str, answer: Any = None) -> GradeResult:
     return GradeResult("invalid", f"Your answer could not be read: {message}.",
-                       f"ATInvalid_{code}", reason=message, expected=expected_text,
-                       method="parse")
+                       f"ATInvalid_{code}", reason=message, expected=short(expected_text),
+                       method="parse", read=_normalized(answer))
+
+
+def _normalized(answer: Any) -> str:
+    """An invalid answer's text after normalisation (what the parser saw), capped."""
+    if not isinstance(answer, str):
+        return "" if answer is None else short(number_text(answer), READ_CAP)
+    try:
+        return short(normalize(answer, REFERENCE_LIMITS), READ_CAP)
+    except InvalidAnswer:
+        return short(answer.encode("ascii", "backslashreplace").decode("ascii"), READ_CAP)
 
 
 def _prove(ref: Reference, tree: N.Node, result: GradeResult) -> GradeResult:
-    """Ask SymPy whether the difference simplifies to 0 (floors often defeat it)."""
-    from dataclasses import replace
-
-    symbols = {s.name: s for s in (to_sympy(ref.tree).free_symbols)}
-    diff = sp.simplify(to_sympy(ref.tree, symbols) - to_sympy(tree, symbols))
-    proved = diff == 0
+    """Ask SymPy whether the difference simplifies to 0 (floors often defeat it), in a
+    child process killed when the time budget runs out: ``simplify`` has no time limit."""
+    proved = _simplifies_to_zero(ref.tree, tree, PROVE_TIME)
+    if proved is None:
+        return replace(result, extra={**result.extra, "proved": None})
     return replace(result, method="symbolic" if proved else "sampled",
-                   extra={**result.extra, "proved": bool(proved)})
+                   extra={**result.extra, "proved": proved})
+
+
+def _simplifies_to_zero(a: N.Node, b: N.Node, seconds: float) -> bool | None:
+    if seconds <= 0:
+        return None
+    methods = mp.get_all_start_methods()
+    if "fork" not in methods:  # pragma: no cover - Windows: no bounded proof
+        return None
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_prove_child, args=(a, b, child), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if parent.poll(seconds):
+            return bool(parent.recv())
+        return None
+    except (EOFError, OSError):
+        return None
+    finally:
+        if proc.is_alive():
+            proc.kill()
+        proc.join(1)
+        parent.close()
+
+
+def _prove_child(a: N.Node, b: N.Node, conn: Any) -> None:  # pragma: no cover - a child
+    symbols = {s.name: s for s in to_sympy(a).free_symbols}
+    diff = sp.simplify(to_sympy(a, symbols) - to_sympy(b, symbols))
+    conn.send(bool(diff == 0))
+    conn.close()

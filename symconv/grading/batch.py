@@ -42,6 +42,7 @@ from typing import Any
 from symconv.grading.api import grade
 from symconv.grading.journal import Journal, fingerprint, reference_digest
 from symconv.grading.workers import GradeFn, Job, Outcome, WorkerPool, cap_result, cut
+from symconv.safeio import UnsafeOutput
 
 #: A reference: the expected formula and the keywords of :func:`symconv.grade`.
 RefSpec = tuple[Any, Mapping[str, Any]]
@@ -178,9 +179,11 @@ def run_batch(tasks: Sequence[Task], references: Mapping[Hashable, RefSpec], *,
         if run.journal is not None:
             try:
                 run.journal.open(fresh=not resume)
-            except OSError as exc:
-                raise BatchStopped(f"cannot write the journal {run.journal.path}: "
-                                   f"{exc.strerror}", 0, len(tasks)) from None
+            except (OSError, UnsafeOutput) as exc:
+                reason = getattr(exc, "strerror", None) or str(exc).removeprefix(
+                    f"{run.journal.path}: ")
+                raise BatchStopped(f"cannot write the journal {run.journal.path}: {reason}",
+                                   0, len(tasks)) from None
         for task in todo:
             if task.problem is not None:
                 run.record(task, failed(task.problem[1], task.problem[0]))

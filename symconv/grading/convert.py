@@ -47,7 +47,7 @@ def from_sympy(expr: Any) -> N.Node:
     if expr is sp.pi:
         return N.Node("const", value="pi")
     if expr is sp.E:
-        return N.func("exp", N.num(1))
+        return N.Node("const", value="e")
     if expr.is_Symbol:
         return N.sym(expr.name)
     args = [from_sympy(a) for a in expr.args] if not isinstance(expr, sp.Piecewise) else []
@@ -64,6 +64,8 @@ def from_sympy(expr: Any) -> N.Node:
               sp.Or: "or", sp.Not: "not"}
     if expr.func in simple:
         return N.func(simple[expr.func], *args)
+    if isinstance(expr, sp.Equality) and not expr.has(sp.Piecewise):
+        return N.func("eq", *args)  # an equation reference: graded side by side
     if type(expr) in _REL:
         return N.func("rel", *args, value=_REL[type(expr)])
     if isinstance(expr, sp.Piecewise):
@@ -93,8 +95,11 @@ def to_sympy(node: N.Node, symbols: dict[str, sp.Symbol] | None = None) -> Any:
     if op == "sym":
         return symbols.get(node.value) or sym(node.value)
     if op == "const":
-        return sp.pi
+        return sp.pi if node.value == "pi" else sp.E
     args = [go(a) for a in node.args]
+    if op == "eq":
+        return sp.Eq(*args) if len(args) == 2 else sp.And(
+            *(sp.Eq(x, y) for x, y in zip(args, args[1:])))
     if op == "add":
         return sp.Add(*args)
     if op == "mul":
@@ -118,15 +123,18 @@ def to_sympy(node: N.Node, symbols: dict[str, sp.Symbol] | None = None) -> Any:
     raise ValueError(f"no SymPy form for {op!r}")
 
 
-def expected_tree(expected: Any, what: str = "formula", floats: bool = True) -> N.Node:
-    """The tree of a (trusted) reference: text through the safe parser, SymPy converted,
-    numbers as exact leaves (a float as the decimal it prints as)."""
-    from symconv.grading.limits import InvalidAnswer
+def expected_tree(expected: Any, what: str = "formula", floats: bool = True,
+                  declared: frozenset[str] = frozenset()) -> N.Node:
+    """The tree of a (trusted) reference: text through the safe parser (with the large
+    reference limits; ``declared`` names are symbols even if they spell a constant such
+    as ``e``), SymPy converted, numbers as exact leaves (a float as the decimal it prints
+    as)."""
+    from symconv.grading.limits import REFERENCE_LIMITS, InvalidAnswer
     from symconv.grading.parser import parse
 
     if isinstance(expected, str):
         try:
-            return parse(expected)
+            return parse(expected, limits=REFERENCE_LIMITS, declared=declared)
         except InvalidAnswer as exc:
             raise ValueError(f"the expected {what} {expected!r} cannot be read: {exc}") from None
     if isinstance(expected, sp.Basic):

@@ -28,6 +28,8 @@ True
 
 from __future__ import annotations
 
+import functools
+import math
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -38,7 +40,8 @@ import sympy as sp
 
 from symconv.grading import nodes as N
 from symconv.grading.evaluate import UNDEFINED, evaluate
-from symconv.grading.limits import InvalidAnswer
+from symconv.grading.limits import REFERENCE_LIMITS, InvalidAnswer, OutOfTime
+from symconv.grading.reals import is_exact
 from symconv.symbols import domain_of
 
 Number = int | Fraction
@@ -72,21 +75,41 @@ def role(name: str) -> str:
 
 @dataclass(frozen=True)
 class SymbolDomain:
-    """The values one symbol may take."""
+    """The values one symbol may take: integers or reals (sampled at exact rationals), from
+    ``low`` (None: unbounded; ``open_low``: excluded) to ``high`` (None: unbounded)."""
 
     name: str
     integer: bool = True
-    low: Number = 1
+    low: Number | None = 1
     high: Number | None = None
     value: Number | None = None
+    open_low: bool = False
 
     def describe(self) -> str:
+        """
+        >>> override(default_symbol("x"), "real").describe()
+        'x real'
+        >>> default_symbol("sigma").describe(), default_symbol("p").describe()
+        ('sigma > 0 (real)', 'p >= 0 (integer)')
+        """
         if self.value is not None:
             return f"{self.name} = {self.value}"
         kind = "integer" if self.integer else "real"
-        op = ">=" if self.integer or self.low == 0 else ">"
+        if self.low is None:
+            text = f"{self.name} {kind}"
+            return text if self.high is None else text + f", <= {self.high}"
+        op = ">" if self.open_low else ">="
         text = f"{self.name} {op} {self.low} ({kind})"
         return text if self.high is None else text + f", <= {self.high}"
+
+    def contains(self, v: Number) -> bool:
+        if self.value is not None:
+            return v == self.value
+        if self.integer and type(v) is not int:
+            return False
+        if self.low is not None and (v < self.low or (self.open_low and v == self.low)):
+            return False
+        return self.high is None or v <= self.high
 
 
 def default_symbol(name: str) -> SymbolDomain:
@@ -97,8 +120,9 @@ def default_symbol(name: str) -> SymbolDomain:
     """
     assumptions = domain_of(name)
     integer = bool(assumptions.get("integer"))
-    low = 1 if assumptions.get("positive") and integer else 0
-    return SymbolDomain(name, integer=integer, low=low)
+    if not integer:
+        return SymbolDomain(name, integer=False, low=0, open_low=True)
+    return SymbolDomain(name, integer=True, low=1 if assumptions.get("positive") else 0)
 
 
 def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
@@ -120,27 +144,28 @@ def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
         value = _number(spec)
         return replace(base, value=value, integer=isinstance(value, int))
     if isinstance(spec, sp.Symbol):
-        spec = {"integer": bool(spec.is_integer), "positive": bool(spec.is_positive),
-                "nonnegative": bool(spec.is_nonnegative)}
+        spec = {"integer": bool(spec.is_integer), "real": bool(spec.is_real),
+                "positive": bool(spec.is_positive), "nonnegative": bool(spec.is_nonnegative)}
     if isinstance(spec, str):
         spec = {spec: True}
     if isinstance(spec, (tuple, list)) and len(spec) == 2:
         low, high = (_number(x) for x in spec)
-        return replace(base, low=low, high=high,
+        return replace(base, low=low, high=high, open_low=False,
                        integer=isinstance(low, int) and isinstance(high, int))
     if isinstance(spec, Mapping):
         out = base
         if spec.get("real") and not spec.get("integer"):
-            out = replace(out, integer=False, low=0)
+            out = replace(out, integer=False, low=None, open_low=False)  # every real
         if spec.get("integer"):
-            out = replace(out, integer=True)
+            out = replace(out, integer=True, low=out.low if out.integer else None,
+                          open_low=False)
         if spec.get("nonnegative"):
-            out = replace(out, low=0)
+            out = replace(out, low=0, open_low=False)
         if spec.get("positive"):
-            out = replace(out, low=1 if out.integer else 0)
+            out = replace(out, low=1 if out.integer else 0, open_low=not out.integer)
         for key in ("min", "low"):
             if spec.get(key) is not None:
-                out = replace(out, low=_number(spec[key]))
+                out = replace(out, low=_number(spec[key]), open_low=False)
         for key in ("max", "high"):
             if spec.get(key) is not None:
                 out = replace(out, high=_number(spec[key]))
@@ -212,7 +237,7 @@ class Domain:
         symbols = {n: override(default_symbol(n), overrides.get(n)) for n in sorted(all_names)}
         dom = cls(symbols, [], seed)
         if defaults:
-            conds = _kernel_fits(symbols) + _floor_args(reference) + conds
+            conds = _kernel_fits(symbols) + _floor_args(reference, symbols) + conds
         dom.conditions = [(c, N.to_text(c)) for c in conds]
         return dom
 
@@ -226,74 +251,101 @@ class Domain:
         """Valid points (conditions hold, ``reference`` defined), see the module docstring."""
         rng = random.Random(self.seed)
         names = tuple(self.symbols)
-        small = self.accept(names, [self._draw(rng, big=False) for _ in range(count * 3)],
-                            reference)
-        big = self.accept(names, [self._draw(rng, big=True) for _ in range(large * 3)],
-                          reference)
+        tame = _in_exponents(reference)
+        seen: dict[tuple, bool] = {}  # rows already checked: each is checked once
+        small = self._drawn(rng, count, False, frozenset(), reference, seen)
+        big = self._drawn(rng, large, True, tame, reference, seen)
         drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
-        tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference))
+        tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference, seen))
         rows = self._boundary() + drawn + tight_rows[:tight]
-        base = self.accept(names, rows, reference)
+        base = self.accept(names, rows, reference, seen)
         floors = _floor_nodes(reference) + [f for e in extra for f in _floor_nodes(e)]
         residues = self.residues(base, floors, rng)
-        return self.accept(names, _as_rows(base) + [tuple(r) for r in residues], reference)
+        return self.accept(names, _as_rows(base) + [tuple(r) for r in residues], reference,
+                           seen)
+
+    def _drawn(self, rng: random.Random, count: int, big: bool, tame: frozenset[str],
+               reference: N.Node, seen: dict[tuple, bool]) -> PointSet:
+        """``count`` valid random points (or as many as three rounds of draws give)."""
+        names = tuple(self.symbols)
+        rows: list[tuple[Number, ...]] = []
+        pts = PointSet.from_rows(names, [])
+        for size in (count + count // 2 + 1, count, count):
+            rows += [self._draw(rng, big, tame) for _ in range(size)]
+            pts = self.accept(names, rows, reference, seen)
+            if pts.n >= count:
+                break
+        return pts
 
     def accept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
-               reference: N.Node) -> PointSet:
-        """The rows at which every condition holds and the reference is defined."""
+               reference: N.Node, seen: dict[tuple, bool] | None = None) -> PointSet:
+        """The rows at which every condition holds and the reference is defined
+        (``seen``: rows already judged, and where the new judgements go)."""
         pts = PointSet.from_rows(names, rows)
-        keep = self.valid(pts, reference)
-        return pts.subset(keep)
+        if seen is None:
+            return pts.subset(self.valid(pts, reference))
+        rows_ = _as_rows(pts)
+        new = [i for i, r in enumerate(rows_) if r not in seen]
+        if new:
+            fresh = pts.subset(new)
+            good = set(self.valid(fresh, reference))
+            for j, i in enumerate(new):
+                seen[rows_[i]] = j in good
+        return pts.subset([i for i, r in enumerate(rows_) if seen[r]])
 
     def valid(self, pts: PointSet, reference: N.Node | None) -> list[int]:
-        ok = [all(self._in_range(name, pts.env[name][i]) for name in pts.names)
-              for i in range(pts.n)]
-        checks = [c for c, _ in self.conditions] + ([reference] if reference else [])
-        for node in checks:
-            try:
-                values = evaluate(node, pts.env, pts.n)
-            except (InvalidAnswer, ZeroDivisionError, ValueError, TypeError):
-                return []
-            is_cond = node is not reference
-            ok = [k and (v is not UNDEFINED) and (bool(v) if is_cond else True)
-                  for k, v in zip(ok, values)]
-        return [i for i, k in enumerate(ok) if k]
+        """The rows in every symbol's range where every condition holds and the reference
+        is defined (all evaluated together: their common subtrees once)."""
+        inside = [True] * pts.n
+        for name in pts.names:
+            contains = self.symbols[name].contains
+            inside = [k and contains(v) for k, v in zip(inside, pts.env[name])]
+        keep = [i for i, k in enumerate(inside) if k]
+        if not keep:
+            return []
+        sub = pts.subset(keep)
+        ok = [True] * sub.n
+        memo: dict = {}
+        for node, _ in self.conditions:
+            ok = [k and v is not UNDEFINED and bool(v)
+                  for k, v in zip(ok, values_at(node, sub, memo))]
+        if reference is not None:
+            ok = [k and v is not UNDEFINED for k, v in zip(ok, values_at(reference, sub, memo))]
+        return [i for i, k in zip(keep, ok) if k]
 
-    def _in_range(self, name: str, v: Number) -> bool:
-        d = self.symbols[name]
-        if d.value is not None:
-            return v == d.value
-        if v < d.low or (not d.integer and v == 0 and d.low == 0):
-            return False
-        return d.high is None or v <= d.high
-
-    def _draw(self, rng: random.Random, big: bool) -> tuple[Number, ...]:
-        return tuple(self._draw_one(d, rng, big) for d in self.symbols.values())
+    def _draw(self, rng: random.Random, big: bool, tame: frozenset[str] = frozenset()
+              ) -> tuple[Number, ...]:
+        """A random point; ``tame`` symbols (in exponents) stay in their small range."""
+        return tuple(self._draw_one(d, rng, big and d.name not in tame)
+                     for d in self.symbols.values())
 
     def _draw_one(self, d: SymbolDomain, rng: random.Random, big: bool) -> Number:
         if d.value is not None:
             return d.value
-        lo_role, hi_role = _ROLES[role(d.name)][1 if big else 0]
-        low = max(d.low, lo_role) if d.high is None else d.low
-        high = hi_role if d.high is None else d.high
-        high = max(high, low)
-        if d.integer:
-            return rng.randint(int(low), int(high))
-        value = Fraction(rng.randint(1, 40 if big else 12), rng.randint(1, 6))
-        return value if low <= value and (d.high is None or value <= d.high) else Fraction(low)
+        if not d.integer:
+            return _draw_real(d, rng, big)
+        low, span = _integer_range(d, big)
+        return low + int(rng.random() * span)
 
     def _boundary(self) -> list[tuple[Number, ...]]:
-        """Smallest values, and each free symbol one and two above them."""
-        smallest = [d.value if d.value is not None else (d.low if d.integer or d.low
-                                                         else Fraction(1, 2))
-                    for d in self.symbols.values()]
+        """Smallest values, each free symbol one and two above them; for reals also
+        negative, fractional and zero values where the domain has them."""
+        smallest = [_smallest(d) for d in self.symbols.values()]
         rows = [tuple(smallest)]
         for i, d in enumerate(self.symbols.values()):
             if d.value is None:
-                for step in (1, 2):
+                steps: tuple[Number, ...] = (1, 2) if d.integer else (
+                    1, 2, Fraction(1, 3), Fraction(5, 2))
+                for step in steps:
                     r = list(smallest)
                     r[i] = smallest[i] + step
                     rows.append(tuple(r))
+                if not d.integer:
+                    for v in _REAL_PROBES:
+                        if d.contains(v):
+                            r = list(smallest)
+                            r[i] = v
+                            rows.append(tuple(r))
         # everything at 2 (or its minimum), a common "smallest interesting" instance
         rows.append(tuple(v if d.value is not None else max(v, 2)
                           for v, d in zip(smallest, self.symbols.values())))
@@ -311,21 +363,27 @@ class Domain:
                 else N.sub(cond.args[0], cond.args[1])
             try:
                 slack = evaluate(slack_node, pts.env, pts.n)
-            except (InvalidAnswer, ValueError):
+            except (InvalidAnswer, ValueError, ArithmeticError):
                 continue
-            for name in self.free:
-                if not self.symbols[name].integer:
+            for name in sorted(slack_node.names()):  # only the condition's own symbols move
+                d = self.symbols.get(name)
+                if d is None or d.value is not None or not d.integer:
                     continue
                 bumped = dict(pts.env)
                 bumped[name] = [v + 1 for v in pts.env[name]]
-                step = evaluate(slack_node, bumped, pts.n)
+                try:
+                    step = evaluate(slack_node, bumped, pts.n)
+                except (InvalidAnswer, ValueError, ArithmeticError):
+                    continue
                 col = names.index(name)
-                for i, row in enumerate(pts.rows()):
+                for i in range(pts.n):
                     if slack[i] is UNDEFINED or step[i] is UNDEFINED:
+                        continue
+                    if not (type(slack[i]) is int and type(step[i]) is int):
                         continue
                     if step[i] - slack[i] == 1 and slack[i] > 0:
                         r = list(rows[i])
-                        r[col] = row[name] - slack[i]
+                        r[col] = rows[i][col] - slack[i]
                         out.append(tuple(r))
         return out
 
@@ -339,21 +397,28 @@ class Domain:
         order = sorted(range(base.n), key=lambda i: rng.random())
         for node in {f.key(): f for f in floors}.values():
             arg = node.args[0]
+            movers = self._movers(arg, {})
             done = 0
-            for i in order:  # the first points where the divisor is > 1 (else no residues)
-                row = base.row(i)
-                for name in self._movers(arg, row):
-                    period = _period(arg, row, name)
-                    if period is None or period > max_period:
-                        continue
-                    if period > 1:
-                        col = names.index(name)
-                        for t in range(1, period):
-                            r = [row[n] for n in names]
-                            r[col] = row[name] + t
-                            out.append(r)
-                        done += 1
-                    break
+            for start in range(0, len(order), 4):  # a few points at a time, vectorised
+                chunk = order[start:start + 4]
+                sub = base.subset(chunk)
+                periods = {name: _periods(arg, sub, name) for name in movers}
+                for j, i in enumerate(chunk):  # the first points whose divisor is > 1
+                    for name in movers:
+                        period = periods[name][j]
+                        if period is None or period > max_period:
+                            continue
+                        if period > 1:
+                            row = base.row(i)
+                            col = names.index(name)
+                            for t in range(1, period):
+                                r = [row[n] for n in names]
+                                r[col] = row[name] + t
+                                out.append(r)
+                            done += 1
+                        break
+                    if done >= bases:
+                        break
                 if done >= bases:
                     break
         return out
@@ -366,28 +431,134 @@ class Domain:
 
     def exact_points(self, base: PointSet, floors: Sequence[N.Node], reference: N.Node,
                      skip: int | None = None) -> PointSet:
-        """Points where every floor/ceil argument (except number ``skip``) is an integer."""
+        """Points where every floor/ceil argument (except number ``skip``) is an integer:
+        each base point moved, floor after floor, along the first symbol that can make it
+        so (vectorised over the points)."""
         names = list(base.names)
-        rows = []
-        for row in base.rows():
-            fixed = dict(row)
-            for j, node in enumerate(floors):
-                arg = node.args[0]
-                for name in self._movers(arg, fixed):
-                    shift = _shift_to_integer(arg, fixed, name, want=j != skip)
-                    if shift is not None:
-                        fixed[name] += shift
-                        break
-            rows.append([fixed[n] for n in names])
-        return self.accept(names, rows, reference)
+        env = {k: list(v) for k, v in base.env.items()}
+        failed: set[int] = set()  # points no symbol could make right: left out
+        for j, node in enumerate(floors):
+            arg = node.args[0]
+            want = j != skip
+            todo = list(range(base.n))
+            for name in self._movers(arg, {}):
+                if not todo:
+                    break
+                pts = PointSet(base.names, {k: [v[i] for i in todo] for k, v in env.items()},
+                               len(todo))
+                shifts = _shifts_to_integer(arg, pts, name, want)
+                left = []
+                for i, shift in zip(todo, shifts):
+                    if shift is None:
+                        left.append(i)
+                    else:
+                        env[name][i] += shift
+                todo = left
+            failed.update(todo)
+        rows = list(zip(*(env[n] for n in names))) if names else [()] * base.n
+        return self.accept(names, [r for i, r in enumerate(rows) if i not in failed],
+                           reference)
+
+
+@functools.lru_cache(maxsize=4096)
+def _integer_range(d: SymbolDomain, big: bool) -> tuple[int, int]:
+    """The first value and the number of values random integer draws take for ``d``."""
+    lo_role, hi_role = _ROLES[role(d.name)][1 if big else 0]
+    low = d.low if d.low is not None else -hi_role
+    low = max(low, lo_role) if d.high is None else low
+    high = hi_role if d.high is None else d.high
+    high = max(high, low)
+    return int(low), int(high) - int(low) + 1
+
+
+_REAL_PROBES = (Fraction(-7, 3), -1, Fraction(-1, 2), Fraction(-1, 3), 0, Fraction(1, 3),
+                Fraction(1, 2), 1, Fraction(3, 2), Fraction(7, 3), 3)
+_DENOMINATORS = (1, 2, 3, 4, 5, 6, 7, 9, 12)
+
+
+def _smallest(d: SymbolDomain) -> Number:
+    if d.value is not None:
+        return d.value
+    if d.low is None:
+        return -3 if d.high is None or d.high >= -3 else d.high
+    if not d.open_low:
+        return d.low
+    return d.low + (1 if d.integer else Fraction(1, 2))
+
+
+def _draw_real(d: SymbolDomain, rng: random.Random, big: bool) -> Number:
+    """A rational in the domain: integers, halves, thirds... negatives where allowed."""
+    span = 40 if big else 12
+    low: Number
+    high: Number
+    if d.low is None:
+        high = d.high if d.high is not None else span
+        low = high - 2 * span if d.high is not None else -span
+    else:
+        low = d.low
+        high = d.high if d.high is not None else low + span
+    q = rng.choice(_DENOMINATORS)
+    first, last = math.ceil(low * q), math.floor(high * q)
+    value = Fraction(rng.randint(first, last), q) if first <= last else Fraction(low)
+    if not d.contains(value):
+        value = Fraction(low) + Fraction(1, 2 * q) if d.open_low else Fraction(low)
+    return int(value) if value.denominator == 1 else value
+
+
+def values_at(node: N.Node, pts: PointSet, memo: dict | None = None) -> list[Any]:
+    """``node`` at every point (reference limits), UNDEFINED at a point where it is too
+    large or cannot be evaluated, instead of failing every point."""
+    try:
+        return evaluate(node, pts.env, pts.n, REFERENCE_LIMITS, memo=memo)
+    except OutOfTime:
+        raise
+    except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+        out = []
+        for i in range(pts.n):
+            try:
+                out.append(evaluate(node, {k: [v[i]] for k, v in pts.env.items()}, 1,
+                                    REFERENCE_LIMITS)[0])
+            except OutOfTime:
+                raise
+            except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+                out.append(UNDEFINED)
+        return out
+
+
+def _in_exponents(node: N.Node) -> frozenset[str]:
+    """Symbols in an exponent or under ``exp``: large values of them only make gigantic
+    numbers (``h^n`` for n = 5000), so they are sampled in their typical range only."""
+    out: set[str] = set()
+    for n in node.walk():
+        if n.op == "pow":
+            out |= n.args[1].names()
+        elif n.op == "exp":
+            out |= n.args[0].names()
+    return frozenset(out)
 
 
 def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:
-    return [tuple(pts.env[n][i] for n in pts.names) for i in range(pts.n)]
+    if not pts.names:
+        return [()] * pts.n
+    return list(zip(*(pts.env[n] for n in pts.names)))
 
 
 def _value_at(node: N.Node, row: Mapping[str, Number]) -> Any:
     return evaluate(node, {k: [v] for k, v in row.items()}, 1)[0]
+
+
+def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
+    """:func:`_period` at every point at once (two evaluations in all)."""
+    bumped = PointSet(pts.names, {**pts.env, name: [v + 1 for v in pts.env[name]]}, pts.n)
+    before, after = values_at(arg, pts), values_at(arg, bumped)
+    out: list[int | None] = []
+    for a, b in zip(before, after):
+        if a is UNDEFINED or b is UNDEFINED or not (is_exact(a) and is_exact(b)):
+            out.append(None)
+            continue
+        step = Fraction(b - a)
+        out.append(step.denominator if step > 0 and step.numerator == 1 else None)
+    return out
 
 
 def _period(arg: N.Node, row: Mapping[str, Number], name: str) -> int | None:
@@ -403,6 +574,29 @@ def _period(arg: N.Node, row: Mapping[str, Number], name: str) -> int | None:
     if step is None or step <= 0 or step.numerator != 1:
         return None
     return step.denominator
+
+
+def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
+                       ) -> list[int | None]:
+    """:func:`_shift_to_integer` at every point at once (one evaluation per shift)."""
+    periods = _periods(arg, pts, name)
+    out: list[int | None] = [None] * pts.n
+    open_ = [i for i, p in enumerate(periods) if p is not None and p <= 64]
+    for t in range(max((periods[i] or 0 for i in open_), default=0)):
+        if not open_:
+            break
+        moved = PointSet(pts.names, {k: [v[i] for i in open_] for k, v in pts.env.items()},
+                         len(open_))
+        moved.env[name] = [v + t for v in moved.env[name]]
+        still = []
+        for i, value in zip(open_, values_at(arg, moved)):
+            period = periods[i] or 0
+            if t < period and is_exact(value) and (Fraction(value).denominator == 1) == want:
+                out[i] = t
+            elif t + 1 < period:
+                still.append(i)
+        open_ = still
+    return out
 
 
 def _shift_to_integer(arg: N.Node, row: Mapping[str, Number], name: str,
@@ -424,9 +618,32 @@ def _floor_nodes(node: N.Node | None) -> list[N.Node]:
     return [n for n in node.walk() if n.op in ("floor", "ceil") and n.args[0].names()]
 
 
-def _floor_args(reference: N.Node | None) -> list[N.Node]:
-    """Every floor/ceil argument of the reference is >= 0: at least one window position."""
-    return [N.func("rel", f.args[0], N.num(0), value=">=") for f in _floor_nodes(reference)]
+def _floor_args(reference: N.Node | None, symbols: Mapping[str, SymbolDomain]
+                ) -> list[N.Node]:
+    """At least one window position: every ``floor(x) + c`` of the reference over integer
+    symbols is >= 1 when ``c >= 1`` (a window count, however SymPy arranged it:
+    ``floor(-k/2) + 64``), and any other floor/ceil argument is >= 0.  A floor of a
+    declared real may be negative (``x - floor(x)``)."""
+    if reference is None:
+        return []
+
+    def integer(f: N.Node) -> bool:
+        return all(n not in symbols or symbols[n].integer for n in f.args[0].names())
+
+    out: list[N.Node] = []
+    counted: set[int] = set()
+    for node in reference.walk():
+        if node.op != "add":
+            continue
+        rounded = [a for a in node.args if a.op in ("floor", "ceil") and a.args[0].names()]
+        const = sum((a.value for a in node.args if a.op == "num"), 0)
+        if len(rounded) == 1 and const >= 1 and integer(rounded[0]):
+            out.append(N.func("rel", N.add(rounded[0], N.num(const)), N.num(1), value=">="))
+            counted.add(id(rounded[0]))
+    for f in _floor_nodes(reference):
+        if id(f) not in counted and integer(f):
+            out.append(N.func("rel", f.args[0], N.num(0), value=">="))
+    return out
 
 
 def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[N.Node]:

@@ -3,15 +3,22 @@
 The cascade:
 
 1. the same canonical tree: ``correct`` (method ``structural``);
-2. exact values (integers/Rationals) at the reference's sample points (see
-   :mod:`symconv.grading.domain`) plus, when the answer has floors or ceilings
-   of its own, points running through their residues: all equal means
-   ``correct`` (method ``sampled``); SymPy can optionally be asked for a proof;
+2. exact values (integers/Rationals; intervals for irrational values, settled at
+   higher precision when too close to call, see :mod:`symconv.grading.reals`) at
+   the reference's sample points (see :mod:`symconv.grading.domain`) plus, when
+   the answer has floors or ceilings of its own, points running through their
+   residues: all equal means ``correct`` (method ``sampled``); SymPy can
+   optionally be asked for a proof;
 3. otherwise the answer is wrong somewhere; it is ``partial`` if it equals the
    reference wherever the reference's floor arguments are exact (the named
    assumption is which divisions must be exact), else ``incorrect`` with the
    smallest counterexample found and, when the answer's values coincide with
    a mutant's (:mod:`symconv.grading.mutants`), that mutant's explanation.
+   Mutants are evaluated lazily, only for wrong answers, and within a time
+   budget of their own (a large reference never makes feedback slow).
+
+An equation reference (``7 = 11a + c``) is compared side by side (either order,
+or any equation whose ``left - right`` is a constant multiple of the reference's).
 
 Examples
 --------
@@ -19,27 +26,58 @@ Examples
 >>> ref = Reference.build(parse("floor(n/2) + ceiling(n/2)"), {}, ())
 >>> judge(ref, parse("n", known={"n"})).verdict
 'correct'
+>>> eq = Reference.build(parse("7 = 11a + c"), {}, ())
+>>> judge(eq, parse("8 = 11a + c", known=eq.known, equation=True)).verdict
+'incorrect'
 """
 
 from __future__ import annotations
 
 import random
-from collections import ChainMap
+from collections import ChainMap, OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import Domain, PointSet, _floor_nodes
-from symconv.grading.evaluate import UNDEFINED, evaluate, same
-from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
+from symconv.grading.evaluate import UNDEFINED, agree, evaluate, settle
+from symconv.grading.limits import (
+    DEFAULT_LIMITS,
+    REFERENCE_LIMITS,
+    REFERENCE_TIME_LIMIT,
+    InvalidAnswer,
+    Limits,
+    OutOfTime,
+    remaining_time,
+    time_budget,
+)
 from symconv.grading.mutants import Mutant, double_mutants, single_mutants
-from symconv.grading.verdict import GradeResult
+from symconv.grading.reals import Approx, compare, is_exact, magnitude_bits, sign
+from symconv.grading.verdict import GradeResult, number_text, short
+
+#: Double mutants considered (in a fixed order, so feedback does not depend on the load).
+MUTANT_DOUBLES = 400
+#: Sample points at which mutants are evaluated and told apart (a match is then confirmed
+#: at every point).
+KEY_POINTS = 12
+#: Verdicts kept per reference (by canonical answer tree).
+VERDICT_CACHE = 2048
+#: Mutants kept per key (alike at the key points, told apart at all points).
+MUTANT_BUCKET = 6
+#: A wall-clock safety net for the search of a mutant, in seconds (huge references).
+MUTANT_TIME = 1.0
 
 
 @dataclass
 class Reference:
-    """A compiled reference: its domain, sample points, values there and mutants (lazily)."""
+    """A compiled reference: its domain, sample points, values there and mutants (lazily).
+
+    ``kind`` is ``"count"`` (a formula or number) or ``"shape"`` (a dimension of a shape):
+    it decides which hints a wrong answer can get.  ``sides`` holds one Reference per side
+    of an equation reference (on the same points), else None.
+    """
 
     tree: N.Node
     domain: Domain
@@ -48,24 +86,56 @@ class Reference:
     floors: list[N.Node]
     known: frozenset[str]
     memo: dict = field(default_factory=dict)
-    _singles: dict | None = None
-    _doubles: dict | None = None
+    kind: str = "count"
+    sides: list[Reference] | None = None
+    _mutants: Iterator[Mutant] | None = None
+    _table: dict = field(default_factory=dict)  # key values -> [(position in order, mutant)]
+    _stage: int = 0  # 0: nothing built, 1: under way, 3: every mutant in the table
+    _count: int = 0
+    _pending: Mutant | None = None
     _exact: dict = field(default_factory=dict)
     _residues: dict = field(default_factory=dict)
+    _needs: Limits | None = None
+    _verdicts: OrderedDict = field(default_factory=OrderedDict)
 
     @classmethod
     def build(cls, tree: N.Node, overrides: dict[str, Any], conditions: tuple[N.Node, ...],
-              defaults: bool = True, seed: int = 0) -> Reference:
-        domain = Domain.build(tree.names(), overrides, conditions, tree, defaults, seed)
-        points = domain.sample(tree)
+              defaults: bool = True, seed: int = 0, kind: str = "count") -> Reference:
+        """Domain, sample points and values of a trusted ``tree`` (its own time budget and
+        the large :data:`~symconv.grading.limits.REFERENCE_LIMITS`)."""
+        with time_budget(REFERENCE_TIME_LIMIT, within=False):
+            try:
+                return cls._build(tree, overrides, conditions, defaults, seed, kind)
+            except OutOfTime:
+                raise ValueError(f"the reference {short(N.to_text(tree), 200)} could not be "
+                                 f"prepared within {REFERENCE_TIME_LIMIT:g} s") from None
+            except InvalidAnswer as exc:
+                raise ValueError(f"the reference {short(N.to_text(tree), 200)} cannot be "
+                                 f"used: {exc.message}") from None
+
+    @classmethod
+    def _build(cls, tree: N.Node, overrides: dict[str, Any], conditions: tuple[N.Node, ...],
+               defaults: bool, seed: int, kind: str) -> Reference:
+        whole = N.Node("all", tree.args) if tree.op == "eq" else tree  # every side's floors
+        domain = Domain.build(tree.names(), overrides, conditions, whole, defaults, seed)
+        points = domain.sample(whole)
         if points.n == 0:
             shown = "; ".join(text for _, text in domain.conditions) or "none"
-            raise ValueError(f"no valid instance of {N.to_text(tree)} satisfies the domain "
-                             f"(conditions: {shown})")
+            raise ValueError(f"no valid instance of {short(N.to_text(tree), 200)} satisfies "
+                             f"the domain (conditions: {shown})")
+        ref = cls.on(tree, domain, points, kind)
+        if tree.op == "eq":
+            ref.sides = [cls.on(side, domain, points, kind) for side in tree.args]
+        return ref
+
+    @classmethod
+    def on(cls, tree: N.Node, domain: Domain, points: PointSet, kind: str = "count"
+           ) -> Reference:
+        """A Reference for ``tree`` on given points (a tuple's component, an equation's side)."""
         memo: dict = {}
-        values = evaluate(tree, points.env, points.n, memo=memo)
-        return cls(tree, domain, points, values, _floor_nodes(tree),
-                   frozenset(domain.symbols), memo)
+        values = evaluate(tree, points.env, points.n, REFERENCE_LIMITS, memo=memo)
+        return cls(tree, domain, points, values, _floor_nodes(tree), frozenset(domain.symbols),
+                   memo, kind)
 
     @property
     def text(self) -> str:
@@ -73,29 +143,103 @@ class Reference:
             self._exact["text"] = N.to_text(self.tree)
         return self._exact["text"]
 
-    # -- mutant tables --------------------------------------------------------
-    def mutant_table(self, doubles: bool = False) -> dict[tuple, Mutant]:
-        if self._singles is None:
-            self._singles = self._table(single_mutants(self.tree), {})
-        if not doubles:
-            return self._singles
-        if self._doubles is None:
-            singles = list(dict.fromkeys(self._singles.values()))
-            self._doubles = self._table(double_mutants(singles), self._singles)
-        return self._doubles
+    @property
+    def is_equation(self) -> bool:
+        return self.sides is not None
 
-    def _table(self, mutants: Any, taken: dict) -> dict[tuple, Mutant]:
-        own = tuple(self.values)
-        table: dict[tuple, Mutant] = {}
-        memo = ChainMap({}, self.memo)
-        for m in mutants:
-            try:
-                vec = tuple(evaluate(m.tree, self.points.env, self.points.n, memo=memo))
-            except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
-                continue
-            if vec != own and vec not in taken and vec not in table:
-                table[vec] = m
-        return table
+    def needs(self) -> Limits:
+        """What an answer equal to this reference may need: its exponents, sizes, nodes."""
+        if self._needs is None:
+            exponents = [abs(n.args[1].value) for n in self.tree.walk() if n.op == "pow"
+                         and n.args[1].op == "num" and type(n.args[1].value) is int]
+            digits = [len(str(abs(n.value.numerator if isinstance(n.value, Fraction)
+                                  else n.value))) for n in self.tree.walk()
+                      if n.op == "num" and not isinstance(n.value, bool)
+                      and N._bits(n.value) < 4000]
+            bits = [_size_bits(v) for v in self.values]
+            size = self.tree.size()
+            self._needs = Limits(max_length=4 * len(self.text), max_tokens=4 * size,
+                                 max_depth=0, max_nodes=3 * size,
+                                 max_digits=max(digits, default=0),
+                                 max_exponent=max(exponents, default=0),
+                                 max_bits=2 * max(bits, default=0) + 64,
+                                 max_components=0, max_name=0)
+        return self._needs
+
+    # -- mutants, built lazily, in a fixed order --------------------------------------
+    def _order(self) -> Iterator[Mutant]:
+        """Every mutant considered, always in the same order: the single ones, then at most
+        :data:`MUTANT_DOUBLES` double ones built from those with values of their own."""
+        yield from single_mutants(self.tree, self.kind)
+        singles = [m for _, m in sorted((e for b in self._table.values() for e in b[:1]),
+                                        key=lambda e: e[0]) if m.order == 1]
+        yield from double_mutants(singles, MUTANT_DOUBLES, kind=self.kind)
+
+    def explain(self, values: tuple, accept: Callable[[Mutant], bool] | None = None,
+                seconds: float = MUTANT_TIME, singles_only: bool = False) -> Mutant | None:
+        """The first mutant, in the fixed order of :meth:`_order`, whose values at the key
+        points are ``values`` and that ``accept`` confirms (the answer equals it at every
+        point).  The table is built only as far as needed (so only wrong answers pay for
+        it) and persists for later answers; the result does not depend on which answers
+        came before.  ``seconds`` is a safety net for huge references."""
+        for _, m in self._table.get(values, ()):
+            if (not singles_only or m.order == 1) and (accept is None or accept(m)):
+                return m
+        idx, sub, memo = self.key_points()
+        own = tuple(self.values[i] for i in idx)
+        if self._mutants is None and self._stage == 0:
+            self._mutants, self._stage = self._order(), 1
+        try:
+            with time_budget(seconds):
+                while self._stage == 1 and self._mutants is not None:
+                    m = self._pending if self._pending is not None else next(self._mutants,
+                                                                             None)
+                    self._pending = None
+                    if m is None:
+                        self._stage = 3
+                        break
+                    if singles_only and m.order > 1:
+                        self._pending = m  # kept for the first search of a double
+                        return None
+                    if self._record(m, own, sub, memo) == values and (
+                            accept is None or accept(m)):
+                        return m
+        except OutOfTime:
+            return None
+        return None
+
+    def key_points(self) -> tuple[list[int], PointSet, dict]:
+        """The few sample points mutants are told apart by (spread over all of them), and
+        the memo of values there: a mutant costs :data:`KEY_POINTS` points, not all."""
+        if "key points" not in self._exact:
+            pts, symbols = self.points, self.domain.symbols
+            # the most generic points first: symbols away from their smallest values (at
+            # p = 0 or s = 1 many mistakes, "2p written p", change nothing)
+            def generic(i: int) -> int:
+                return sum(1 for name in pts.names if symbols[name].value is None
+                           and pts.env[name][i] != _lowest(symbols[name]))
+            idx = sorted(sorted(range(pts.n), key=lambda i: -generic(i))[:KEY_POINTS])
+            self._exact["key points"] = (idx, pts.subset(idx), {})
+        return self._exact["key points"]
+
+    def _record(self, m: Mutant, own: tuple, sub: PointSet, memo: dict) -> tuple | None:
+        """Evaluate ``m`` and enter it in the table (unless its values are taken)."""
+        try:
+            vec = tuple(evaluate(m.tree, sub.env, sub.n, REFERENCE_LIMITS, memo=memo))
+        except OutOfTime:
+            raise
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            return None
+        bucket = self._table.setdefault(vec, [])
+        if vec != own and len(bucket) < MUTANT_BUCKET:
+            bucket.append((self._count, m))  # mutants alike at the key points: a few kept
+        self._count += 1
+        return vec if vec != own else None
+
+    def single_table(self, seconds: float = MUTANT_TIME) -> dict[tuple, Mutant]:
+        """The single mutants' table (as far as it can be built in ``seconds``)."""
+        self.explain((), None, seconds, singles_only=True)
+        return {k: b[0][1] for k, b in self._table.items() if b and b[0][1].order == 1}
 
     @property
     def floor_keys(self) -> set[tuple]:
@@ -108,7 +252,7 @@ class Reference:
             rng = random.Random(self.domain.seed + 1)
             rows = self.domain.residues(self.points, floors, rng)
             pts = self.domain.accept(self.points.names, [tuple(r) for r in rows], self.tree)
-            self._residues[key] = (pts, evaluate(self.tree, pts.env, pts.n))
+            self._residues[key] = (pts, evaluate(self.tree, pts.env, pts.n, REFERENCE_LIMITS))
             if len(self._residues) > 512:
                 self._residues.pop(next(iter(self._residues)))
         return self._residues[key]
@@ -117,17 +261,66 @@ class Reference:
     def exact(self, skip: int | None = None) -> tuple[PointSet, list[Any]]:
         if skip not in self._exact:
             pts = self.domain.exact_points(self.points, self.floors, self.tree, skip)
-            self._exact[skip] = (pts, evaluate(self.tree, pts.env, pts.n))
+            self._exact[skip] = (pts, evaluate(self.tree, pts.env, pts.n, REFERENCE_LIMITS))
         return self._exact[skip]
 
 
+def _lowest(d: Any) -> Any:
+    return d.low if d.low is not None else None
+
+
+def _size_bits(v: Any) -> int:
+    if type(v) is int:
+        return v.bit_length()
+    if type(v) is Fraction:
+        return max(v.numerator.bit_length(), v.denominator.bit_length())
+    if type(v) is Approx:
+        return magnitude_bits(v)
+    return 0
+
+
+def equal_at(ref_tree: N.Node, answer: N.Node, pts: PointSet, expected: list[Any],
+             got: list[Any], rel_tol: float | None, limits: Limits) -> list[bool]:
+    """Whether the answer's values equal the reference's at each point: exact values
+    compared at once, intervals too close to call settled at higher precision."""
+    ok = agree(expected, got, rel_tol)
+    open_points = [i for i, v in enumerate(ok) if v is None]
+    if open_points:
+        sub = pts.subset(open_points)
+        for i, v in zip(open_points, settle(ref_tree, answer, sub.env, sub.n,
+                                            REFERENCE_LIMITS, limits, rel_tol)):
+            ok[i] = v
+    return [bool(v) for v in ok]
+
+
 def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
-          limits: Limits = DEFAULT_LIMITS) -> GradeResult:
-    """The verdict on ``answer`` (already parsed and within limits)."""
-    base: dict[str, Any] = dict(expected=ref.text, answer=N.to_text(answer))
+          limits: Limits = DEFAULT_LIMITS, reveal: bool = True) -> GradeResult:
+    """The verdict on ``answer`` (already parsed and within limits).
+
+    ``reveal=False``: no feedback text shows an expected value.  Verdicts are cached per
+    reference and canonical answer tree: students' many spellings of one formula (terms
+    in another order, ``^`` or ``**``, LaTeX) are judged once.
+    """
+    key = (answer, rel_tol, limits, reveal)
+    cached = ref._verdicts.get(key)
+    if cached is not None:
+        ref._verdicts.move_to_end(key)
+        return cached
+    result = _judge(ref, answer, rel_tol, limits, reveal)
+    ref._verdicts[key] = result
+    if len(ref._verdicts) > VERDICT_CACHE:
+        ref._verdicts.popitem(last=False)
+    return result
+
+
+def _judge(ref: Reference, answer: N.Node, rel_tol: float | None, limits: Limits,
+           reveal: bool) -> GradeResult:
+    base: dict[str, Any] = dict(expected=short(ref.text), answer=short(N.to_text(answer)))
     if answer.key() == ref.tree.key():
         return GradeResult("correct", "Correct.", "ATEquiv_true", method="structural",
                            **base)
+    if ref.sides is not None:
+        return _judge_equation(ref, answer, rel_tol, limits, reveal, base)
     pts, expected = ref.points, ref.values
     got = evaluate(answer, pts.env, pts.n, limits, memo=ChainMap({}, ref.memo))
     new_floors = [f for f in _floor_nodes(answer) if f.key() not in ref.floor_keys]
@@ -138,16 +331,24 @@ def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
             got = got + evaluate(answer, extra.env, extra.n, limits)
             pts = PointSet(pts.names, {k: pts.env[k] + extra.env[k] for k in pts.names},
                            pts.n + extra.n)
-    wrong = [i for i, (e, g) in enumerate(zip(expected, got)) if not same(g, e, rel_tol)]
+    ok = equal_at(ref.tree, answer, pts, expected, got, rel_tol, limits)
+    wrong = [i for i, v in enumerate(ok) if not v]
     if not wrong:
         return GradeResult("correct", "Correct.", "ATEquiv_true", method="sampled",
                            points=pts.n, **base)
     example = _counterexample(pts, wrong, expected, got)
+    if answer.op == "eq":
+        chain = [a for a in answer.args]
+        return GradeResult(
+            "incorrect", f"The sides of your answer ({short(N.to_text(answer), 200)}) are not "
+            "equal in general. " + _example_text(example, reveal, chain=chain, limits=limits),
+            "ATEquiv_chain_false", counterexample=example, method="sampled", points=pts.n,
+            **base)
     partial = _partial(ref, answer, rel_tol, limits)
     if partial is not None:
         assumption, needed = partial
         keep = ", ".join(N.to_text(ref.floors[j]) for j in needed)
-        note, what = _diagnose(ref, answer, got[: ref.points.n], rel_tol)
+        note, what = _diagnose(ref, answer, got[: ref.points.n], rel_tol, reveal, limits)
         floor_dropped = note == "ATEquiv_false" or all(
             part == "floor_dropped" for part in note.removeprefix("ATMutant_").split("+"))
         return GradeResult(
@@ -159,11 +360,74 @@ def judge(ref: Reference, answer: N.Node, rel_tol: float | None = None,
             else "ATEquiv_partial_" + note.removeprefix("ATMutant_"),
             counterexample=example, assumption=assumption, method="sampled", points=pts.n,
             **base)
-    note, feedback = _diagnose(ref, answer, got[: ref.points.n], rel_tol)
+    note, feedback = _diagnose(ref, answer, got[: ref.points.n], rel_tol, reveal, limits)
     if feedback is None:
         feedback = "Your answer is not equal to the expected one."
-    return GradeResult("incorrect", feedback + " " + _example_text(example),
+    return GradeResult("incorrect", feedback + " " + _example_text(example, reveal),
                        note, counterexample=example, method="sampled", points=pts.n, **base)
+
+
+def _judge_equation(ref: Reference, answer: N.Node, rel_tol: float | None, limits: Limits,
+                    reveal: bool, base: dict[str, Any]) -> GradeResult:
+    """An equation reference: the same sides (in either order), or an equivalent equation."""
+    sides = ref.sides or []
+    n = len(sides)
+    if answer.op != "eq" or len(answer.args) != n:
+        what = "an equation" if n == 2 else f"a chain of {n} equal sides"
+        return GradeResult("incorrect", f"The answer is {what}, like {short(ref.text, 200)}: "
+                           "give every side.", "ATEquation_not_an_equation",
+                           method="sampled", points=ref.points.n, **base)
+    given = list(answer.args)
+    results = [judge(s, a, rel_tol, limits, reveal) for s, a in zip(sides, given)]
+    if all(r.verdict == "correct" for r in results):
+        return GradeResult("correct", "Correct.", "ATEquiv_true", method="sampled",
+                           points=ref.points.n, **base)
+    if n == 2:
+        swapped = [judge(s, a, rel_tol, limits, reveal) for s, a in zip(sides, given[::-1])]
+        if all(r.verdict == "correct" for r in swapped):
+            return GradeResult("correct", "Correct.", "ATEquation_swapped_sides",
+                               method="sampled", points=ref.points.n, **base)
+        if _proportional(ref, given, limits):
+            return GradeResult("correct", "Correct (an equivalent equation).",
+                               "ATEquation_equivalent", method="sampled",
+                               points=ref.points.n, **base)
+    names = ["left side", "right side"] if n == 2 else [f"side {j + 1}" for j in range(n)]
+    wrong = [j for j, r in enumerate(results) if r.verdict != "correct"]
+    text = " ".join(f"On the {names[j]}: {results[j].feedback}" for j in wrong)
+    if len(wrong) < n:
+        text += " The other side is right." if n - len(wrong) == 1 else \
+            " The other sides are right."
+    first = results[wrong[0]]
+    return GradeResult("incorrect", text, "; ".join(f"ATEquation_side{j + 1}:{results[j].note}"
+                                                     for j in wrong),
+                       counterexample=first.counterexample, method="sampled",
+                       points=ref.points.n, **base)
+
+
+def _proportional(ref: Reference, given: list[N.Node], limits: Limits) -> bool:
+    """``left - right`` of the answer is a nonzero constant times the reference's."""
+    assert ref.sides is not None
+    pts = ref.points
+    mine = evaluate(N.sub(given[0], given[1]), pts.env, pts.n, limits)
+    theirs = [a - b if a is not UNDEFINED and b is not UNDEFINED else UNDEFINED
+              for a, b in zip(ref.sides[0].values, ref.sides[1].values)]
+    ratio: Any = None
+    try:
+        for m, t in zip(mine, theirs):
+            if m is UNDEFINED or t is UNDEFINED:
+                return False
+            if sign(t) == 0:
+                if sign(m) != 0:
+                    return False
+                continue
+            r = m / t
+            if ratio is None:
+                ratio = r
+            elif compare(r, ratio) != 0:
+                return False
+    except Exception:  # noqa: BLE001 - an interval too close to call: not shown equivalent
+        return False
+    return ratio is not None and sign(ratio) != 0
 
 
 def _counterexample(pts: PointSet, wrong: list[int], expected: list[Any],
@@ -178,20 +442,26 @@ def _counterexample(pts: PointSet, wrong: list[int], expected: list[Any],
     return out
 
 
-def _example_text(example: dict[str, Any]) -> str:
+def _example_text(example: dict[str, Any], reveal: bool = True,
+                  chain: list[N.Node] | None = None, limits: Limits = DEFAULT_LIMITS) -> str:
     values = ", ".join(f"{k} = {_fmt(v)}" for k, v in example.items()
                        if k not in ("expected", "got"))
-    got = "is undefined" if example["got"] is None else f"gives {_fmt(example['got'])}"
     where = f"For {values}" if values else "Here"
+    if chain is not None:
+        row = {k: [v] for k, v in example.items() if k not in ("expected", "got")}
+        try:
+            shown = [_fmt(evaluate(side, row, 1, limits)[0]) for side in chain]
+        except (InvalidAnswer, ArithmeticError, ValueError, KeyError):
+            return ""
+        return f"{where} its sides are {', '.join(shown)}."
+    got = "is undefined" if example["got"] is None else f"gives {_fmt(example['got'])}"
+    if not reveal:
+        return f"{where} your answer {got}, which is not the expected value."
     return f"{where} the expected value is {_fmt(example['expected'])} but your answer {got}."
 
 
 def _fmt(v: Any) -> str:
-    if isinstance(v, int):
-        return f"{v:,}" if abs(v) >= 10_000 else str(v)
-    if isinstance(v, Fraction):
-        return f"{v.numerator}/{v.denominator}"
-    return str(v)[:20]
+    return number_text(v)
 
 
 def _partial(ref: Reference, answer: N.Node, rel_tol: float | None,
@@ -200,22 +470,22 @@ def _partial(ref: Reference, answer: N.Node, rel_tol: float | None,
     if not ref.floors or answer.names() == frozenset() and ref.tree.names():
         return None
     pts, expected = ref.exact()
-    if pts.n < 3 or not _equal_on(answer, pts, expected, rel_tol, limits):
+    if pts.n < 3 or not _equal_on(ref, answer, pts, expected, rel_tol, limits):
         return None
     needed = []
     for j in range(len(ref.floors)):
         loose, values = ref.exact(skip=j)
-        if loose.n == 0 or not _equal_on(answer, loose, values, rel_tol, limits):
+        if loose.n == 0 or not _equal_on(ref, answer, loose, values, rel_tol, limits):
             needed.append(j)
     if not needed:
         return None
     return " and ".join(_divides(ref.floors[j].args[0]) for j in needed), needed
 
 
-def _equal_on(answer: N.Node, pts: PointSet, expected: list[Any], rel_tol: float | None,
-              limits: Limits) -> bool:
+def _equal_on(ref: Reference, answer: N.Node, pts: PointSet, expected: list[Any],
+              rel_tol: float | None, limits: Limits) -> bool:
     got = evaluate(answer, pts.env, pts.n, limits)
-    return all(same(g, e, rel_tol) for g, e in zip(got, expected))
+    return all(equal_at(ref.tree, answer, pts, expected, got, rel_tol, limits))
 
 
 def _divides(arg: N.Node) -> str:
@@ -231,39 +501,56 @@ def _divides(arg: N.Node) -> str:
     return f"{N.to_text(arg)} is an integer"
 
 
-def _diagnose(ref: Reference, answer: N.Node, got: list[Any],
-              rel_tol: float | None) -> tuple[str, str | None]:
+def _diagnose(ref: Reference, answer: N.Node, got: list[Any], rel_tol: float | None,
+              reveal: bool = True, limits: Limits = DEFAULT_LIMITS) -> tuple[str, str | None]:
     """The mutant the answer matches (note, feedback), or a generic note."""
     if not answer.names() and ref.tree.names() and any(
             ref.domain.symbols[n].value is None for n in ref.tree.names()):
         names = ", ".join(sorted(ref.tree.names()))
         return ("ATEquiv_false_constant",
                 f"Your answer is a number, but the expected answer is a formula in {names}.")
-    key = tuple(got)
-    for doubles in (False, True):
-        mutant = ref.mutant_table(doubles).get(key)
-        if mutant is not None:
-            return mutant.note, mutant.feedback
+    left = remaining_time()
+    seconds = MUTANT_TIME if left is None else max(min(MUTANT_TIME, left / 2), 0.0)
+    idx = ref.key_points()[0]
+    mutant = ref.explain(tuple(got[i] for i in idx),
+                         lambda m: _matches(ref, m, answer, got, rel_tol, limits), seconds)
+    if mutant is not None:
+        return mutant.note, mutant.feedback
     if ref.points.n == 1:
-        return _numeric_near_miss(ref, got[0])
+        return _numeric_near_miss(ref, got[0], reveal, seconds)
     return "ATEquiv_false", None
 
 
-def _numeric_near_miss(ref: Reference, got: Any) -> tuple[str, str | None]:
+def _matches(ref: Reference, mutant: Mutant, answer: N.Node, got: list[Any],
+             rel_tol: float | None, limits: Limits) -> bool:
+    """The answer equals the mutant at every sample point (not only at the key points)."""
+    pts = ref.points
+    try:
+        values = evaluate(mutant.tree, pts.env, pts.n, REFERENCE_LIMITS,
+                          memo=ChainMap({}, ref.memo))
+        return all(equal_at(mutant.tree, answer, pts, values, got, rel_tol, limits))
+    except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+        return False
+
+
+def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True,
+                       seconds: float = MUTANT_TIME) -> tuple[str, str | None]:
     """A number close to a mutant's value, or a correct value rounded too far."""
     expected = ref.values[0]
-    if not isinstance(got, (int, Fraction)) or not isinstance(expected, (int, Fraction)):
+    if not is_exact(got) or not is_exact(expected):
         return "ATEquiv_false", None
     figures = _significant_figures(got)
-    if expected and figures < len(str(abs(int(expected)))) and _rounds_to(expected, figures) \
-            == got:
+    if expected and figures < _digits(expected) and _rounds_to(expected, figures) == got:
+        if not reveal:
+            return ("ATNum_rounded", "Your value looks rounded to "
+                    f"{figures} significant figures; an exact count is expected.")
         return ("ATNum_rounded",
                 f"Your value is the expected one rounded to {figures} significant figures; "
                 "an exact count is expected.")
     best: Any = None
-    for vec, mutant in ref.mutant_table().items():
+    for vec, mutant in ref.single_table(seconds).items():
         value: Any = vec[0]
-        if isinstance(value, (int, Fraction)) and value:
+        if is_exact(value) and value:
             gap = abs(Fraction(got) - Fraction(value)) / abs(Fraction(value))
             if gap <= Fraction(2, 100) and (best is None or gap < best[0]):
                 best = (gap, mutant, value)
@@ -275,14 +562,21 @@ def _numeric_near_miss(ref: Reference, got: Any) -> tuple[str, str | None]:
             f"{float(gap):.1%} of your value (check the arithmetic too).")
 
 
+def _digits(x: int | Fraction) -> int:
+    return len(N.int_text(abs(int(x))))
+
+
 def _significant_figures(x: int | Fraction) -> int:
     if isinstance(x, Fraction) and x.denominator != 1:
         return 99
-    digits = str(abs(int(x))).rstrip("0")
+    digits = N.int_text(abs(int(x))).rstrip("0")
     return max(len(digits), 1)
 
 
 def _rounds_to(x: int | Fraction, figures: int) -> int:
-    digits = len(str(abs(int(x))))
+    digits = _digits(x)
     scale = 10 ** max(digits - figures, 0)
     return int(round(Fraction(x) / scale)) * scale
+
+
+__all__ = ["Reference", "judge", "equal_at", "Approx"]

@@ -2,12 +2,18 @@
 
 Each node is evaluated once for the whole list of points, so the Python
 overhead is per node, not per node and point.  Integer and rational
-arithmetic is exact; only irrational results (``sqrt(2)``, ``log(3)``) fall
-back to 50-digit mpmath numbers, which are compared with a tolerance.  Every
-intermediate integer is bounded by :attr:`Limits.max_bits` and every power by
-:attr:`Limits.max_exponent`, so no answer can make the grader compute a
-gigantic number.  A point where a value is undefined (division by zero, log
-of a non-positive number) gets :data:`UNDEFINED`, which propagates.
+arithmetic is exact; only irrational results (``sqrt(2)``, ``log(3)``, ``pi``)
+become :class:`~symconv.grading.reals.Approx` intervals, which mix with exact
+values everywhere (floor, mod, min/max, comparisons).  When an interval is too
+wide to decide something, the whole evaluation is repeated at a higher
+precision (:func:`evaluate` does this).
+
+Every intermediate integer is bounded by :attr:`Limits.max_bits` (sizes are
+estimated *before* a power is computed, for every exponent), every power by
+:attr:`Limits.max_exponent`, and the time budget (:func:`~symconv.grading.limits.time_budget`)
+is checked at every node, so no answer can make the grader compute a gigantic
+number or run for long.  A point where a value is undefined (division by zero,
+log of a non-positive number) gets :data:`UNDEFINED`, which propagates.
 
 Examples
 --------
@@ -17,23 +23,28 @@ Examples
 [3, 3]
 >>> evaluate(parse("h/(h-2)"), {"h": [2, 4]}, 2)
 [UNDEFINED, 2]
+>>> evaluate(parse("floor(sqrt(2)*10^20)"), {}, 1)
+[141421356237309504880]
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-import mpmath
+import sympy as sp
 
-from symconv.grading.limits import DEFAULT_LIMITS, Limits, TooLarge
+from symconv.grading import reals as R
+from symconv.grading.limits import (
+    DEFAULT_LIMITS,
+    InvalidAnswer,
+    Limits,
+    TooLarge,
+    check_time,
+)
 from symconv.grading.nodes import Node
-
-#: Precision of the fallback for irrational values.
-MP = mpmath.MPContext()
-MP.dps = 50
+from symconv.grading.reals import Approx, Undecided, compare, is_exact, sign
 
 
 class _Undefined:
@@ -56,30 +67,58 @@ class _Undefined:
     def __repr__(self) -> str:
         return "UNDEFINED"
 
+    def __reduce__(self) -> str:
+        return "UNDEFINED"
+
 
 UNDEFINED = _Undefined()
-Value = Any  # int | Fraction | mpf | _Undefined | bool
+Value = Any  # int | Fraction | Approx | _Undefined | bool
 
 
 def evaluate(node: Node, env: Mapping[str, Sequence[Value]], n: int,
              limits: Limits = DEFAULT_LIMITS, memo: Any = None) -> list[Value]:
-    """Values of ``node`` at ``n`` points; ``env`` maps each name to its ``n`` values."""
-    return _Evaluator(env, n, limits, memo if memo is not None else {}, _grows(node)).eval(node)
+    """Values of ``node`` at ``n`` points; ``env`` maps each name to its ``n`` values.
 
-
-def _grows(node: Node) -> bool:
-    """Whether products can outgrow the bounds: only after a power with a large exponent.
-
-    Without such powers every value is bounded by the leaves' sizes times the number of
-    nodes, which the parser's limits already bound, so products need no checking.
+    Irrational values start at :data:`~symconv.grading.reals.START_BITS` bits; when one
+    is too close to call (a floor of ``2.0000...``, a comparison of equal values), the
+    evaluation is repeated with more bits (and a fresh memo) until it is decided.
     """
-    cached = node.facts.get("grows")
-    if cached is None:
-        cached = node.facts["grows"] = any(
-            n.op in ("pow", "exp", "fn") and not (
-                n.op == "pow" and n.args[1].op == "num" and abs(n.args[1].value) <= 4)
-            for n in node.walk())
-    return cached
+    bits = R.precision()
+    with R.working_precision(bits):
+        try:
+            return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
+        except Undecided as exc:
+            need = exc.bits
+    if n == 1:
+        return _precise(node, env, limits, bits, need)
+    # Only the points that need it are evaluated again, each as precisely as it needs.
+    return [_precise(node, {k: [v[i]] for k, v in env.items()}, limits, bits, None)[0]
+            for i in range(n)]
+
+
+def _precise(node: Node, env: Mapping[str, Sequence[Value]], limits: Limits, bits: int,
+             need: int | None) -> list[Value]:
+    """``node`` at one point, at increasing precision until every decision is made."""
+    while True:
+        if need is not None:
+            if bits >= R.MAX_BITS:
+                raise TooLarge("a value in the answer cannot be computed precisely "
+                               "enough") from None
+            bits = min(max(need, 4 * bits), R.MAX_BITS)
+        with R.working_precision(bits):
+            try:
+                return _Evaluator(env, 1, limits, {}).eval(node)
+            except Undecided as exc:
+                need = exc.bits
+
+
+def _bits(v: Value) -> int:
+    """Size of an exact value: the larger of its numerator's and denominator's bits."""
+    if type(v) is int:
+        return v.bit_length()
+    if type(v) is Fraction:
+        return max(v.numerator.bit_length(), v.denominator.bit_length())
+    return 0
 
 
 def _div(a: Value, b: Value) -> Value:
@@ -89,11 +128,14 @@ def _div(a: Value, b: Value) -> Value:
             return UNDEFINED
         whole, rest = divmod(a, b)
         return whole if rest == 0 else Fraction(a, b)
-    if a is UNDEFINED or b is UNDEFINED or b == 0:
+    if a is UNDEFINED or b is UNDEFINED:
         return UNDEFINED
-    if not (isinstance(a, int | Fraction) and isinstance(b, int | Fraction)):
-        # Fraction / mpf (and Fraction - mpf) raise TypeError: go to mpmath on both sides
-        return _mp(a) / _mp(b)
+    if type(b) is Approx or type(a) is Approx:
+        if sign(b) == 0:
+            return UNDEFINED
+        return a / b
+    if b == 0:
+        return UNDEFINED
     q: Value = Fraction(a) / b
     if type(q) is Fraction and q.denominator == 1:
         return q.numerator
@@ -107,59 +149,181 @@ def _inverse(node: Node) -> Node | None:
     return None
 
 
+def _guard(fn: Any) -> Any:
+    """``fn`` on one value, UNDEFINED where it has no real value."""
+    def safe(x: Value) -> Value:
+        if x is UNDEFINED:
+            return UNDEFINED
+        try:
+            return fn(x)
+        except InvalidAnswer:
+            raise
+        except (ValueError, ZeroDivisionError):
+            return UNDEFINED
+        except OverflowError:
+            raise TooLarge() from None
+    return safe
+
+
+def _bound64(node: Node) -> int | None:
+    """:meth:`_Evaluator.bound` when every symbol's values have at most 64 bits (cached on
+    the node)."""
+    cached = node.facts.get("bits64", False)
+    if cached is False:
+        cached = node.facts["bits64"] = _bound64_of(node)
+    return cached
+
+
+def _bound64_of(node: Node) -> int | None:
+    op = node.op
+    if op == "num":
+        return _bits(node.value) if not isinstance(node.value, bool) else 1
+    if op == "sym":
+        return 64
+    if op not in _BOUNDED:
+        return None
+    if op == "pow":
+        exponent = node.args[1]
+        inner = _bound64(node.args[0])
+        if exponent.op == "num" and type(exponent.value) is int and inner is not None:
+            return inner * max(abs(exponent.value), 1)
+        return None
+    parts = [_bound64(a) for a in node.args]
+    if any(p is None for p in parts):
+        return None
+    known = [p for p in parts if p is not None]
+    return sum(known) + len(known) if op in ("add", "mul", "mod") else max(known) + 1
+
+
+_COLUMN_BITS: dict[int, tuple[Any, int | None]] = {}
+
+
+def _column_bits(values: Sequence[Value]) -> int | None:
+    """Bits of the largest exact value of a symbol's column (None: not all exact)."""
+    kinds = set(map(type, values))
+    if kinds <= {int}:
+        return max(max(values, default=0).bit_length(), min(values, default=0).bit_length())
+    if kinds <= {int, Fraction}:
+        return max(_bits(v) for v in values)
+    return None
+
+
+_UNARY = {"floor": _guard(R.floor), "ceil": _guard(R.ceil), "abs": _guard(abs),
+          "sqrt": _guard(R.sqrt)}
+#: Operators whose exact results are bounded by their arguments' sizes (see ``bound``).
+_BOUNDED = frozenset(("num", "sym", "add", "mul", "pow", "floor", "ceil", "abs", "min", "max",
+                      "mod"))
+
+
 class _Evaluator:
-    def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits, memo: Any,
-                 guard: bool = True):
-        self.env, self.n, self.limits, self.memo, self.guard = env, n, limits, memo, guard
+    def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits, memo: Any):
+        self.env, self.n, self.limits, self.memo = env, n, limits, memo
+        self.unary = dict(_UNARY, exp=_guard(self.exp))
+        self.bounds: dict[int, int | None] = {}
+
+    def bound(self, node: Node) -> int | None:
+        """An upper bound of the bits of any exact value (numerator or denominator) of
+        ``node`` at these points, from the tree and the symbols' values; None: unknown
+        (irrational parts, exponents that are not numbers).  A node whose bound is within
+        :attr:`Limits.max_bits` needs no size check: CNN formulas never pay for one."""
+        key = id(node)
+        if key in self.bounds:
+            return self.bounds[key]
+        if all(b is not None and b <= 64 for b in map(self.symbol_bits, node.names())):
+            # every symbol within 64 bits: the bound cached on the node serves
+            self.bounds[key] = found = _bound64(node)
+            return found
+        op = node.op
+        out: int | None = None
+        if op == "num":
+            out = _bits(node.value) if not isinstance(node.value, bool) else 1
+        elif op == "sym":
+            out = self.symbol_bits(node.value)
+        elif op in _BOUNDED:
+            if op == "pow":
+                exponent = node.args[1]
+                inner = self.bound(node.args[0])
+                if exponent.op == "num" and type(exponent.value) is int and inner is not None:
+                    out = inner * max(abs(exponent.value), 1)
+            else:
+                parts = [self.bound(a) for a in node.args]
+                if all(p is not None for p in parts):
+                    known = [p for p in parts if p is not None]
+                    if op in ("add", "mul", "mod"):
+                        out = sum(known) + len(known)
+                    else:  # floor, ceil, abs, min, max
+                        out = max(known) + 1
+        self.bounds[key] = out
+        return out
+
+    def symbol_bits(self, name: str) -> int | None:
+        values = self.env.get(name, ())
+        found = _COLUMN_BITS.get(id(values))
+        if found is not None and found[0] is values:
+            return found[1]
+        bits = _column_bits(values)
+        if len(_COLUMN_BITS) > 4096:
+            _COLUMN_BITS.clear()
+        _COLUMN_BITS[id(values)] = (values, bits)  # the column is kept: its id stays its own
+        return bits
+
+    def small(self, node: Node) -> bool:
+        bits = self.bound(node)
+        return bits is not None and bits <= self.limits.max_bits
 
     def eval(self, node: Node) -> list[Value]:
-        key = node.key()
-        cached = self.memo.get(key)
+        cached = self.memo.get(node)
         if cached is None:
-            cached = self.memo[key] = self._eval(node)
+            check_time()
+            cached = self.memo[node] = self._eval(node)
         return cached
 
     def _eval(self, node: Node) -> list[Value]:
         op, n = node.op, self.n
         if op == "num":
             return [node.value] * n
+        if n > 1 and op != "const" and not node.names():  # a constant: evaluated once
+            return _Evaluator({}, 1, self.limits, {}).eval(node) * n
         if op == "sym":
             try:
                 return list(self.env[node.value])
             except KeyError:
                 raise KeyError(f"no values for symbol {node.value!r}") from None
         if op == "const":
-            return [MP.pi] * n
+            return [R.pi() if node.value == "pi" else R.euler()] * n
         if op == "mul":
             return self.product(node)
+        if op in ("floor", "ceil") and node.args[0].op == "mul":
+            quotient = self.integer_quotient(node)
+            if quotient is not None:
+                return quotient
         args = [self.eval(a) for a in node.args]
         if op == "add":
             out = args[0]
+            unchecked = self.small(node)
             for other in args[1:]:
                 out = [a + b for a, b in zip(out, other)]
+                if not unchecked:
+                    out = self.check(out)
             return out
         if op == "pow":
-            if node.args[1].op == "num" and type(node.args[1].value) is int:
-                e = node.args[1].value
-                if 0 <= e <= 4:  # the common h**2: no checks needed
-                    return [b if b is UNDEFINED else b**e for b in args[0]]
-            return self.check([self.power(b, e) for b, e in zip(*args)])
-        if op in _UNARY:
-            fn = _UNARY[op]
-            return [UNDEFINED if x is UNDEFINED else fn(x) for x in args[0]]
+            values = [self.power(b, e) for b, e in zip(*args)]
+            return values if self.small(node) else self.check(values)
+        if op in self.unary:
+            fn = self.unary[op]
+            return self.check([fn(x) for x in args[0]])
         if op in ("min", "max"):
-            pick = min if op == "min" else max
-            return [UNDEFINED if any(v is UNDEFINED for v in vs) else pick(_comparable(vs))
+            pick = _least if op == "min" else _greatest
+            return [UNDEFINED if any(v is UNDEFINED for v in vs) else pick(vs)
                     for vs in zip(*args)]
         if op == "mod":
-            return [UNDEFINED if b is UNDEFINED or a is UNDEFINED or b == 0 else a % b
-                    for a, b in zip(*args)]
+            return self.check([_mod(a, b) for a, b in zip(*args)])
         if op == "log":
             base = args[1] if len(args) == 2 else [None] * n
             return [_log(x, b) for x, b in zip(args[0], base)]
         if op == "rel":
             cmp = _RELATIONS[node.value]
-            return [UNDEFINED if a is UNDEFINED or b is UNDEFINED else cmp(*_comparable((a, b)))
+            return [UNDEFINED if a is UNDEFINED or b is UNDEFINED else cmp(compare(a, b))
                     for a, b in zip(*args)]
         if op == "and":
             return [all(vs) for vs in zip(*args)]
@@ -169,30 +333,54 @@ class _Evaluator:
             return [not v for v in args[0]]
         if op == "pw":
             return [_piecewise(vs) for vs in zip(*args)]
+        if op == "all":  # several formulas together (a tuple's components): defined or not
+            return [UNDEFINED if any(v is UNDEFINED for v in vs) else 0 for vs in zip(*args)]
+        if op == "eq":  # a chain a = b = c: worth c where every side is equal
+            return [_chain(vs) for vs in zip(*args)]
         if op == "fn":
             return [_sympy_call(node.value, vs) for vs in zip(*args)]
         raise ValueError(f"cannot evaluate operator {op!r}")
 
-    def product(self, node: Node) -> list[Value]:
-        """Numerator and denominator multiplied separately, then one exact division."""
+    def parts(self, node: Node) -> tuple[list[Value], list[Value] | None]:
+        """A product's numerator and denominator, each multiplied out separately."""
         top: list[Value] | None = None
         bottom: list[Value] | None = None
+        unchecked = self.small(node)
         for factor in node.args:
             inv = _inverse(factor)
             values = self.eval(inv if inv is not None else factor)
             if inv is None:
-                top = values if top is None else self.grown([a * b for a, b in zip(top, values)])
+                if top is None:
+                    top = values
+                else:
+                    top = [a * b for a, b in zip(top, values)]
+                    if not unchecked:
+                        top = self.check(top)
+            elif bottom is None:
+                bottom = values
             else:
-                bottom = values if bottom is None else self.grown(
-                    [a * b for a, b in zip(bottom, values)])
+                bottom = [a * b for a, b in zip(bottom, values)]
+                if not unchecked:
+                    bottom = self.check(bottom)
+        return (top if top is not None else [1] * self.n), bottom
+
+    def product(self, node: Node) -> list[Value]:
+        """Numerator and denominator multiplied separately, then one exact division."""
+        top, bottom = self.parts(node)
         if bottom is None:
-            return top if top is not None else [1] * self.n
-        if top is None:
-            top = [1] * self.n
+            return top
         return [_div(a, b) for a, b in zip(top, bottom)]
 
-    def grown(self, values: list[Value]) -> list[Value]:
-        return self.check(values) if self.guard else values
+    def integer_quotient(self, node: Node) -> list[Value] | None:
+        """``floor(a/b)`` (or ``ceil``) by integer division when ``a`` and ``b`` are integers
+        at every point: no Fraction is made (the common CNN case, window counts)."""
+        top, bottom = self.parts(node.args[0])
+        if bottom is None or not all(type(v) is int for v in top) \
+                or not all(type(v) is int for v in bottom):
+            return None
+        if node.op == "floor":
+            return [a // b if b else UNDEFINED for a, b in zip(top, bottom)]
+        return [-(-a // b) if b else UNDEFINED for a, b in zip(top, bottom)]
 
     def check(self, values: list[Value]) -> list[Value]:
         """Bound every value; integral Fractions become ints (faster from then on)."""
@@ -206,129 +394,103 @@ class _Evaluator:
                     raise TooLarge()
                 if v.denominator == 1:
                     values[i] = v.numerator
+            elif type(v) is Approx and R.magnitude_bits(v) > limit:
+                raise TooLarge()  # an irrational value with more integer bits than allowed
         return values
 
     def power(self, base: Value, exp: Value) -> Value:
         if base is UNDEFINED or exp is UNDEFINED:
             return UNDEFINED
+        limits = self.limits
         if type(exp) is int:
-            if abs(exp) > self.limits.max_exponent:
+            if abs(exp) > limits.max_exponent:
                 raise TooLarge(f"a power with exponent {exp} is too large")
+            if type(base) is Approx:
+                if R.magnitude_bits(base) * abs(exp) > 4 * limits.max_bits:
+                    raise TooLarge()
+                if exp < 0 and sign(base) == 0:
+                    return UNDEFINED
+                return base**exp
             if base == 0:
                 return UNDEFINED if exp < 0 else (1 if exp == 0 else 0)
-            if isinstance(base, (int, Fraction)):
-                bits = max(abs(Fraction(base).numerator).bit_length(),
-                           Fraction(base).denominator.bit_length())
-                if bits * abs(exp) > self.limits.max_bits:
-                    raise TooLarge()
-                return base**exp if exp >= 0 else Fraction(1) / base**-exp
-            return base**exp
-        if base < 0:
+            if _bits(base) * abs(exp) > limits.max_bits and base not in (1, -1):
+                raise TooLarge()  # estimated before computing, for every exponent
+            return base**exp if exp >= 0 else Fraction(1) / base**-exp
+        s = sign(base)
+        if s < 0:
             return UNDEFINED  # real results only
-        if type(exp) is Fraction and isinstance(base, (int, Fraction)):
-            if abs(exp.numerator) > self.limits.max_exponent or exp.denominator > 64:
+        if s == 0:
+            return 0 if sign(exp) > 0 else UNDEFINED
+        if type(exp) is Fraction:
+            if abs(exp.numerator) > limits.max_exponent:
                 raise TooLarge(f"a power with exponent {exp} is too large")
-            root = _exact_root(Fraction(base), exp.denominator)
-            if root is not None:
-                return self.power(root, exp.numerator)
-        if base == 0:
-            return 0 if exp > 0 else UNDEFINED
-        if abs(exp) > self.limits.max_exponent:
+            if is_exact(base) and exp.denominator <= limits.max_exponent:
+                root = R.exact_root(Fraction(base), exp.denominator)
+                if root is not None:
+                    return self.power(root, exp.numerator)
+        if R.magnitude_bits(exp) > 64 or R.magnitude_bits(base) * abs(R.floor(exp) if type(
+                exp) is not Approx else R.magnitude_bits(exp)) > 4 * limits.max_bits:
             raise TooLarge(f"a power with exponent {exp} is too large")
-        return MP.power(_mp(base), _mp(exp))
+        return R.power(base, exp)
+
+    def exp(self, x: Value) -> Value:
+        # exp(x) has x/ln 2 integer bits: past max_bits it is too large, like an integer
+        if R.magnitude_bits(x) > 64 or compare(x, Fraction(self.limits.max_bits * 693, 1000)) > 0:
+            raise TooLarge("exp of a large number")
+        return R.exp(x)
 
 
-def _mp(x: Value) -> Any:
-    if isinstance(x, Fraction):
-        return MP.mpf(x.numerator) / x.denominator
-    return MP.mpf(x)
-
-
-def _exact_root(x: Fraction, q: int) -> Fraction | None:
-    """``x**(1/q)`` when it is rational, else None."""
-    parts = []
-    for part in (x.numerator, x.denominator):
-        r = _iroot(part, q)
-        if r is None:
-            return None
-        parts.append(r)
-    return Fraction(parts[0], parts[1])
-
-
-def _iroot(n: int, q: int) -> int | None:
-    if n < 0:
-        return None
-    r: int | None
-    if q == 2:
-        r = math.isqrt(n)
-    else:
-        r = int(round(n ** (1.0 / q))) if n.bit_length() < 1000 else None
-        if r is None:
-            return None
-        for cand in (r - 1, r, r + 1):
-            if cand >= 0 and cand**q == n:
-                return cand
-        return None
-    return r if r * r == n else None
-
-
-def _sqrt(x: Value) -> Value:
-    if x < 0:
+def _mod(a: Value, b: Value) -> Value:
+    if a is UNDEFINED or b is UNDEFINED or sign(b) == 0:
         return UNDEFINED
-    if isinstance(x, (int, Fraction)):
-        root = _exact_root(Fraction(x), 2)
-        if root is not None:
-            return root.numerator if root.denominator == 1 else root
-    return MP.sqrt(_mp(x))
+    return R.mod(a, b)
 
 
-def _exp(x: Value) -> Value:
-    if x == 0:
-        return 1
-    if abs(x) > 10_000:
-        raise TooLarge("exp of a large number")
-    return MP.exp(_mp(x))
+def _least(values: Sequence[Value]) -> Value:
+    best = values[0]
+    for v in values[1:]:
+        if compare(v, best) < 0:
+            best = v
+    return best
+
+
+def _greatest(values: Sequence[Value]) -> Value:
+    best = values[0]
+    for v in values[1:]:
+        if compare(v, best) > 0:
+            best = v
+    return best
 
 
 def _log(x: Value, base: Value) -> Value:
-    if x is UNDEFINED or base is UNDEFINED or x <= 0:
+    if x is UNDEFINED or base is UNDEFINED or sign(x) <= 0:
         return UNDEFINED
-    if base is not None and (base <= 0 or base == 1):
+    if base is not None and (sign(base) <= 0 or (is_exact(base) and base == 1)):
         return UNDEFINED
-    if x == 1:
+    if is_exact(x) and x == 1:
         return 0
     if base is not None and type(base) is int and type(x) is int:
-        k = round(math.log(x, base)) if x.bit_length() < 1000 else None
-        if k is not None and k >= 0 and base**k == x:
+        k = R.exact_log(x, base)
+        if k is not None:
             return k
-    value = MP.log(_mp(x))
-    return value if base is None else value / MP.log(_mp(base))
+    value = R.log(x)
+    if base is None:
+        return value
+    denominator = R.log(base)
+    return UNDEFINED if sign(denominator) == 0 else value / denominator
 
 
-def _floor(x: Value) -> int:
-    return math.floor(x)
-
-
-def _ceil(x: Value) -> int:
-    return math.ceil(x)
-
-
-_UNARY = {"floor": _floor, "ceil": _ceil, "abs": abs, "sqrt": _sqrt, "exp": _exp}
 _RELATIONS = {
-    "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
+    "<": lambda c: c < 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0,
+    ">=": lambda c: c >= 0, "==": lambda c: c == 0, "!=": lambda c: c != 0,
 }
 
 
-def _comparable(values: Sequence[Value]) -> Sequence[Value]:
-    """Values that can be compared: mpmath numbers do not compare with Fractions.
-
-    >>> max(_comparable((MP.sqrt(2), Fraction(1, 2)))) == MP.sqrt(2)
-    True
-    """
-    if all(isinstance(v, (int, Fraction)) for v in values):
-        return values
-    return [_mp(v) if isinstance(v, Fraction) else v for v in values]
+def _chain(values: tuple[Value, ...]) -> Value:
+    if any(v is UNDEFINED or type(v) is bool for v in values):
+        return UNDEFINED
+    last = values[-1]
+    return last if all(compare(v, last) == 0 for v in values[:-1]) else UNDEFINED
 
 
 def _piecewise(values: tuple[Value, ...]) -> Value:
@@ -343,20 +505,19 @@ def _piecewise(values: tuple[Value, ...]) -> Value:
 
 def _sympy_call(function: Any, values: tuple[Value, ...]) -> Value:
     """A trusted SymPy function of the reference (e.g. ``ScatterCoverage``) at numbers."""
-    import sympy as sp
-
     if any(v is UNDEFINED for v in values):
         return UNDEFINED
-    result = function(*(sp.Rational(v.numerator, v.denominator) if isinstance(v, Fraction)
-                        else sp.Integer(v) if type(v) is int else sp.Float(str(v), 50)
+    result = function(*(sp.Rational(v.numerator, v.denominator) if type(v) is Fraction
+                        else sp.Integer(v) if type(v) is int
+                        else sp.Float(v.text(R.precision() * 3 // 10), R.precision() * 3 // 10)
                         for v in values))
     return from_sympy_number(result)
 
 
 def from_sympy_number(value: Any) -> Value:
-    """A SymPy number as int, Fraction or mpf."""
-    import sympy as sp
-
+    """A SymPy number as int, Fraction or :class:`~symconv.grading.reals.Approx`."""
+    if value in (sp.true, sp.false):
+        return bool(value)
     if value is sp.nan or value is sp.zoo or value.has(sp.oo, sp.zoo, sp.nan):
         return UNDEFINED
     if value.is_Integer:
@@ -364,26 +525,75 @@ def from_sympy_number(value: Any) -> Value:
     if value.is_Rational:
         return Fraction(int(value.p), int(value.q))
     if value.is_number and value.is_real:
-        return MP.mpf(str(sp.N(value, 55)))
-    if value in (sp.true, sp.false):
-        return bool(value)
+        bits = R.precision()
+        return R.around(sp.Float(sp.N(value, bits * 3 // 10 + 10), bits * 3 // 10 + 10)._mpf_,
+                        bits - 16)
     raise ValueError(f"{value} is not a real number")
 
 
-def same(a: Value, b: Value, rel_tol: float | None = None) -> bool:
-    """Equal values: exact for integers and Fractions, to a relative tolerance otherwise.
+def _tolerance(rel_tol: float | Fraction) -> Fraction:
+    """A relative tolerance as an exact Fraction (``1e-3`` is 1/1000, the decimal shown)."""
+    return rel_tol if isinstance(rel_tol, Fraction) else Fraction(repr(float(rel_tol)))
 
-    >>> same(Fraction(1, 2), Fraction(2, 4)), same(MP.sqrt(2)**2, 2), same(100, 101, 0.02)
-    (True, True, True)
+
+def same(a: Value, b: Value, rel_tol: float | Fraction | None = None) -> bool:
+    """Equal values: exact for integers and Fractions; intervals by the zero test of
+    :mod:`~symconv.grading.reals` (raises :class:`~symconv.grading.reals.Undecided` when
+    the precision is not enough); with ``rel_tol``, ``|a - b| <= rel_tol * max(|a|, |b|)``
+    (so against an exact 0 only 0 is equal).
+
+    >>> same(Fraction(1, 2), Fraction(2, 4)), same(100, 101, 0.02), same(0, 1e-9, 0.01)
+    (True, True, False)
     """
     if a is UNDEFINED or b is UNDEFINED:
         return a is b
-    exact = isinstance(a, (int, Fraction)) and isinstance(b, (int, Fraction))
-    if exact and rel_tol is None:
-        return a == b
-    tol = rel_tol if rel_tol is not None else 1e-40
-    if not exact:
-        a, b = _mp(a), _mp(b)
-    diff = abs(a - b)
-    scale = max(abs(a), abs(b))
-    return bool(diff <= tol * scale) if scale else True
+    if type(a) is bool or type(b) is bool:
+        return a is b
+    if rel_tol is None:
+        if is_exact(a) and is_exact(b):
+            return a == b
+        return R.equal(a, b)
+    if is_exact(a) and is_exact(b) and a == b:
+        return True
+    scale = abs(a) if compare(abs(a), abs(b)) >= 0 else abs(b)
+    return compare(abs(a - b), _tolerance(rel_tol) * scale) <= 0
+
+
+def agree(expected: Sequence[Value], got: Sequence[Value],
+          rel_tol: float | Fraction | None = None) -> list[bool | None]:
+    """:func:`same` at each point; None where the working precision cannot tell."""
+    out: list[bool | None] = []
+    for e, g in zip(expected, got):
+        if type(e) is int and type(g) is int or type(e) is Fraction and type(g) is Fraction:
+            out.append(e == g if rel_tol is None else same(g, e, rel_tol))
+            continue
+        try:
+            out.append(same(g, e, rel_tol))
+        except Undecided:
+            out.append(None)
+    return out
+
+
+def settle(expected: Node, answer: Node, env: Mapping[str, Sequence[Value]], n: int,
+           expected_limits: Limits, limits: Limits,
+           rel_tol: float | Fraction | None = None) -> list[bool]:
+    """Whether ``answer`` equals ``expected`` at each of ``n`` points, re-evaluating both at
+    higher precisions until every point is decided (for the points :func:`agree` left open).
+
+    >>> from symconv.grading.parser import parse
+    >>> settle(parse("0"), parse("sqrt(2)*sqrt(3) - sqrt(6)"), {}, 1, DEFAULT_LIMITS,
+    ...        DEFAULT_LIMITS)
+    [True]
+    """
+    bits = 4 * R.START_BITS
+    while True:
+        with R.working_precision(bits):
+            try:
+                want = evaluate(expected, env, n, expected_limits)
+                got = evaluate(answer, env, n, limits)
+                return [same(g, e, rel_tol) for e, g in zip(want, got)]
+            except Undecided as exc:
+                if bits >= R.MAX_BITS:
+                    raise TooLarge("a value in the answer cannot be computed precisely "
+                                   "enough") from None
+                bits = min(max(exc.bits, 4 * bits), R.MAX_BITS)

@@ -32,15 +32,18 @@ Examples
 
 from __future__ import annotations
 
+import io
 import json
 import tempfile
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from symconv import __version__
 from symconv.grading.autograder import CONFIG
 from symconv.grading.gradescope import VISIBILITIES
+from symconv.safeio import refuse_unsafe, write_bytes
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, when it builds the autograder image.
@@ -69,35 +72,64 @@ exec "$root/symconv-venv/bin/python" -m symconv gradescope run --root "$root"
 """
 
 
-def template(assignment: Any) -> str:
-    """The answers file students fill in: one quoted entry per gradable question."""
+def template(assignment: Any, ungradable: Mapping[str, str] | None = None) -> str:
+    """The answers file students fill in: one quoted entry per gradable question.
+
+    ``ungradable`` (question id -> why, from :func:`check_questions`) marks the
+    questions the autograder cannot grade, so students know they score nothing here.
+    An entry left empty is an unanswered question.
+    """
     from symconv.grading.submissions import MANUAL_KINDS
 
+    asked = [q for q in assignment.questions if q.kind not in MANUAL_KINDS]
+    example = asked[0].id if asked else "1.1"
     lines = [f"# Answers for {assignment.title}.",
-             "# Write each answer between the quotes, e.g. \"1.1\" = \"floor((h - k)/s) + 1\";",
-             "# numbers may be written 74,908,800 or 74908800, shapes (10, 31, 31).", ""]
-    for q in assignment.questions:
-        if q.kind in MANUAL_KINDS:
-            continue
+             f"# Write each answer between the quotes, e.g. {json.dumps(example)} = "
+             "\"floor((h - k)/s) + 1\";",
+             "# numbers may be written 74,908,800 or 74908800, shapes (10, 31, 31).",
+             "# Leave an answer empty (\"\") to skip its question.", ""]
+    for q in asked:
         title = f" {q.title}" if q.title else ""
-        lines += [f"# {q.id}{title}", f"{json.dumps(q.id)} = \"\"", ""]
+        lines.append(f"# {q.id}{title}")
+        if ungradable and q.id in ungradable:
+            lines.append("# (not graded by this autograder: your instructor grades it)")
+        lines += [f"{json.dumps(q.id)} = \"\"", ""]
     return "\n".join(lines)
 
 
-def check_questions(assignment: Any) -> list[str]:
-    """One note per question that cannot be graded automatically (the bundle still builds)."""
-    from symconv.grading.questions import question_reference
-    from symconv.grading.submissions import MANUAL_KINDS, question_problem
+def check_questions(assignment: Any, time_limit: float = 5.0) -> dict[str, str]:
+    """Why each question that cannot be graded automatically cannot (the bundle still builds).
 
-    notes = []
-    for q in assignment.questions:
-        if q.kind in MANUAL_KINDS:
-            continue
-        try:
-            question_reference(assignment, q.id)
-        except Exception as exc:  # noqa: BLE001 - reported, as grading would
-            notes.append(question_problem(q, exc) + "; its answers will be invalid rows")
-    return notes
+    A question is tried as the autograder will grade it: its expected answer is
+    built, and a probe answer is graded against it (in a worker, within
+    ``time_limit``), which finds a reference the grader cannot compare answers
+    with (such as a sum over indexed tensors).
+    """
+    from symconv.grading.csvrows import Row
+    from symconv.grading.submissions import MANUAL_KINDS, grade_class
+
+    asked = [q.id for q in assignment.questions if q.kind not in MANUAL_KINDS]
+    rows = [Row(i + 1, {"student": "probe", "question": qid, "answer": "0"})
+            for i, qid in enumerate(asked)]
+    problems: dict[str, str] = {}
+    if not rows:
+        return problems
+    for g in grade_class(assignment, rows, workers=1, time_limit=time_limit, progress=False):
+        if g["note"] == "ATInvalid_question":
+            problems[g["question"]] = f"{g['reason']}; its answers will be invalid rows"
+        elif g["note"].startswith("ATInvalid_reference"):
+            said = "cannot be used ("  # failed()'s wording: "... cannot be used (DETAIL)"
+            reason = g["reason"] or ""
+            detail = reason.split(said, 1)[1].removesuffix(")") if said in reason else reason
+            detail = detail.removeprefix("the reference cannot be used: ")
+            problems[g["question"]] = (f"question {g['question']} cannot be graded "
+                                       "automatically: the grader cannot compare answers "
+                                       f"with its expected answer ({detail}); its answers "
+                                       "will be invalid rows")
+        elif g["note"].startswith("ATInvalid_time_limit"):
+            problems[g["question"]] = (f"question {g['question']}: grading a probe answer "
+                                       f"took over {time_limit:g} s; its answers may time out")
+    return problems
 
 
 def build_bundle(questions: str | Path, out: str | Path, *, partial_credit: float = 0.5,
@@ -115,22 +147,30 @@ def build_bundle(questions: str | Path, out: str | Path, *, partial_credit: floa
         raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}")
     if not 0 <= partial_credit <= 1:
         raise ValueError("partial credit must be between 0 and 1")
+    from symconv.grading.submissions import NO_REVEAL, reveal_supported
+
+    if not reveal and not reveal_supported():
+        raise ValueError(NO_REVEAL.replace("nothing was graded", "no bundle was built"))
     questions = Path(questions)
+    refuse_unsafe(out)
     assignment = load(questions)
-    notes = check_questions(assignment)
+    problems = check_questions(assignment, time_limit)
     config = {"questions": "questions.toml", "partial_credit": partial_credit,
               "reveal": reveal, "time_limit": time_limit, "visibility": visibility,
               "symconv": __version__}
     with tempfile.TemporaryDirectory() as tmp:
         wheel = build_wheel(tmp)
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
             _add(bundle, "setup.sh", SETUP_SH.encode(), executable=True)
             _add(bundle, "run_autograder", RUN_AUTOGRADER.encode(), executable=True)
             _add(bundle, "questions.toml", questions.read_bytes())
             _add(bundle, CONFIG, (json.dumps(config, indent=2) + "\n").encode())
-            _add(bundle, "answers_template.toml", template(assignment).encode("utf-8"))
+            _add(bundle, "answers_template.toml",
+                 template(assignment, problems).encode("utf-8"))
             _add(bundle, f"wheels/{wheel.name}", wheel.read_bytes())
-    return notes
+    write_bytes(out, buffer.getvalue())  # atomically, never through a symbolic link
+    return list(problems.values())
 
 
 def _add(bundle: zipfile.ZipFile, name: str, data: bytes, executable: bool = False) -> None:

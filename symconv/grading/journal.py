@@ -6,7 +6,9 @@ options, the answer, the grader's version), so a resumed batch re-grades a row
 whose expected answer, answer or options changed since it was journalled,
 instead of keeping a verdict against an old reference.  A line that cannot be
 read (cut short by ``kill -9``, edited by hand) is skipped with a note and its
-row graded again; nothing in a journal can make a batch refuse to run.
+row graded again; nothing in a journal can make a batch refuse to run.  The
+journal is opened with :mod:`symconv.safeio` (``O_NOFOLLOW``): a symbolic link
+planted at its path is neither read nor written through.
 
 Examples
 --------
@@ -34,6 +36,7 @@ from typing import IO, Any
 import sympy as sp
 
 from symconv import __version__
+from symconv.safeio import UnsafeOutput, open_for_appending, open_for_reading
 
 
 def stable_text(obj: Any) -> str:
@@ -78,9 +81,12 @@ class Journal:
         notes: list[str] = []
         changed: set[int] = set()
         try:
-            fh = open(self.path, encoding="utf-8", errors="replace")
+            fh = open_for_reading(self.path, errors="replace")
         except FileNotFoundError:
             return done, notes
+        except UnsafeOutput:
+            return done, ["the journal is a symbolic link or not a file: not read "
+                          "(every row is graded)"]
         except OSError as exc:
             return done, [f"cannot read the journal ({exc.strerror}): every row is graded"]
         bad: list[int] = []
@@ -117,9 +123,12 @@ class Journal:
         return done, notes
 
     def open(self, fresh: bool) -> Journal:
-        """Open for appending (``fresh``: start empty).  Raises OSError if it cannot."""
-        self._fh = open(self.path, "w" if fresh else "a", encoding="utf-8",  # noqa: SIM115
-                        errors="surrogateescape")
+        """Open for appending (``fresh``: start empty).
+
+        Raises OSError if it cannot, :class:`~symconv.safeio.UnsafeOutput` for a
+        symbolic link or a non-file at the path.
+        """
+        self._fh = open_for_appending(self.path, errors="surrogateescape", truncate=fresh)
         return self
 
     def append(self, index: int, key: str, digest: str, result: dict[str, Any]) -> None:

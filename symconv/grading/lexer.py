@@ -32,7 +32,8 @@ _SUBSCRIPT = re.compile(r"(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
 
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "medspace", "enspace"}
 _SIZING = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr",
-           "biggl", "biggr", "Biggl", "Biggr", "middle", "displaystyle", "textstyle"}
+           "biggl", "biggr", "Biggl", "Biggr", "middle", "displaystyle", "textstyle",
+           "boxed"}  # \boxed{...}: its braces remain, a group
 _AS_OPERATOR = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "le": "<=", "leq": "<=",
                 "leqslant": "<=", "ge": ">=", "geq": ">=", "geqslant": ">=", "lt": "<",
                 "gt": ">", "ne": "!=", "neq": "!=", "{": "(", "}": ")", "lbrack": "[",
@@ -77,6 +78,12 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
             i, space = _command(text, i, tokens, space)
             continue
         value = match.group()
+        if kind == "name" and value[0] in "xX" and value[1:2].isdigit() and not space \
+                and tokens and (tokens[-1].kind == "num" or tokens[-1].text in (")", "]")):
+            # "3x3x64": a times sign between numbers, not a name x3x64
+            tokens.append(Token("name", value[0], i, False))
+            i += 1
+            continue
         if kind == "name":
             value = value.replace("{", "").replace("}", "")
         elif kind == "op" and value == "**":

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import role
+from symconv.grading.verdict import number_text
 
 
 @dataclass(frozen=True)
@@ -80,39 +81,58 @@ def factor_reason(factor: N.Node) -> str:
     return f"the count grows in proportion to {name}"
 
 
-def single_mutants(ref: N.Node) -> list[Mutant]:
-    """One-edit mutants of ``ref`` (duplicates and no-ops are removed by the caller)."""
-    whole = list(_whole(ref))
+def single_mutants(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:
+    """One-edit mutants of ``ref`` (duplicates and no-ops are removed by the caller).
+
+    ``kind="shape"``: ``ref`` is a dimension of a shape, so no hint speaks of FLOPs, MACs
+    or biases.
+    """
+    whole = list(_whole(ref, kind))
     # When two edits give the same wrong formula the first explanation is kept, so the
     # ones that name a concept (FLOPs vs MACs, a swap, an ignored stride) come first.
-    first = [m for m in whole if m.note != "ATMutant_off_by_one"]
-    last = [m for m in whole if m.note == "ATMutant_off_by_one"]
-    return first + list(_local_everywhere(ref)) + last
+    yield from (m for m in whole if m.note != "ATMutant_off_by_one")
+    yield from _local_everywhere(ref, kind)
+    yield from (m for m in whole if m.note == "ATMutant_off_by_one")
 
 
-def double_mutants(singles: list[Mutant], limit: int = 4000) -> Iterator[Mutant]:
-    """Two independent edits: each single mutant's own single mutants."""
-    count = 0
-    for first in singles:
-        for second in _local_everywhere(first.tree):
+def double_mutants(singles: list[Mutant], limit: int = 500, kind: str = "count"
+                   ) -> Iterator[Mutant]:
+    """Two independent edits: each single mutant's own single mutants, taken in turn (the
+    first edit of every single mutant's, then the second of each...), at most ``limit``;
+    edits of the whole formula (doubled, swapped, a stride ignored) first."""
+    def seconds(first: Mutant) -> Iterator[Mutant]:
+        for second in _whole(first.tree, kind):
+            if second.note != "ATMutant_off_by_one":
+                yield first.combine(second)
+        for second in _local_everywhere(first.tree, kind):
             yield first.combine(second)
+
+    turns = [seconds(first) for first in singles]
+    count = 0
+    while turns:
+        still = []
+        for turn in turns:
+            m = next(turn, None)
+            if m is None:
+                continue
+            yield m
             count += 1
             if count >= limit:
                 return
-        for second in _whole(first.tree):
-            yield first.combine(second)
+            still.append(turn)
+        turns = still
 
 
-def _local_everywhere(node: N.Node) -> Iterator[Mutant]:
+def _local_everywhere(node: N.Node, kind: str = "count") -> Iterator[Mutant]:
     """Local edits at this node, and at every node below it (rebuilt into the whole tree)."""
-    yield from _local(node)
+    yield from _local(node, kind)
     for i, child in enumerate(node.args):
-        for m in _local_everywhere(child):
+        for m in _local_everywhere(child, kind):
             args = node.args[:i] + (m.tree,) + node.args[i + 1:]
             yield Mutant(N.rebuild(node, args), m.note, m.feedback, m.order)
 
 
-def _local(node: N.Node) -> Iterator[Mutant]:
+def _local(node: N.Node, kind: str = "count") -> Iterator[Mutant]:
     op = node.op
     if op == "mul":
         symbolic = [f for f in node.args if f.op != "num"]
@@ -136,17 +156,18 @@ def _local(node: N.Node) -> Iterator[Mutant]:
             product = N.mul(*plain)
             others = [f for f in node.args if f.op != "sym"]
             for delta, what in ((1, "adds 1 to"), (-1, "subtracts 1 from")):
+                why = "" if kind == "shape" else (
+                    f" (a bias term {'counted' if delta > 0 else 'or one addition too few'}?)")
                 yield Mutant(N.mul(*others, N.add(product, N.num(delta))),
                              f"ATMutant_product_{'plus' if delta > 0 else 'minus'}_one",
-                             f"Your answer {what} {N.to_text(product)} (a bias term "
-                             f"{'counted' if delta > 0 else 'or one addition too few'}?).")
+                             f"Your answer {what} {N.to_text(product)}{why}.")
     elif op == "add":
         const = [t for t in node.args if t.op == "num"]
         terms = [t for t in node.args if t.op != "num"]
         if const:
             c = const[0].value
             yield Mutant(N.add(*terms), "ATMutant_constant_dropped",
-                         f"Your answer drops the {'+' if c > 0 else ''}{c} of "
+                         f"Your answer drops the {'+' if c > 0 else ''}{number_text(c)} of "
                          f"{_shown(node)}" + (": the first window position counts too."
                                              if c == 1 and _has_floor(node) else "."))
         else:
@@ -157,8 +178,9 @@ def _local(node: N.Node) -> Iterator[Mutant]:
         if len(terms) >= 2:
             for t in terms:
                 rest = N.add(*(x for x in node.args if x is not t))
+                why = "" if kind == "shape" else _term_reason(t)
                 yield Mutant(rest, "ATMutant_term_dropped",
-                             f"Your answer leaves out the term {_shown(t)}{_term_reason(t)}.")
+                             f"Your answer leaves out the term {_shown(t)}{why}.")
     elif op in ("floor", "ceil"):
         arg = node.args[0]
         yield Mutant(arg, "ATMutant_floor_dropped",
@@ -183,14 +205,21 @@ def _has_floor(node: N.Node) -> bool:
 _PAIRS = (("h", "w"), ("H", "W"), ("i", "o"), ("in", "out"))
 
 
-def _whole(ref: N.Node) -> Iterator[Mutant]:
+def _whole(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:
     """Edits of the whole formula: x2, /2, off by one, swapped or ignored symbols."""
-    yield Mutant(N.mul(N.num(2), ref), "ATMutant_doubled",
-                 "Your answer is twice the expected value: did you count each multiply-add as "
-                 "two operations (FLOPs instead of MACs), or count something twice?")
-    yield Mutant(N.mul(N.Node("num", value=N.Fraction(1, 2)), ref), "ATMutant_halved",
-                 "Your answer is half the expected value: did you count multiply-adds (MACs) "
-                 "where multiplications plus additions (FLOPs) were asked, or miss a factor 2?")
+    if kind == "shape":
+        yield Mutant(N.mul(N.num(2), ref), "ATMutant_doubled",
+                     "Your answer is twice the expected value.")
+        yield Mutant(N.mul(N.Node("num", value=N.Fraction(1, 2)), ref), "ATMutant_halved",
+                     "Your answer is half the expected value.")
+    else:
+        yield Mutant(N.mul(N.num(2), ref), "ATMutant_doubled",
+                     "Your answer is twice the expected value: did you count each multiply-add "
+                     "as two operations (FLOPs instead of MACs), or count something twice?")
+        yield Mutant(N.mul(N.Node("num", value=N.Fraction(1, 2)), ref), "ATMutant_halved",
+                     "Your answer is half the expected value: did you count multiply-adds "
+                     "(MACs) where multiplications plus additions (FLOPs) were asked, or miss a "
+                     "factor 2?")
     for delta in (1, -1):
         yield Mutant(N.add(ref, N.num(delta)), "ATMutant_off_by_one",
                      f"Your answer is off by one ({delta:+d}).")

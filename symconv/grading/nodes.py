@@ -8,7 +8,9 @@ or converted to SymPy (see :mod:`symconv.grading.convert`).
 Operators: ``num`` (int or Fraction), ``sym`` (a name), ``const`` (``pi``),
 ``add``, ``mul``, ``pow``, ``floor``, ``ceil``, ``abs``, ``sqrt``, ``exp``,
 ``log``, ``min``, ``max``, ``mod``, ``rel`` (a comparison), ``and``, ``or``,
-``not``, ``pw`` (piecewise: value, condition, value, condition, ...) and
+``not``, ``pw`` (piecewise: value, condition, value, condition, ...), ``eq`` (an
+equation or chain ``a = b = c``), ``all`` (several formulas together: a tuple's
+components, whose names, floors and definedness count) and
 ``fn`` (a trusted SymPy function of the reference, evaluated through SymPy).
 
 Examples
@@ -27,19 +29,22 @@ from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
+from mpmath.libmp import libmpf as F
+
 Number = int | Fraction
 
 
 class Node:
     """One node: an operator, its children and (for leaves) a value."""
 
-    __slots__ = ("op", "args", "value", "_key", "_names", "_size", "facts")
+    __slots__ = ("op", "args", "value", "_key", "_hash", "_names", "_size", "facts")
 
     def __init__(self, op: str, args: tuple[Node, ...] = (), value: Any = None) -> None:
         self.op = op
         self.args = args
         self.value = value
         self._key: tuple | None = None
+        self._hash: int | None = None
         self._names: frozenset[str] | None = None
         self._size: int | None = None
         self.facts: dict[str, Any] = {}  # derived properties other modules cache here
@@ -48,12 +53,12 @@ class Node:
         """A hashable canonical form: sums and products compare regardless of order."""
         if self._key is None:
             if self.op in ("num", "sym", "const"):
-                self._key = (self.op, self.value)
+                self._key = (self.op, type(self.value).__name__, self.value)
             else:
-                keys = [a.key() for a in self.args]
-                if self.op in ("add", "mul", "min", "max", "and", "or"):
-                    keys.sort(key=hash)  # any fixed order works: equal multisets sort alike
-                self._key = (self.op, repr(self.value), tuple(keys))
+                args = self.args
+                if self.op in _COMMUTATIVE:  # any fixed order works: equal multisets alike
+                    args = tuple(sorted(args, key=hash))
+                self._key = (self.op, repr(self.value), tuple(a.key() for a in args))
         return self._key
 
     def names(self) -> frozenset[str]:
@@ -81,10 +86,25 @@ class Node:
         return isinstance(other, Node) and self.key() == other.key()
 
     def __hash__(self) -> int:
-        return hash(self.key())
+        """Cached, and computed from the children's cached hashes (a node is a memo key of
+        the evaluator: hashing must not walk the tree every time)."""
+        h = self._hash
+        if h is None:
+            if self.op in ("num", "sym", "const"):
+                h = hash((self.op, type(self.value).__name__, self.value))
+            else:
+                hashes = [hash(a) for a in self.args]
+                if self.op in _COMMUTATIVE:
+                    hashes.sort()
+                h = hash((self.op, repr(self.value), tuple(hashes)))
+            self._hash = h
+        return h
 
     def __repr__(self) -> str:
         return f"Node({to_text(self)!r})"
+
+
+_COMMUTATIVE = frozenset(("add", "mul", "min", "max", "and", "or"))
 
 
 # -- constructors -----------------------------------------------------------
@@ -105,24 +125,43 @@ def _flat(op: str, items: Iterable[Node]) -> tuple[Node, ...]:
     return tuple(out)
 
 
+#: Numbers are folded (``2*3`` -> ``6``) only while the result stays this small: folding
+#: happens while parsing, before the evaluator's limits apply, so ``9e119 * 9e119 * ...``
+#: must not become one gigantic literal there (the evaluator bounds the product instead).
+FOLD_BITS = 1024
+
+
+def _bits(v: Number) -> int:
+    if isinstance(v, Fraction):
+        return max(v.numerator.bit_length(), v.denominator.bit_length())
+    return int(v).bit_length()
+
+
 def add(*terms: Node) -> Node:
-    """Sum, flattened, with its numbers added up into one last term."""
+    """Sum, flattened, with its (small) numbers added up into one last term."""
     flat = _flat("add", terms)
-    total: Number = sum((t.value for t in flat if t.op == "num"), 0)
-    rest = [t for t in flat if t.op != "num"]
+    total: Number = 0
+    rest = []
+    for t in flat:
+        if t.op == "num" and _bits(t.value) + _bits(total) <= FOLD_BITS:
+            total += t.value
+        else:
+            rest.append(t)
     if total != 0 or not rest:
         rest.append(num(total))
     return rest[0] if len(rest) == 1 else Node("add", tuple(rest))
 
 
 def mul(*factors: Node) -> Node:
-    """Product, flattened, with its numbers multiplied into one first factor."""
+    """Product, flattened, with its (small) numbers multiplied into one first factor."""
     flat = _flat("mul", factors)
     coeff: Number = 1
+    rest = []
     for f in flat:
-        if f.op == "num":
+        if f.op == "num" and (f.value == 0 or _bits(f.value) + _bits(coeff) <= FOLD_BITS):
             coeff *= f.value
-    rest = [f for f in flat if f.op != "num"]
+        else:
+            rest.append(f)
     if coeff == 0 or not rest:
         return num(coeff)
     if coeff != 1:
@@ -202,10 +241,39 @@ def substitute(node: Node, table: dict[str, Node]) -> Node:
 
 
 # -- printing ---------------------------------------------------------------
+def int_text(v: int, max_digits: int | None = None) -> str:
+    """The decimal digits of ``v``; with ``max_digits``, or past 3,900 digits (which
+    Python refuses to print and nobody reads), a longer number is shortened to its first
+    and last digits (found in linear time: the first ones through mpmath).
+
+    >>> int_text(-12345), int_text(7**9000, 20)
+    ('-12345', '7627112078…1525400001 (7,606 digits)')
+    """
+    v = int(v)
+    if v < 0:
+        return "-" + int_text(-v, max_digits)
+    if v.bit_length() < 13_000:
+        text = str(v)
+        if max_digits is None or len(text) <= max_digits:
+            return text
+        half = max(max_digits // 2, 1)
+        return f"{text[:half]}…{text[-half:]} ({len(text):,} digits)"
+    half = max((max_digits or 60) // 2, 1)
+    mantissa, _, exponent = F.to_str(F.from_int(v, 4 * half + 128, F.round_floor),
+                                     half + 20, strip_zeros=False).partition("e")
+    digits = int(exponent) + 1
+    if v < 10 ** (digits - 1):  # rounded up to the next power of ten: 999...9
+        digits, lead = digits - 1, "9" * half
+    else:
+        lead = mantissa.replace(".", "")[:half]
+    tail = str(v % 10**half).zfill(half)
+    return f"{lead}…{tail} ({digits:,} digits)"
+
+
 _PREC = {"add": 1, "mul": 2, "neg": 2, "pow": 4}
 _REL = {"<": "<", "<=": "<=", ">": ">", ">=": ">=", "==": "=", "!=": "!="}
 _FUNC_NAMES = {"floor": "floor", "ceil": "ceil", "abs": "abs", "sqrt": "sqrt", "exp": "exp",
-               "log": "log", "min": "min", "max": "max", "mod": "mod"}
+               "log": "log", "min": "min", "max": "max", "mod": "mod", "all": "all"}
 
 
 def _prec(node: Node) -> int:
@@ -225,11 +293,21 @@ def _wrap(node: Node, parent: int) -> str:
 
 
 def to_text(node: Node) -> str:
-    """Plain-text form (SymPy-like: ``*``, ``/``, ``**``), which the parser reads back."""
+    """Plain-text form (SymPy-like: ``*``, ``/``, ``**``), which the parser reads back
+    (cached on the node: trees are never changed)."""
+    text = node.facts.get("text")
+    if text is None:
+        text = node.facts["text"] = _text(node)
+    return text
+
+
+def _text(node: Node) -> str:
     op = node.op
     if op == "num":
         v = node.value
-        return f"{v.numerator}/{v.denominator}" if isinstance(v, Fraction) else str(v)
+        if isinstance(v, Fraction):
+            return f"{int_text(v.numerator)}/{int_text(v.denominator)}"
+        return int_text(v) if not isinstance(v, bool) else str(v)
     if op in ("sym", "const"):
         return str(node.value)
     if op == "add":

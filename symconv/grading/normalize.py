@@ -53,6 +53,7 @@ _WRAPPERS = re.compile(
     r"\\(?:text|textrm|textit|mathrm|mathit|mathbf|mathsf|operatorname|boldsymbol)"
     r"\s*\{\s*([A-Za-z0-9_ ]*)\s*\}"
 )
+_THOUSANDS_SPACE = re.compile(r"(?<=\d),\s*\\!\s*(?=\d)")
 _DELIMITERS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
 
 
@@ -65,22 +66,25 @@ def normalize(text: str, limits: Limits = DEFAULT_LIMITS) -> str:
             "too_long", f"the answer is {len(text):,} characters long (at most "
             f"{limits.max_length:,} are read)"
         )
-    text = _SUPER_RUN.sub(lambda m: "^(" + m.group().translate(_SUPERSCRIPTS) + ")", text)
-    text = _SUB_RUN.sub(lambda m: "_" + m.group().translate(_SUBSCRIPTS), text)
-    for char, name in _GREEK.items():
-        text = text.replace(char, name)
-    text = unicodedata.normalize("NFKC", text)
-    for char, repl in _SYMBOLS.items():
-        text = text.replace(char, repl)
+    if not text.isascii():  # most answers are plain ASCII: nothing of this to do
+        text = _SUPER_RUN.sub(lambda m: "^(" + m.group().translate(_SUPERSCRIPTS) + ")", text)
+        text = _SUB_RUN.sub(lambda m: "_" + m.group().translate(_SUBSCRIPTS), text)
+        for char, name in _GREEK.items():
+            text = text.replace(char, name)
+        text = unicodedata.normalize("NFKC", text)
+        for char, repl in _SYMBOLS.items():
+            text = text.replace(char, repl)
     text = text.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-    for i, char in enumerate(text):
-        if not (" " <= char <= "~"):
-            name = unicodedata.name(char, "unknown")
-            raise InvalidAnswer("bad_character",
-                                f"unexpected character {char!r} ({name}) at position {i + 1}")
+    if not (text.isascii() and text.isprintable()):
+        for i, char in enumerate(text):
+            if not (" " <= char <= "~"):
+                name = unicodedata.name(char, "unknown")
+                raise InvalidAnswer("bad_character",
+                                    f"unexpected character {char!r} ({name}) at position {i + 1}")
     match = _DELIMITERS.match(text)
     if match and match.group(2).strip():
         text = match.group(2)
     text = text.replace("{,}", ",")
+    text = _THOUSANDS_SPACE.sub(",", text)  # 73,\!856 (LaTeX's negative space after a comma)
     text = _WRAPPERS.sub(lambda m: m.group(1).replace(" ", ""), text)
     return text.strip()

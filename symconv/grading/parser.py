@@ -6,21 +6,29 @@ function or a symbol the question knows, and the limits (length, tokens,
 depth, nodes, digits) are checked while parsing, before anything is
 evaluated::
 
-    answer   := [NAME "="] sum                      (a leading "h_out =" is allowed)
+    answer   := [LABEL "="] sum ("=" sum)*          (a leading "h_out =" is a label)
     relation := sum (("<" | "<=" | ">" | ">=" | "=" | "!=") sum)*
     sum      := ["+" | "-"] term (("+" | "-") term)*
-    term     := unary (("*" | "/" | "%" | <implicit>) unary)*
+    term     := unary (("*" | "/" | "%" | " x " | <implicit>) unary)*
     unary    := ("-" | "+") unary | power
     power    := primary ["^" unary]                 (right-associative)
     primary  := number | NAME | NAME "(" args ")" | "(" sum ")" | "[" sum "]" | "{" sum "}"
               | "|" sum "|" | \lfloor sum \rfloor | \lceil sum \rceil
-              | \frac{sum}{sum} | \sqrt[n]{sum}
+              | \frac{sum}{sum} | \frac12 | \sqrt[n]{sum} | \log_{b} x | log^2 x
 
-Numbers are exact (``7.3856e4`` is the integer 73856); ``73,856`` and
-``73 856`` are thousands groupings, ``7,3856`` and ``7 3856`` are rejected as
-ambiguous.  Implicit multiplication is accepted where it is unambiguous
-(``2p_h``, ``c_i k_h k_w``, ``2(h+1)``, ``hw`` when ``h`` and ``w`` are known
-and ``hw`` is not), but not right after a division (``1/2h``).
+Numbers are exact (``7.3856e4`` is the integer 73856); ``73,856``, ``73 856``
+and ``73,\!856`` are thousands groupings (groups of exactly three digits after
+a first group of one to three without a leading zero); ``7,3856``, ``0,111``
+and ``7 3856`` are rejected as ambiguous.  Implicit multiplication is accepted
+where it is unambiguous (``2p_h``, ``c_i k_h k_w``, ``2(h+1)``, ``|h||w|``,
+``hw`` when ``h`` and ``w`` are known and ``hw`` is not), but not right after
+a division (``1/2h``).  A name split into known names binds like separate
+factors: ``hw^2`` is ``h*w^2``.  A standalone ``x`` that is not a symbol of the
+question is a multiplication sign with the precedence of ``*``
+(``(k x k x c + 1) x f``).  ``e`` is Euler's number unless it is a symbol of the
+question; ``pi`` likewise.  A chain ``a = b = c`` is an equation
+(:func:`~symconv.grading.nodes.func` ``"eq"``): it is worth its last side
+where all sides are equal (``3*3*64 = 576``) and undefined elsewhere.
 
 Examples
 --------
@@ -35,6 +43,10 @@ Examples
 Traceback (most recent call last):
 ...
 symconv.grading.limits.InvalidAnswer: '7,3856' is ambiguous: write 73856 (no separator) or 7.3856
+>>> to_text(parse("hw^2", known={"h", "w"})), to_text(parse(r"\frac12 + \log_{b} x"))
+('h*w**2', '1/2 + log(x, b)')
+>>> to_text(parse("(K_1 x K_2 x C + 1) x F", known={"K_1", "K_2", "C", "F"}))
+'(K_1*K_2*C + 1)*F'
 """
 
 from __future__ import annotations
@@ -64,9 +76,17 @@ _RELATIONS = {"<", "<=", ">", ">=", "=", "==", "!="}
 
 
 def parse(text: str, known: Collection[str] | None = None,
-          limits: Limits = DEFAULT_LIMITS) -> N.Node:
-    """Parse an answer.  ``known``: the symbol names the question uses (None: any name)."""
-    parser = _Parser(tokenize(normalize(text, limits), limits), known, limits)
+          limits: Limits = DEFAULT_LIMITS, *, equation: bool = False,
+          declared: Collection[str] = ()) -> N.Node:
+    """Parse an answer.
+
+    ``known``: the symbol names the question uses (None: any name, as for a reference);
+    ``equation``: the reference is an equation, so a leading ``name =`` is one of its sides
+    (not a label) unless ``name`` is not a symbol of the question; ``declared``: names that
+    are symbols even where they would be a constant (``e``) or a function.
+    """
+    parser = _Parser(tokenize(normalize(text, limits), limits), known, limits, equation,
+                     declared)
     return parser.answer()
 
 
@@ -83,13 +103,19 @@ def parse_relation(text: str, known: Collection[str] | None = None,
 
 
 class _Parser:
-    def __init__(self, tokens: list[Token], known: Collection[str] | None, limits: Limits):
+    def __init__(self, tokens: list[Token], known: Collection[str] | None, limits: Limits,
+                 equation: bool = False, declared: Collection[str] = ()):
         self.tokens = tokens
         self.i = 0
         self.known = frozenset(known) if known is not None else None
+        self.declared = frozenset(declared) | (self.known or frozenset())
+        self.longest = max((len(k) for k in self.known), default=0) if self.known else 0
         self.limits = limits
+        self.equation = equation
         self.depth = 0
         self.commas_separate = [False]  # inside call arguments, "," separates arguments
+        self.in_bars = [False]  # directly inside |...|, a "|" closes instead of opening
+        self.split: N.Node | None = None  # the last name read as a product (hw -> h*w)
 
     # -- token helpers ----------------------------------------------------
     @property
@@ -130,13 +156,22 @@ class _Parser:
     def answer(self) -> N.Node:
         if self.tok.kind == "end":
             raise InvalidAnswer("empty", "the answer is empty")
-        if self.tok.kind == "name" and self.peek().kind == "op" and self.peek().text == "=":
-            self.i += 2  # "h_out = ...": grade the right-hand side
-        node = self.sum()
-        while self.is_op("="):  # "3*3*64 = 576": the last value is the answer
+        if self.tok.kind == "name" and self.peek().kind == "op" and self.peek().text == "=" \
+                and self.is_label(self.tok.text):
+            self.i += 2  # "h_out = ...": a label, grade the right-hand side
+        sides = [self.sum()]
+        while self.is_op("=", "=="):  # "3*3*64 = 576", "7 = 11a + c"
             self.take()
-            node = self.sum()
-        return self.finish(node)
+            sides.append(self.sum())
+        return self.finish(sides[0] if len(sides) == 1 else N.func("eq", *sides))
+
+    def is_label(self, name: str) -> bool:
+        """Whether a leading ``name =`` names the answer rather than being a side."""
+        if self.known is None:  # a reference: a label if the name is used nowhere else
+            return not any(t.kind == "name" and t.text == name for t in self.tokens[self.i + 1:])
+        if not self.equation:
+            return True
+        return not any(c in self.known for c in _aliases(name))
 
     def relation(self) -> N.Node:
         left = self.sum()
@@ -171,7 +206,7 @@ class _Parser:
         factors = [self.unary()]
         after_division = False
         while True:
-            if self.is_op("*"):
+            if self.is_op("*") or self.times_x():
                 self.take()
                 factors.append(self.unary())
                 after_division = False
@@ -198,7 +233,22 @@ class _Parser:
         tok = self.tok
         if tok.kind in ("num", "name", "cmd", "lfloor", "lceil"):
             return True
+        if tok.kind == "op" and tok.text == "|":
+            return not self.in_bars[-1]  # |h||w|: a new bar opens unless one is open here
         return tok.kind == "op" and tok.text in ("(", "[", "{")
+
+    def times_x(self) -> bool:
+        """A standalone ``x`` (not a symbol of the question) between two factors."""
+        tok = self.tok
+        if tok.kind != "name" or tok.text not in ("x", "X") or self.known is None:
+            return False
+        if any(c in self.known for c in _aliases(tok.text)):
+            return False
+        saved = self.i
+        self.i += 1
+        follows = self.starts_primary() or self.is_op("|")
+        self.i = saved
+        return follows
 
     def unary(self) -> N.Node:
         if self.is_op("-", "+"):
@@ -216,6 +266,10 @@ class _Parser:
             self.enter()
             exponent = self.unary()
             self.depth -= 1
+            if base is self.split and base.op == "mul":
+                # "hw^2" is h*w^2: a name split into factors binds like separate factors
+                *first, last = base.args
+                return N.mul(*first, N.power(last, exponent))
             return N.power(base, exponent)
         return base
 
@@ -248,7 +302,9 @@ class _Parser:
 
     def group(self, closing: str) -> N.Node:
         self.commas_separate.append(False)
+        self.in_bars.append(closing == "|")
         inner = self.sum()
+        self.in_bars.pop()
         self.commas_separate.pop()
         if not (self.tok.kind == "op" and self.tok.text == closing):
             raise self.error(f"expected {closing!r}")
@@ -258,13 +314,8 @@ class _Parser:
     def command(self) -> N.Node:
         name = self.take().text
         if name == "frac":
-            for_brace = "\\frac needs braces: \\frac{a}{b}"
-            if not self.is_op("{", "("):
-                raise InvalidAnswer("syntax", for_brace)
-            top = self.group(_OPEN[self.take().text])
-            if not self.is_op("{", "("):
-                raise InvalidAnswer("syntax", for_brace)
-            bottom = self.group(_OPEN[self.take().text])
+            top = self.frac_argument()
+            bottom = self.frac_argument()
             return N.div(top, bottom)
         # sqrt, optionally with an index: \sqrt[3]{x}
         index = None
@@ -276,12 +327,32 @@ class _Parser:
             return N.func("sqrt", arg)
         return N.power(arg, N.power(index, N.num(-1)))
 
+    def frac_argument(self) -> N.Node:
+        """One argument of ``\\frac``: a braced group, or (as in TeX) a single digit or
+        letter: ``\\frac12`` is 1/2, ``\\frac ab`` is a/b."""
+        if self.is_op("{", "("):
+            return self.group(_OPEN[self.take().text])
+        tok = self.tok
+        if tok.kind in ("num", "name") and tok.text[:1].isalnum():
+            if len(tok.text) > 1:  # split the token: its first character is the argument
+                rest = tok.text[1:]
+                if not (rest[0].isdigit() if tok.kind == "num" else rest[0].isalpha()):
+                    raise InvalidAnswer("syntax", "\\frac needs braces: \\frac{a}{b}")
+                self.tokens[self.i:self.i + 1] = [
+                    Token(tok.kind, tok.text[0], tok.pos, tok.space_before),
+                    Token(tok.kind, rest, tok.pos + 1, False)]
+            return self.number() if self.tok.kind == "num" else self.name()
+        if tok.kind == "cmd":
+            return self.command()
+        raise InvalidAnswer("syntax", "\\frac needs braces: \\frac{a}{b}")
+
     def number(self) -> N.Node:
         first = self.take()
         text = first.text
         plain = text.isdigit()
         groups = [text]
-        while plain and len(groups[0]) <= 3:
+        # a thousands grouping starts with 1-3 digits, not with a 0 ("0,111" is no number)
+        while plain and len(groups[0]) <= 3 and not groups[0].startswith("0"):
             nxt, after = self.tok, self.peek()
             if (self.is_op(",") and not nxt.space_before and after.kind == "num"
                     and not after.space_before and not self.commas_separate[-1]):
@@ -300,7 +371,11 @@ class _Parser:
                 break  # "73,856.5": a decimal part ends the number
         if self.is_op(",") and not self.commas_separate[-1] and self.peek().kind == "num" \
                 and not self.tok.space_before and not self.peek().space_before:
-            shown = "".join(groups) + "," + self.peek().text
+            shown = ",".join(groups) + "," + self.peek().text
+            if len(groups) == 1 and text.startswith("0"):
+                raise InvalidAnswer(
+                    "ambiguous_number", f"{shown!r} is ambiguous: write {shown.replace(',', '.')} "
+                    "(a decimal point) or leave out the leading 0")
             raise InvalidAnswer(
                 "ambiguous_number", f"{shown!r} is ambiguous: write "
                 f"{shown.replace(',', '')} (no separator) or {shown.replace(',', '.')}")
@@ -328,11 +403,17 @@ class _Parser:
     def name(self) -> N.Node:
         tok = self.take()
         name = tok.text
+        if len(name) > self.limits.max_name:
+            raise InvalidAnswer("too_long", f"a name of {len(name):,} characters is too long "
+                                f"(at most {self.limits.max_name})")
         calls = self.is_op("(")
-        if name in FUNCTIONS and (self.known is None or name not in self.known):
+        if name in FUNCTIONS and name not in self.declared:
             return self.call(FUNCTIONS[name], name)
-        if name == "pi" and (self.known is None or "pi" not in self.known):
-            return N.Node("const", value="pi")
+        stem, _, base = name.partition("_")
+        if stem in ("log", "Log") and base and name not in self.declared:
+            return self.call("log", name, base=self.log_base(base))
+        if name in ("pi", "e") and name not in self.declared:
+            return N.Node("const", value=name)
         resolved = self.resolve(name)
         if resolved is None:
             if calls:
@@ -343,13 +424,33 @@ class _Parser:
                                 f"unknown symbol {name!r}" + (f"; use {shown}" if shown else ""))
         return resolved
 
-    def call(self, op: str, spelled: str) -> N.Node:
+    def log_base(self, text: str) -> N.Node:
+        """The base of ``log_b``: a number or a symbol of the question."""
+        if text.isdigit():
+            return N.num(self.literal(text))
+        resolved = self.resolve(text)
+        if resolved is None:
+            raise InvalidAnswer("unknown_symbol", f"unknown base {text!r} of log_{text}")
+        return resolved
+
+    def call(self, op: str, spelled: str, base: N.Node | None = None) -> N.Node:
+        power = None
+        if self.is_op("^") and op in ("log", "log2", "log10", "sqrt", "exp", "abs") \
+                and not self.peek().kind == "end":
+            self.take()  # "log^2 x" is (log x)^2
+            self.enter()
+            power = self.power()
+            self.depth -= 1
+        node = self.call_arguments(op, spelled, base)
+        return node if power is None else N.power(node, power)
+
+    def call_arguments(self, op: str, spelled: str, base: N.Node | None) -> N.Node:
         if not self.is_op("("):
             if op in ("sqrt", "log", "log2", "log10", "exp") and self.starts_primary():
                 self.enter()
                 arg = self.power()  # LaTeX style: \log x, \sqrt x
                 self.depth -= 1
-                return self.build_call(op, [arg], spelled)
+                return self.build_call(op, [arg] if base is None else [arg, base], spelled)
             raise self.error(f"{spelled} needs its argument in brackets")
         self.take()
         self.enter()
@@ -361,6 +462,8 @@ class _Parser:
         self.commas_separate.pop()
         self.expect("op", ")")
         self.depth -= 1
+        if base is not None:
+            args.append(base)
         return self.build_call(op, args, spelled)
 
     def build_call(self, op: str, args: list[N.Node], spelled: str) -> N.Node:
@@ -380,9 +483,12 @@ class _Parser:
         for candidate in _aliases(name):
             if candidate in self.known:
                 return N.sym(candidate)
-        parts = _segment(name, self.known)
+        parts = _segment(name, self.known, self.longest)
         if parts is not None:
-            return N.mul(*(N.sym(p) for p in parts))
+            if len(parts) > self.limits.max_nodes:
+                raise InvalidAnswer("too_long", "the answer is too large an expression")
+            self.split = N.mul(*(N.sym(p) for p in parts))
+            return self.split
         return None
 
 
@@ -398,12 +504,15 @@ def _aliases(name: str) -> list[str]:
     return out
 
 
-def _segment(name: str, known: frozenset[str]) -> list[str] | None:
-    """The unique way to read ``name`` as a product of known names (``hw`` -> h*w)."""
+def _segment(name: str, known: frozenset[str], longest: int) -> list[str] | None:
+    """The unique way to read ``name`` as a product of known names (``hw`` -> h*w).
+
+    Only pieces as long as the longest known name are tried: linear in ``len(name)``.
+    """
     ways: list[list[list[str]]] = [[] for _ in range(len(name) + 1)]
     ways[0] = [[]]
     for end in range(1, len(name) + 1):
-        for start in range(end):
+        for start in range(max(end - longest, 0), end):
             piece = name[start:end]
             if piece in known and ways[start]:
                 ways[end].extend(w + [piece] for w in ways[start][:2])

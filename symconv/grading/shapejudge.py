@@ -38,8 +38,8 @@ from collections import ChainMap
 from typing import Any
 
 from symconv.grading import nodes as N
-from symconv.grading.equivalence import Reference, judge
-from symconv.grading.evaluate import UNDEFINED, evaluate, same
+from symconv.grading.equivalence import Reference, equal_at, judge
+from symconv.grading.evaluate import UNDEFINED, evaluate
 from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
 from symconv.grading.parser import parse
 from symconv.grading.shapelayout import LETTER, label, layout_name, orders, reference_layout, symbol_role
@@ -52,14 +52,18 @@ NEAR = ("correct", "partial")
 
 
 def judge_shape(ref: ShapeReference, answer: Any, rel_tol: float | None = None,
-                limits: Limits = DEFAULT_LIMITS) -> GradeResult:
-    """The verdict on ``answer`` (component trees from :func:`read_answer`, or one tree)."""
-    return _Judge(ref, rel_tol, limits).run(answer)
+                limits: Limits = DEFAULT_LIMITS, reveal: bool = True) -> GradeResult:
+    """The verdict on ``answer`` (component trees from :func:`read_answer`, or one tree).
+
+    ``reveal=False``: no feedback shows the expected shape or values.
+    """
+    return _Judge(ref, rel_tol, limits, reveal).run(answer)
 
 
 class _Judge:
-    def __init__(self, ref: ShapeReference, rel_tol: float | None, limits: Limits) -> None:
-        self.ref, self.rel_tol, self.limits = ref, rel_tol, limits
+    def __init__(self, ref: ShapeReference, rel_tol: float | None, limits: Limits,
+                 reveal: bool = True) -> None:
+        self.ref, self.rel_tol, self.limits, self.reveal = ref, rel_tol, limits, reveal
         self.n = len(ref.leaves)
         self.pairs: dict[tuple[int, int], GradeResult] = {}
         self.vectors: dict[int, list[Any]] = {}
@@ -76,13 +80,15 @@ class _Judge:
 
     def equal_values(self, a: N.Node, r: Reference) -> bool:
         """``a`` equals ``r`` at the shared points (necessary for ``correct``)."""
-        return all(same(g, e, self.rel_tol) for g, e in zip(self.vec(a), r.values))
+        return all(equal_at(r.tree, a, r.points, r.values, self.vec(a), self.rel_tol,
+                            self.limits))
 
     def pair(self, a: N.Node, j: int) -> GradeResult:
         key = (id(a), j)
         if key not in self.pairs:
             self.keep.append(a)
-            self.pairs[key] = judge(self.ref.leaves[j], a, self.rel_tol, self.limits)
+            self.pairs[key] = judge(self.ref.leaves[j], a, self.rel_tol, self.limits,
+                                    self.reveal)
         return self.pairs[key]
 
     def matches(self, a: N.Node, j: int, accept: tuple[str, ...]) -> bool:
@@ -141,7 +147,8 @@ class _Judge:
                 f"({name}); the order matters.", "ATShape_order", answer, results)
         verdict = "incorrect" if ref.strict else "partial"
         feedback = (f"Your dimensions are right but in {name} order; the expected shape is "
-                    f"{reference_layout(ref.roles, self.n)}: {ref.shown}.")
+                    f"{reference_layout(ref.roles, self.n)}"
+                    + (f": {ref.shown}." if self.reveal else "."))
         if ref.strict:
             feedback += " The question asks for this order."
         assumption = f"the dimensions may be listed in {name} order"
@@ -200,7 +207,8 @@ class _Judge:
                     answer, [])
             inner = self.same_length(rest)
             text = (f"Your shape has an extra leading axis ({lead_text}), a batch axis; the "
-                    f"expected shape is that of one sample, {ref.shown}.")
+                    "expected shape is that of one sample"
+                    + (f", {ref.shown}." if self.reveal else "."))
             if inner.verdict == "correct":
                 return self.result("partial", text, "ATShape_batch_axis_extra", answer, [],
                                    assumption="the shape may include the batch axis")
@@ -331,7 +339,8 @@ def _skeleton(items: Any) -> str:
 
 
 def tuple_for_scalar(ref: Reference, answer: Any, rel_tol: float | None = None,
-                     limits: Limits = DEFAULT_LIMITS, code: str = "") -> GradeResult | None:
+                     limits: Limits = DEFAULT_LIMITS, code: str = "",
+                     thousands: bool = True) -> GradeResult | None:
     """An answer written as a tuple where one value is expected (None: it is not one).
 
     ``C_in x H x W`` (any times sign) is a product and graded as one; ``(10, 31, 31)``
@@ -341,7 +350,7 @@ def tuple_for_scalar(ref: Reference, answer: Any, rel_tol: float | None = None,
     """
     if not isinstance(answer, str):
         return None
-    found = split_with_separator(answer, ref.known, limits)
+    found = split_with_separator(answer, ref.known, limits, thousands)
     if found is None or len(found[1]) < 2 or any(isinstance(p, list) for p in found[1]):
         return None
     separator, parts = found
@@ -356,10 +365,17 @@ def tuple_for_scalar(ref: Reference, answer: Any, rel_tol: float | None = None,
     if separator == "x":
         return result
     shown = tuple_text(trees, N.to_text)
+    component = next((i + 1 for i, t in enumerate(trees)
+                      if judge(ref, t, rel_tol, limits).verdict == "correct"), None)
     if result.verdict == "correct":
         text = (f"You gave a tuple, {shown}; the answer is one value, and the product of "
                 "your components would be right.")
+    elif component is not None:
+        text = (f"You gave a tuple, {shown}; the answer is one value, and component "
+                f"{component} of it would be right.")
     else:
         text = f"You gave a tuple, {shown}; the answer is one value."
     return GradeResult("incorrect", text, "ATShape_tuple_for_scalar", expected=ref.text,
-                       answer=shown, method=result.method, points=result.points)
+                       answer=shown, method=result.method, points=result.points,
+                       extra={"product_correct": result.verdict == "correct",
+                              "component_correct": component})

@@ -21,6 +21,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -31,10 +32,17 @@ import sympy as sp
 
 from symconv.grading import nodes as N
 from symconv.grading.convert import expected_tree, from_sympy
-from symconv.grading.domain import Domain, PointSet, _floor_nodes
+from symconv.grading.domain import Domain, PointSet
 from symconv.grading.equivalence import Reference
-from symconv.grading.evaluate import evaluate
-from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
+from symconv.grading.limits import (
+    DEFAULT_LIMITS,
+    REFERENCE_LIMITS,
+    REFERENCE_TIME_LIMIT,
+    InvalidAnswer,
+    Limits,
+    OutOfTime,
+    time_budget,
+)
 from symconv.grading.parser import parse
 from symconv.grading.shapelayout import roles_of
 from symconv.grading.shapetext import split_shape
@@ -87,6 +95,13 @@ class ShapeReference:
             return self.text
         return tuple_text(self.tree, lambda r: _number_text(r.values[0]))
 
+    def needs(self) -> Limits:
+        """What an answer may need (the largest of the components' needs)."""
+        out = Limits(*(0 for _ in Limits.__dataclass_fields__))
+        for leaf in self.leaves:
+            out = out.at_least(leaf.needs())
+        return out
+
     def product(self) -> Reference:
         """The number of elements, on the same points (a student who multiplied them out)."""
         if self._product is None:
@@ -107,11 +122,16 @@ def shape_reference(expected: Any, overrides: dict[str, Any],
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    components = expected_components(expected)
-    if components is None:
-        raise ValueError(f"{expected!r} is not a tuple")
-    ref = _build(components, overrides, conditions, defaults, seed, batch_axis, strict_order,
-                 shape)
+    with time_budget(REFERENCE_TIME_LIMIT, within=False):
+        try:
+            components = expected_components(expected)
+            if components is None:
+                raise ValueError(f"{expected!r} is not a tuple")
+            ref = _build(components, overrides, conditions, defaults, seed, batch_axis,
+                         strict_order, shape)
+        except OutOfTime:
+            raise ValueError(f"the reference tuple could not be prepared within "
+                             f"{REFERENCE_TIME_LIMIT:g} s") from None
     _CACHE[key] = ref
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -128,6 +148,17 @@ def _key(x: Any) -> Any:
 
 def is_tuple(expected: Any) -> bool:
     """Whether ``expected`` is a tuple reference (a sequence, a SymPy Tuple or tuple text)."""
+    if isinstance(expected, str):
+        return _is_tuple_text(expected)
+    return _is_tuple(expected)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_tuple_text(expected: str) -> bool:
+    return _is_tuple(expected)
+
+
+def _is_tuple(expected: Any) -> bool:
     if isinstance(expected, (tuple, list, sp.Tuple)):
         return True
     if isinstance(expected, sp.MatrixBase):
@@ -148,7 +179,7 @@ def expected_components(expected: Any) -> Components | None:
         parts = split_shape(expected)
         if parts is None:
             return None
-        return _parse_parts(parts, None, DEFAULT_LIMITS, "the expected tuple", expected=True)
+        return _parse_parts(parts, None, REFERENCE_LIMITS, "the expected tuple", expected=True)
     if not isinstance(expected, (tuple, list, sp.Tuple)):
         return None
     if len(expected) == 0:
@@ -171,7 +202,7 @@ def read_answer(answer: Any, known: Collection[str],
                                 "components")
         return [read_answer(a, known, limits) for a in answer]
     if isinstance(answer, str):
-        parts = split_shape(answer, known, limits)
+        parts = split_shape(answer, known, limits, thousands=False)
         if parts is not None:
             return _parse_parts(parts, known, limits, "component")
         return parse(answer, known, limits)
@@ -207,7 +238,7 @@ def _build(components: Components, overrides: dict[str, Any], conditions: tuple[
     if isinstance(batch_tree, list):
         raise ValueError("the batch axis must be one number or symbol")
     every = tuple(trees) + ((batch_tree,) if batch_tree is not None else ())
-    whole = N.Node("add", every)  # not folded: its floors and names are all the components'
+    whole = N.Node("all", every)  # every component: their names, floors and definedness
     domain = Domain.build(whole.names(), overrides, conditions, whole, defaults, seed)
     points = domain.sample(whole)
     if points.n == 0:
@@ -219,6 +250,9 @@ def _build(components: Components, overrides: dict[str, Any], conditions: tuple[
     flat = all(not isinstance(c, list) for c in components)
     if shape is None:
         shape = flat and all(isinstance(v, int) and v >= 1 for r in leaves for v in r.values)
+    if shape and flat:
+        for leaf in leaves:
+            leaf.kind = "shape"  # a dimension: no FLOPs or bias hints
     batch = component(batch_tree, domain, points) if batch_tree is not None else None
     return ShapeReference(nested, leaves, domain, points, frozenset(domain.symbols),
                           bool(shape and flat), roles_of(trees, bool(shape and flat)), batch,
@@ -227,10 +261,7 @@ def _build(components: Components, overrides: dict[str, Any], conditions: tuple[
 
 def component(tree: N.Node, domain: Domain, points: PointSet) -> Reference:
     """A Reference for one component, on the tuple's shared domain and points."""
-    memo: dict = {}
-    values = evaluate(tree, points.env, points.n, memo=memo)
-    return Reference(tree, domain, points, values, _floor_nodes(tree),
-                     frozenset(domain.symbols), memo)
+    return Reference.on(tree, domain, points)
 
 
 def flatten(items: Sequence[Any]) -> list[Any]:

@@ -58,14 +58,19 @@ _THOUSANDS = re.compile(r"^\s*\d{1,3}(,\d{3})+\s*$")
 
 
 def split_shape(text: str, known: Collection[str] = (),
-                limits: Limits = DEFAULT_LIMITS) -> Parts | None:
-    """The components of ``text`` if it is written as a tuple/shape, else None."""
-    found = split_with_separator(text, known, limits)
+                limits: Limits = DEFAULT_LIMITS, thousands: bool = True) -> Parts | None:
+    """The components of ``text`` if it is written as a tuple/shape, else None.
+
+    ``thousands=False`` (an answer to a tuple question): ``128,128,128`` is a tuple,
+    not a number with thousands separators.
+    """
+    found = split_with_separator(text, known, limits, thousands)
     return None if found is None else found[1]
 
 
 def split_with_separator(text: str, known: Collection[str] = (),
-                         limits: Limits = DEFAULT_LIMITS) -> tuple[str, Parts] | None:
+                         limits: Limits = DEFAULT_LIMITS,
+                         thousands: bool = True) -> tuple[str, Parts] | None:
     """``(separator, components)``, or None if ``text`` is not written as a tuple.
 
     The separator is ``"(,)"`` for commas inside brackets, ``","`` for bare commas
@@ -73,6 +78,8 @@ def split_with_separator(text: str, known: Collection[str] = (),
 
     >>> split_with_separator("C_in x H x W"), split_with_separator("(1,2)")
     (('x', ['C_in', 'H', 'W']), ('(,)', ['1', '2']))
+    >>> split_with_separator("128,128,128"), split_with_separator("128,128,128", thousands=False)
+    (None, (',', ['128', '128', '128']))
     """
     if not isinstance(text, str):
         return None
@@ -84,7 +91,7 @@ def split_with_separator(text: str, known: Collection[str] = (),
         text = match.group(2)
     lexemes = _lex(text)
     lexemes = _last_equation_side(lexemes)
-    return _split(lexemes, frozenset(known), limits, 0)
+    return _split(lexemes, frozenset(known), limits, 0, thousands)
 
 
 Lexeme = tuple[str, int]  # (text, position)
@@ -159,13 +166,13 @@ def _wrapped(lexemes: list[Lexeme]) -> bool:
 
 
 def _split(lexemes: list[Lexeme], known: frozenset[str], limits: Limits,
-           level: int) -> tuple[str, Parts] | None:
+           level: int, thousands: bool = True) -> tuple[str, Parts] | None:
     lexemes = _strip_space(lexemes)
     wrapped = _wrapped(lexemes)
     inner = lexemes[1:-1] if wrapped else lexemes
     commas = _cut(inner, lambda i, lx, depths: lx == "," and depths[i] == 0)
     if len(commas) > 1:
-        if not wrapped and _THOUSANDS.match(_join(inner)):
+        if thousands and not wrapped and _THOUSANDS.match(_join(inner)):
             return None  # 73,856 is a number
         if wrapped and not _strip_space(commas[-1]):
             commas = commas[:-1]  # "(5,)": a 1-tuple

@@ -12,6 +12,10 @@ result row per submission plus one per unanswered question, and
   ``manual``, and worth nothing here.
 * **Unanswered questions count.**  Each student (anyone with at least one row) gets
   a row ``unanswered``, score 0, for every gradable question they did not answer.
+  A row whose answer is blank is such a row (``unanswered``, not ``invalid``), and
+  never replaces a real answer to the same question, whatever the policy below.
+* **Question ids** match exactly, or else ignoring case and surrounding spaces when
+  that names exactly one question (``2A`` is ``2a``).
 * **Duplicates** (several rows of one student for one question) follow a policy:
   ``last`` (default: the last row in file order counts, as a resubmission
   replaces the earlier one), ``first``, or ``best`` (the highest score; the later
@@ -19,7 +23,9 @@ result row per submission plus one per unanswered question, and
   one the score uses.
 * Results keep the raw ``answer`` (cut at 2,000 characters) and ``answer_read``,
   what the grader read.  With ``reveal=False`` the grader is asked not to show the
-  expected value in feedback.
+  expected value in feedback; a grader that cannot (its ``grade()`` has no
+  ``reveal`` option) makes :func:`grade_class` refuse with a ValueError rather than
+  reveal what was meant to stay hidden.
 
 Examples
 --------
@@ -54,7 +60,18 @@ MANUAL_KINDS = frozenset({"prose"})
 COLUMNS = ["student", "question", "line", "counted", "score", "max_score", "verdict", "feedback",
            "note", "answer", "answer_read", "assumption", "counterexample", "reason", "method",
            "points"]
+#: With per-student variants: also the numbers each row was graded with.
+VARIANT_COLUMNS = [*COLUMNS[:6], "variant", *COLUMNS[6:]]
 UNANSWERED = "No answer was submitted for this question."
+MANUAL = "This question is graded by hand: your answer was kept for the course staff."
+#: Why ``reveal=False`` cannot be honoured by a grader without the option.
+NO_REVEAL = ("hiding the expected value (--no-reveal) is not available with this version of "
+             "the grader: its feedback would still show expected values, so nothing was graded")
+
+
+def reveal_supported() -> bool:
+    """Whether the installed grader can leave expected values out of its feedback."""
+    return "reveal" in B.GRADE_KEYWORDS
 
 
 def points_of(question: Any) -> float:
@@ -83,22 +100,32 @@ def question_problem(question: Any, exc: Exception) -> str:
 def grade_class(assignment: Any, rows: Sequence[Row], *, duplicates: str = "last",
                 partial_credit: float = 0.5, reveal: bool = True,
                 extra: Mapping[str, Any] | None = None,
-                run: Callable[..., list[dict]] | None = None, **batch: Any) -> list[dict]:
+                run: Callable[..., list[dict]] | None = None, variants: Any = None,
+                **batch: Any) -> list[dict]:
     """Result rows for ``rows`` of ``assignment`` (see the module docstring).
 
     ``run(tasks, references, **batch)`` grades the tasks (default
     :func:`symconv.grading.batch.run_batch`); ``extra`` keywords go to every
-    :func:`symconv.grade` call.
+    :func:`symconv.grade` call.  With ``variants``
+    (:class:`symconv.keys.roster.StudentVariants`), each row is graded against the
+    numbers of its own student, and its ``variant`` says which.
     """
     if duplicates not in POLICIES:
         raise ValueError(f"duplicates must be one of {', '.join(POLICIES)}, not {duplicates!r}")
+    if not reveal and not reveal_supported():
+        raise ValueError(NO_REVEAL)
     questions = {q.id: q for q in assignment.questions}
+    folded: dict[str, list[str]] = {}
+    for known_id in questions:
+        folded.setdefault(known_id.strip().casefold(), []).append(known_id)
     order = {qid: i for i, qid in enumerate(questions)}
     references: dict[Hashable, B.RefSpec] = {}
     broken: dict[str, str] = {}
 
     def reference(qid: str) -> str | None:
         """Build the reference of ``qid`` once; the reason it cannot be graded, if any."""
+        if variants is not None:
+            return None  # built per student below
         if qid not in references and qid not in broken:
             try:
                 expected, domain = question_reference(assignment, qid)
@@ -115,6 +142,8 @@ def grade_class(assignment: Any, rows: Sequence[Row], *, duplicates: str = "last
     for i, row in enumerate(rows):
         student = (row.cells.get("student") or "").strip()
         qid = (row.cells.get("question") or "").strip()
+        if qid not in questions and len(folded.get(qid.casefold(), ())) == 1:
+            qid = folded[qid.casefold()][0]  # "2A" for "2a": one question it can mean
         answer = row.cells.get("answer") or ""
         problem, max_score = row.problem, 0.0
         if problem is None and not student:
@@ -128,14 +157,27 @@ def grade_class(assignment: Any, rows: Sequence[Row], *, duplicates: str = "last
             problem = problem or ("manual", f"question {qid} is graded by hand")
         else:
             max_score = points_of(questions[qid])
+            if problem is None and not answer.strip():
+                problem = ("blank", "the answer is blank")
             reason = reference(qid)
             if problem is None and reason is not None:
                 problem = ("question", reason)
-        tasks.append(B.Task(i, f"{student}/{qid}@{row.line}", qid if problem is None else None,
+        key: Hashable = qid
+        label = ""
+        if variants is not None and problem is None:  # this student's numbers
+            try:
+                key, (expected, domain), label = variants.reference(student, qid)
+                if key not in references:
+                    references[key] = (expected, {**domain, **(extra or {}),
+                                                  **({} if reveal else {"reveal": False})})
+            except Exception as exc:  # noqa: BLE001 - a broken question is a row, not an abort
+                problem = ("question", question_problem(questions[qid], exc))
+        tasks.append(B.Task(i, f"{student}/{qid}@{row.line}", key if problem is None else None,
                             answer, problem))
         meta.append({"student": student, "question": qid, "line": row.line,
                      "max_score": max_score, "answer": cut(answer),
-                     "known": qid in questions and bool(student)})
+                     "known": qid in questions and bool(student),
+                     **({"variant": label} if variants is not None else {})})
     results = (run or B.run_batch)(tasks, references, **batch)
     graded = [_row(m, r, partial_credit) for m, r in zip(meta, results)]
     _choose(graded, duplicates)
@@ -156,8 +198,10 @@ def _row(meta: dict[str, Any], result: dict[str, Any], partial_credit: float) ->
     out = {**result, **{k: v for k, v in meta.items() if k != "known"},
            "answer_read": cut(str(read)), "counted": meta["known"]}
     if result["note"] == "ATInvalid_manual":
-        out["verdict"] = "manual"
-        out["counted"] = False
+        out.update(verdict="manual", counted=False, feedback=MANUAL)
+    elif result["note"] == "ATInvalid_blank":
+        out.update(verdict="unanswered", feedback=UNANSWERED, note="ATUnanswered_blank",
+                   reason="the answer is blank")
     out["score"] = meta["max_score"] * {"correct": 1.0, "partial": partial_credit}.get(
         result["verdict"], 0.0)
     return out
@@ -180,6 +224,15 @@ def _choose(graded: list[dict[str, Any]], policy: str) -> None:
     for rows in groups.values():
         if len(rows) == 1:
             continue
+        answered = [g for g in rows if g["verdict"] != "unanswered"]
+        if answered and len(answered) < len(rows):  # a blank row never replaces an answer
+            for g in rows:
+                if g["verdict"] == "unanswered":
+                    g["counted"] = False
+                    g["note"] = f"{g['note']};superseded"
+            rows = answered
+            if len(rows) == 1:
+                continue
         if policy == "first":
             keep = rows[0]
         elif policy == "last":

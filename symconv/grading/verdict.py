@@ -12,11 +12,19 @@ Examples
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any
 
+from symconv.grading.nodes import int_text
+
 VERDICTS = ("correct", "partial", "incorrect", "invalid")
+#: Longest text kept in a field of :meth:`GradeResult.to_dict` (no megabyte echoes).
+TEXT_CAP = 2000
+#: Longest canonical text of what was read (``GradeResult.read``).
+READ_CAP = 500
+#: Digits of a number shown in full; longer ones are shortened (first and last digits).
+NUMBER_DIGITS = 60
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,9 @@ class GradeResult:
     method : how the verdict was reached (``structural``, ``sampled``,
         ``symbolic``, ``parse``)
     points : number of exact test points the answer was compared at
+    read : what the grader read, as canonical text (at most :data:`READ_CAP`
+        characters): the parsed answer, or for an invalid answer its text after
+        Unicode/LaTeX normalisation, so a result shows what was graded
     """
 
     verdict: str
@@ -51,10 +62,21 @@ class GradeResult:
     method: str = ""
     points: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    read: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, not {self.verdict!r}")
+
+    def __repr__(self) -> str:
+        """Like the dataclass's, but safe for values too large for ``repr`` (4,300+ digits)."""
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "counterexample" and value is not None:
+                value = {k: json_number(v) for k, v in value.items()}
+            parts.append(f"{f.name}={value!r}")
+        return f"GradeResult({', '.join(parts)})"
 
     def __bool__(self) -> bool:
         return self.verdict == "correct"
@@ -69,26 +91,87 @@ class GradeResult:
         return {"correct": 1.0, "partial": float(partial_credit)}.get(self.verdict, 0.0)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: numbers as ints (or ``"p/q"`` strings for fractions)."""
-        out = asdict(self)
-        out["counterexample"] = (None if self.counterexample is None
-                                 else {k: json_number(v) for k, v in self.counterexample.items()})
-        if not out["extra"]:
-            del out["extra"]
+        """JSON-ready and size-capped: numbers as ints (``"p/q"`` strings for fractions,
+        decimal strings for irrational values, shortened strings for huge integers), every
+        text at most :data:`TEXT_CAP` characters.
+
+        >>> from symconv.grading.reals import sqrt
+        >>> GradeResult("incorrect", "x", "n", counterexample={"got": sqrt(2)}).to_dict()[
+        ...     "counterexample"]
+        {'got': '1.4142135623731'}
+        """
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "counterexample":
+                value = None if value is None else {
+                    str(k)[:100]: json_number(v) for k, v in list(value.items())[:64]}
+            elif f.name == "extra":
+                if not value:
+                    continue
+                value = {str(k)[:100]: json_value(v) for k, v in list(value.items())[:64]}
+            elif isinstance(value, str):
+                value = short(value, TEXT_CAP)
+            out[f.name] = value
         return out
 
 
-def json_number(v: Any) -> Any:
-    """An exact value for JSON: ints stay ints, fractions become ``"p/q"``.
+def short(text: str, cap: int = TEXT_CAP) -> str:
+    """``text``, cut to ``cap`` characters with a note of how much was left out.
 
-    >>> json_number(Fraction(3, 2)), json_number(7), json_number(True)
-    ('3/2', 7, True)
+    >>> short("abcdefghij" * 3, 24)
+    'abcdefg… (30 characters)'
     """
-    if isinstance(v, (bool, int, str)) or v is None:
-        return v
-    if isinstance(v, Fraction):
-        return f"{v.numerator}/{v.denominator}"
-    try:
-        return float(v)
-    except (TypeError, ValueError):
+    if len(text) <= cap:
+        return text
+    note = f"… ({len(text):,} characters)"
+    return text[: max(cap - len(note), 0)] + note
+
+
+def number_text(v: Any) -> str:
+    """A grader number for people: exact ints (shortened past :data:`NUMBER_DIGITS`
+    digits), ``p/q``, 15 digits of an irrational value.
+
+    >>> number_text(12345), number_text(Fraction(-1, 3)), number_text(2**300)[:12]
+    ('12,345', '-1/3', '203703597633')
+    """
+    if isinstance(v, bool) or v is None:
         return str(v)
+    if isinstance(v, int):
+        if abs(v) >= 10_000 and v.bit_length() < 200:
+            return f"{v:,}"
+        return int_text(v, NUMBER_DIGITS)
+    if isinstance(v, Fraction):
+        return f"{int_text(v.numerator, NUMBER_DIGITS)}/{int_text(v.denominator, NUMBER_DIGITS)}"
+    if hasattr(v, "text"):
+        return v.text()
+    return short(str(v), 40)
+
+
+def json_number(v: Any) -> Any:
+    """An exact value for JSON: ints stay ints, fractions become ``"p/q"``; irrational
+    values and integers too long to print in full become strings.
+
+    >>> json_number(Fraction(3, 2)), json_number(7), json_number(True), json_number(None)
+    ('3/2', 7, True, None)
+    """
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int):
+        return v if v.bit_length() < 200 else int_text(v, NUMBER_DIGITS)
+    if isinstance(v, str):
+        return short(v, TEXT_CAP)
+    if isinstance(v, Fraction):
+        return f"{int_text(v.numerator, NUMBER_DIGITS)}/{int_text(v.denominator, NUMBER_DIGITS)}"
+    if hasattr(v, "text"):  # an interval (symconv.grading.reals.Approx)
+        return v.text()
+    return short(str(v), 200)
+
+
+def json_value(v: Any) -> Any:
+    """Any value of ``extra`` made JSON-safe (numbers as :func:`json_number`)."""
+    if isinstance(v, dict):
+        return {str(k)[:100]: json_value(x) for k, x in list(v.items())[:64]}
+    if isinstance(v, (list, tuple)):
+        return [json_value(x) for x in list(v)[:64]]
+    return json_number(v)

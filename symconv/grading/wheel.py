@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import zipfile
 from importlib import metadata
 from pathlib import Path
 
 import symconv
+from symconv.safeio import write_bytes
 
 _SKIP_DIRS = {"__pycache__"}
 _SKIP_SUFFIXES = {".pyc", ".pyo", ".so"}
@@ -69,7 +71,8 @@ def build_wheel(folder: str | Path) -> Path:
     }
     path = Path(folder) / f"symconv-{version}-py3-none-any.whl"
     record: list[str] = []
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as wheel:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as wheel:
         for name, source in package_files():
             data = source.read_bytes()
             wheel.writestr(_entry(name), data)
@@ -80,7 +83,7 @@ def build_wheel(folder: str | Path) -> Path:
             record.append(_record(name, data))
         record.append(f"{info}/RECORD,,")
         wheel.writestr(_entry(f"{info}/RECORD"), "\n".join(record) + "\n")
-    return path
+    return write_bytes(path, buffer.getvalue())  # never through a symbolic link
 
 
 def _entry(name: str) -> zipfile.ZipInfo:

@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from symconv.figures.step import Figure
 from symconv.keys.outline import Block, CheckGroup, Section, answer_items, check_groups, outline
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
 from symconv.keys.texsafe import checked_math
@@ -424,6 +425,8 @@ def step_latex(step: Any) -> str:
         return table_latex(step)
     if isinstance(step, Display):
         return "\\[\n" + step.latex + "\n\\]"
+    if isinstance(step, Figure):
+        return step.latex(text_latex)
     if isinstance(step, sp.Basic):
         return "\\[\n" + math(step) + "\n\\]"
     return text_latex(str(step))

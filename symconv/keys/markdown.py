@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from symconv.figures.step import Figure
 from symconv.keys.latex import (
     answer_rows,
     calculation_rows,
@@ -155,6 +156,8 @@ def step_markdown(step: Any, options: MarkdownOptions | None = None) -> str:
         return math_md(step.latex, True, options)
     if isinstance(step, Check | Answer):
         return ""
+    if isinstance(step, Figure):
+        return step.markdown()
     return text_markdown(str(step), options)
 
 

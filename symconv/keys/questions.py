@@ -62,13 +62,16 @@ COMMON_FIELDS = {
     "prose": "instructor prose shown in the key",
     "note": "a remark shown after the answer (e.g. a common mistake)",
     "values": "numbers for the symbols (table name -> number)",
-    "vary": "ranges for --seed variants (table name -> [low, high])",
+    "vary": "which values may change in a variant: name = { range = [low, high] } or "
+            "{ one_of = [...] }, and constraints = [\"s > 1\", ...]",
     "claimed": "answers a student claimed (table quantity -> value), checked in the key",
     "answer": "which asked quantity is the main answer",
     "order": "for shape answers: \"strict\" (another dimension order is wrong) or "
              "\"layout\" (channels-last gets partial credit; the default)",
     "notation": "how the key writes the math: names, tensors, index_base, layout, batch, order",
     "conclusion": "a short verdict opening the Answer line (e.g. \"Yes\")",
+    "figure": "figures drawn in the key from the engine's numbers: a name such as "
+              "\"sliding_window\", { draw = \"name\", ... } or a list of them",
 }
 
 _QUESTION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._()\-]{0,39}$")
@@ -328,29 +331,28 @@ def parse_values(path: Path, qid: str, raw: Any, fieldname: str = "values") -> d
 
 
 def _check_vary(q: Question) -> None:
+    """The ``vary`` table's entries, names and numbers (:mod:`symconv.keys.variants` reads it)."""
+    from symconv.keys.variants import vary_spec
+
     vary = q.get("vary", dict, {})
     if len(vary) > MAX_NAMES:
         raise q.error("vary", f"more than {MAX_NAMES} names")
-    for name, spec in vary.items():
-        where = f"vary.{name}"
-        try:
-            sym(name)
-        except ValueError as exc:
-            raise q.error(where, str(exc)) from None
-        if not isinstance(spec, list) or not spec:
-            raise q.error(where, "expected [low, high] or a list of integers")
-        if len(spec) > MAX_VARY_CHOICES:
-            raise q.error(where, f"more than {MAX_VARY_CHOICES:,} choices")
-        for v in spec:
-            if isinstance(v, bool) or not isinstance(v, int):
-                raise q.error(where, f"expected integers, got {v!r}")
+    for name in vary:
+        if name != "constraints":
             try:
-                symbol_value(name, v)
+                sym(name)
             except ValueError as exc:
-                raise q.error(where, str(exc)) from None
-        if len(spec) == 2 and spec[0] <= spec[1] and spec[1] - spec[0] >= MAX_VARY_CHOICES:
-            raise q.error(where, f"[{spec[0]}, {spec[1]}] offers more than "
-                          f"{MAX_VARY_CHOICES:,} choices")
+                raise q.error(f"vary.{name}", str(exc)) from None
+    for choice in vary_spec(q).choices:  # malformed or ambiguous entries raise here
+        options = choice.options
+        ends = (options[0], options[-1]) if isinstance(options, range) else options
+        if len(options) > MAX_VARY_CHOICES:
+            raise q.error(f"vary.{choice.name}", f"more than {MAX_VARY_CHOICES:,} choices")
+        for v in ends:
+            try:
+                symbol_value(choice.name, v)
+            except ValueError as exc:
+                raise q.error(f"vary.{choice.name}", str(exc)) from None
 
 
 def _check_text_fields(path: Path, qid: str | None, table: Mapping[str, Any],
@@ -382,9 +384,10 @@ def check_plain(path: Path, qid: str | None, value: Any, where: str, depth: int 
             raise QuestionFileError(path, qid, where, "a table with more than 4,096 entries")
         for key, item in value.items():
             inner = f"{where}.{key}" if where else str(key)
-            if inner in ("function.source", *TEXT_FIELDS) or (
+            if inner in ("function.source", "vary.constraints", *TEXT_FIELDS) or (
                     depth == 1 and where in ("where", "claimed") and isinstance(item, str)):
-                continue  # formulas and Python source (pyformula), markup (checked as text)
+                continue  # formulas and Python source (pyformula), relations (the grader's
+                # parser, symconv.keys.variants), markup (checked as text)
             _check_label(path, qid, str(key), inner)
             check_plain(path, qid, item, inner, depth + 1)
     elif isinstance(value, list):
@@ -632,6 +635,11 @@ def question_from_table(path: str | Path, table: Any, index: int) -> Question:
         handler.validate(q)
         _check_instance(q)
         q.rendered_text(lambda v: "")  # placeholders must name something
+        from symconv.figures import check_figures
+        from symconv.keys.variants import check_variation
+
+        check_variation(q)  # values and vary used by the question, constraints met
+        check_figures(q)
     except QuestionFileError:
         raise
     except (ValueError, TypeError, ArithmeticError, LookupError, RecursionError) as exc:
@@ -702,11 +710,12 @@ def load_assignment(path: str | Path) -> Assignment:
     if not isinstance(meta, Mapping):
         raise QuestionFileError(path, None, "assignment", "must be a table")
     for key, value in meta.items():
-        if key in META_TEXT and not isinstance(value, str):
+        if key in (*META_TEXT, "id", "salt") and not isinstance(value, str):
             raise QuestionFileError(path, None, f"assignment.{key}", f"expected text, got "
                                     f"{value!r}")
     _check_text_fields(path, None, {f"assignment.{k}": v for k, v in meta.items()},
-                       [f"assignment.{k}" for k in meta if isinstance(meta[k], str)])
+                       [f"assignment.{k}" for k in meta if isinstance(meta[k], str)
+                        and k != "salt"])  # the secret is never shown
     tables = data.get("question", [])
     if not isinstance(tables, list) or not tables:
         raise QuestionFileError(path, None, "question", "no [[question]] tables")

@@ -150,9 +150,11 @@ def test_values_that_break_the_layer_never_reach_a_key():
 
 
 def test_vary_ranges_are_bounded():
-    for vary, reason in [({"h": [1, 10**30]}, "too large"), ({"h": [1, 100_000]}, "more than"),
-                         ({"h": [0, 5]}, "not allowed"), ({"h": "x"}, "expected")]:
-        with pytest.raises(QuestionFileError, match=rf"field 'vary.h': .*{reason}"):
+    for vary, reason in [({"h": {"range": [1, 10**30]}}, "too large"),
+                         ({"h": {"range": [1, 100_000]}}, "more than"),
+                         ({"h": {"range": [0, 5]}}, "not allowed"), ({"h": "x"}, "expected"),
+                         ({"h": [1, 5]}, "ambiguous")]:
+        with pytest.raises(QuestionFileError, match=rf"field 'vary.h(.range)?': .*{reason}"):
             question_from_table("x.toml", {**LAYER, "vary": vary}, 0)
 
 
@@ -171,10 +173,20 @@ def test_regressions_of_the_bound(text):
 
 
 def test_a_slow_derivation_stops_at_the_question_time_limit(tmp_path, monkeypatch, capsys):
-    # Small numbers, legitimately slow engine work (the symmetry group of an 8-unit MLP): the
-    # per-question time limit is the backstop, and the error names the file and question.
+    # Small numbers, legitimately slow engine work: the per-question time limit is the
+    # backstop, and the error names the file and question.  (The symmetry group of an
+    # 8-unit MLP was such work until its checks stopped enumerating the 10 million
+    # elements; the slowness is now simulated.)
+    import time
+
+    from symconv.calculus.symmetry import MLPSymmetry
     from symconv.cli import main
 
+    def slow_steps(self, check=True):
+        while True:
+            time.sleep(0.01)
+
+    monkeypatch.setattr(MLPSymmetry, "steps", slow_steps)
     path = tmp_path / "slow.toml"
     path.write_text('[[question]]\nid = "sym8"\nkind = "calculus"\ntext = "?"\n'
                     'function = "symmetry.mlp_symmetry"\nargs = { d = 8, activation = "tanh" }\n',
@@ -184,3 +196,24 @@ def test_a_slow_derivation_stops_at_the_question_time_limit(tmp_path, monkeypatc
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and f"{path}: question 'sym8'" in err[0]
     assert "took longer than 1 s" in err[0]
+
+
+@pytest.mark.parametrize("d", [8, 64])
+def test_the_largest_mlp_symmetry_a_question_may_ask_builds_its_key(tmp_path, monkeypatch,
+                                                                     capsys, d):
+    """harden found d = 8 running past 120 s (every one of 2^8 8! elements checked); the
+    checks now use the group's generators, so any d a question file allows gives a key."""
+    from symconv.cli import main
+    from symconv.keys.questions import MAX_WORKED_INTEGER
+
+    assert d <= MAX_WORKED_INTEGER
+    path = tmp_path / "sym.toml"
+    path.write_text('[[question]]\nid = "sym"\nkind = "calculus"\ntext = "?"\n'
+                    'function = "symmetry.mlp_symmetry"\n'
+                    f'args = {{ d = {d}, activation = "relu" }}\nresult = "group_size"\n',
+                    encoding="utf-8")
+    monkeypatch.setenv("SYMCONV_QUESTION_TIME_LIMIT", "60")  # the old enumeration: > 120 s
+    assert main(["key", str(path), "-o", str(tmp_path / "out"), "--no-torch", "--format", "md"]) == 0, \
+        capsys.readouterr().err
+    key = (tmp_path / "out" / "sym.md").read_text(encoding="utf-8")
+    assert "Schreier-Sims" in key if d <= 24 else "arrangements" in key

@@ -177,20 +177,47 @@ def test_answers_file_forms():
 
 def test_build_notes_broken_questions_and_template(tmp_path, capsys):
     out = tmp_path / "hw4.zip"
-    assert main(["gradescope", "build", str(HW4), "-o", str(out), "--no-reveal"]) == 0
+    assert main(["gradescope", "build", str(HW4), "-o", str(out), "--partial-credit", "0.25"]) == 0
     err = capsys.readouterr().err
     assert "question 2e cannot be graded automatically" in err and "Traceback" not in err
+    # a reference the grader cannot compare answers with (a sum over indexed tensors) is
+    # found at build time, by grading a probe answer, not by the first student
+    for qid in ("5a", "5c-max", "5c-avg"):
+        assert f"question {qid} cannot be graded automatically: the grader cannot compare " \
+            "answers with its expected answer (cannot grade against IndexedBase" in err
+    noted = sorted(line.split("question ")[1].split()[0] for line in err.splitlines()
+                   if "cannot be graded automatically" in line)
+    assert noted == ["2e", "5a", "5c-avg", "5c-max"]  # matrix answers (3b, 3c, 4d-i) grade
     with zipfile.ZipFile(out) as zf:
         config = json.loads(zf.read("symconv-autograder.json"))
         template = zf.read("answers_template.toml").decode()
-    assert config["reveal"] is False
+    assert config["reveal"] is True and config["partial_credit"] == 0.25
     import tomllib
 
     ids = set(tomllib.loads(template))
     assert "2a" in ids and "3a" not in ids  # prose questions are graded by hand
+    marked = [block.splitlines()[0] for block in template.split("\n\n")
+              if "not graded by this autograder" in block]
+    assert [line.split()[1] for line in marked] == ["2e", "5a", "5c-max", "5c-avg"]
     answers = tmp_path / "answers.toml"
     assert main(["gradescope", "template", str(HW4), "-o", str(answers)]) == 0
     assert answers.read_text() == template
+
+
+def test_no_reveal_is_honoured_or_refused(tmp_path, capsys):
+    """--no-reveal must never build a bundle whose feedback still shows expected values."""
+    from symconv.grading.submissions import reveal_supported
+
+    out = tmp_path / "hw4.zip"
+    status = main(["gradescope", "build", str(HW4), "-o", str(out), "--no-reveal"])
+    err = capsys.readouterr().err.strip().splitlines()
+    if reveal_supported():  # the grader leaves expected values out: the bundle says so
+        assert status == 0
+        with zipfile.ZipFile(out) as zf:
+            assert json.loads(zf.read("symconv-autograder.json"))["reveal"] is False
+    else:  # a grader without reveal=: refused in one line, nothing written
+        assert status == 2 and len(err) == 1 and "--no-reveal" in err[0]
+        assert "no bundle was built" in err[0] and not out.exists()
 
 
 def test_build_errors_are_one_line(tmp_path, capsys):
@@ -199,3 +226,25 @@ def test_build_errors_are_one_line(tmp_path, capsys):
     assert main(["gradescope", "build", str(AIMED), "-o", str(tmp_path / "no" / "a.zip")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "no such file" in err[0] and "does not exist" in err[1]
+
+
+def test_run_autograder_with_a_broken_question_file_still_writes_results(autograder):
+    """The bundle's question file broken in place: results.json, one staff line, exit 0."""
+    questions = autograder / "source" / "questions.toml"
+    original = questions.read_bytes()
+    try:
+        questions.write_text("this is [ not toml", encoding="utf-8")
+        results = autograder / "results" / "results.json"
+        results.unlink(missing_ok=True)
+        proc = subprocess.run([str(autograder / "run_autograder")], env=environment(autograder),
+                              capture_output=True, text=True, timeout=300, cwd=autograder)
+    finally:
+        questions.write_bytes(original)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and "source/questions.toml cannot be loaded: not valid TOML" in err[0]
+    data = json.loads(results.read_text())
+    jsonschema.validate(data, RESULTS_SCHEMA)
+    assert data["score"] == 0 and "not in your answers" in data["output"]
+    assert data["extra_data"]["error"] in err[0]

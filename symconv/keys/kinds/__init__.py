@@ -49,21 +49,41 @@ class Kind:
         return []
 
     def expected(self, q: Any) -> sp.Basic:
-        answer = self.derive(q).answer
-        return sp.sympify(answer) if not isinstance(answer, sp.Basic) else answer
+        return as_basic(q, self.derive(q).answer)
 
     def conditions(self, q: Any) -> tuple[sp.Basic, ...]:
         return ()
 
-    def vary(self, q: Any, rng: Any) -> dict[str, Any] | None:
-        """New data for a ``--seed`` variant (None: keep the question as it is)."""
+    def vary(self, q: Any, stream: Any) -> dict[str, Any] | None:
+        """New ``values`` for a variant, drawn from ``stream`` where ``vary`` allows (None:
+        nothing varies); see :mod:`symconv.keys.variants`."""
         from symconv.keys.variants import vary_values
 
-        return vary_values(q, rng, self.instance_ok)
+        return vary_values(q, stream, self.instance_ok)
 
     def instance_ok(self, q: Any, values: dict[str, Any]) -> bool:
         """Whether ``values`` give a valid instance of the question."""
         return True
+
+
+def as_basic(q: Any, answer: Any) -> Any:
+    """A derived answer as SymPy, never parsing text.
+
+    ``sp.sympify`` would parse (and evaluate) text such as a table's row labels, which
+    include layer names from the question file.
+    """
+    if answer is None or isinstance(answer, sp.Basic):
+        return answer
+    if isinstance(answer, bool):
+        return sp.true if answer else sp.false
+    if isinstance(answer, int):
+        return sp.Integer(answer)
+    if isinstance(answer, tuple | list):
+        return sp.Tuple(*(as_basic(q, a) for a in answer))
+    if isinstance(answer, sp.MatrixBase):  # a filter or a vector (calculus): what sympify gave
+        return sp.ImmutableMatrix(answer)
+    raise q.error("answer", f"the main answer holds {type(answer).__name__} "
+                  f"{str(answer)[:40]!r}: there is no expression to grade against")
 
 
 KINDS: dict[str, Kind] = {}

@@ -35,6 +35,3 @@ class ProseKind(Kind):
 
     def expected(self, q: Any) -> Any:
         raise q.error("kind", "a prose question has no expression to grade against")
-
-    def vary(self, q: Any, rng: Any) -> dict[str, Any] | None:
-        return None

@@ -11,7 +11,7 @@ is known: the case lists the fragments the one-line message has to contain
 filled in by the test: ``{files}`` (this corpus), ``{out}`` (a fresh output
 directory), ``{file}`` (an existing regular file), ``{dir}`` (a directory),
 ``{good}`` / ``{good_net}`` / ``{net_file}`` (valid inputs), ``{ro}`` (a
-read-only directory; skipped when running as root).
+folder that refuses new files: read-only for a user, ``/sys`` for root).
 """
 
 from __future__ import annotations
@@ -172,22 +172,32 @@ def values_cases() -> None:
 # -- vary -----------------------------------------------------------------------------------
 def vary_cases() -> None:
     bad = {
-        "huge_range": ("[1, " + "1" + "0" * 30 + "]", "too large"),
-        "wide_range": ("[1, 100000]", "more than"), "reversed_negative": ("[-5, 5]", "not allowed"),
-        "zero_low": ("[0, 10]", "not allowed"), "empty": ("[]", "expected"),
-        "text": ('"x"', "expected"), "floats": ("[1.5, 2]", "integers"),
-        "bools": ("[true, false]", "integers"), "table": ("{ low = 1 }", "expected"),
-        "nested": ("[[1, 2]]", "integers"), "nan": ("[nan, 3]", "finite"),
+        "huge_range": ("{ range = [1, " + "1" + "0" * 30 + "] }", "too large"),
+        "wide_range": ("{ range = [1, 100000] }", "more than"),
+        "reversed_negative": ("{ range = [-5, 5] }", "not allowed"),
+        "zero_low": ("{ range = [0, 10] }", "not allowed"), "empty": ("{ one_of = [] }", "expected"),
+        "text": ('"x"', "expected"), "floats": ("{ range = [1.5, 2] }", "integers"),
+        "bools": ("{ one_of = [true, false] }", "integers"), "table": ("{ low = 1 }", "expected"),
+        "nested": ("{ one_of = [[1, 2]] }", "integers"), "nan": ("{ range = [nan, 3] }", "finite"),
+        "old_range": ("[1, 5]", "ambiguous"), "old_list": ("[28, 32, 64]", "one_of"),
+        "step_zero": ("{ range = [1, 5], step = 0 }", "step"),
     }
+    # the bounds on every number and list of a file name the entry itself (vary.h.range...)
+    inner = {"huge_range": "vary.h.range", "nan": "vary.h.range"}
     for name, (value, reason) in bad.items():
         file_case(f"vary-{name}", question(LAYER, vary=f"{{ h = {value} }}"),
-                  [*field("q1", "vary.h"), reason])
+                  [*field("q1", inner.get(name, "vary.h")), reason])
     long_list = "[" + ", ".join(str(i) for i in range(1, 12002)) + "]"
-    file_case("vary-long-list", question(LAYER, vary=f"{{ h = {long_list} }}"),
-              [*field("q1", "vary.h"), "more than"])
-    file_case("vary-bad-name", question(LAYER, vary='{ "h w" = [1, 2] }'),
+    file_case("vary-long-list", question(LAYER, vary=f"{{ h = {{ one_of = {long_list} }} }}"),
+              [*field("q1", "vary.h.one_of"), "more than"])
+    file_case("vary-bad-name", question(LAYER, vary='{ "h w" = { range = [1, 2] } }'),
               field("q1", "vary.h w"))
     file_case("vary-not-table", question(LAYER, vary="[1, 2]"), field("q1", "vary"))
+    file_case("vary-unused-name", question(LAYER, vary="{ x = { range = [1, 2] } }"),
+              [*field("q1", "vary.x"), "not used"])
+    file_case("vary-constraint-eval", question(
+        LAYER, vary='{ k = { range = [1, 5] }, constraints = ["__import__(1) > 0"] }'),
+        [*field("q1", "vary.constraints[0]")])
 
 
 # -- where / claimed / function (formulas) ----------------------------------------------------
@@ -747,7 +757,7 @@ def cli_cases() -> None:
         ("time-limit-zero", ["gradescope", "build", good, "-o", "{out}.zip", "--time-limit",
                              "0"], ["--time-limit"]),
         ("partial-credit-two", ["gradescope", "build", good, "-o", "{out}.zip",
-                                "--partial-credit", "2"], ["partial credit"]),
+                                "--partial-credit", "2"], ["--partial-credit"]),
         ("bad-question-file", ["gradescope", "build", "{files}/values-h-negative.toml", "-o",
                                "{out}.zip"], ["values.h"]),
         ("template-bad-file", ["gradescope", "template", "{files}/text-input.toml", "-o",
