@@ -93,10 +93,15 @@ def grader_text(value: Any) -> str | None:
         return "(" + ", ".join(str(i) for i in items) + ")"
     if isinstance(value, int):
         return str(value)
+    from symconv.grading.parser import parse
+
     try:
-        return to_text(from_sympy(value))
-    except (ValueError, TypeError):
+        text = to_text(from_sympy(value))
+        # only text the grader's parser reads with the question's names (no factorial, no sums)
+        parse(text, known={str(s) for s in getattr(value, "free_symbols", ())})
+    except (ValueError, TypeError):  # the parser's InvalidAnswer is a ValueError
         return None
+    return text
 
 
 def _main_name(q: Any) -> str:

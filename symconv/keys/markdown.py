@@ -157,7 +157,7 @@ def step_markdown(step: Any, options: MarkdownOptions | None = None) -> str:
     if isinstance(step, Check | Answer):
         return ""
     if isinstance(step, Figure):
-        return step.markdown()
+        return step.markdown(lambda text: text_markdown(text, options))
     return text_markdown(str(step), options)
 
 
