@@ -6,7 +6,7 @@ Jupyter it shows as the worked derivation -- explanations as paragraphs,
 calculations handcalcs-style (formula, numbers in the formula, boxed result)
 in aligned displays, checks in small print -- and ``print`` gives the same as
 text.  The lines of a calculation come from the answer-key notation
-(:func:`symconv.keys.latex.calculation_lines`), so a key and a notebook show
+(:func:`symconv.notation.rows.calculation_rows`), so a key and a notebook show
 one derivation the same way.
 
 Examples
@@ -72,17 +72,15 @@ def _aligned(rows: list[str]) -> str:
 
 
 def _calculation_rows(step: Calculation) -> list[str]:
-    from symconv.keys.latex import calculation_rows
+    from symconv.notation.rows import calculation_rows
 
-    return calculation_rows(step, fit=False)  # the key's rows (long lines broken after terms)
+    return calculation_rows(step)  # the key's rows (long lines broken after terms)
 
 
 def _equation_rows(step: Equation) -> list[str]:
-    from symconv.keys.latex import math
+    from symconv.notation.rows import equation_rows
 
-    rhs = [math(r) for r in step.rhs] or [""]
-    return ([f"{math(step.lhs)} &{step.relation} {rhs[0]}"]
-            + [f" &{step.relation} {r}" for r in rhs[1:]])
+    return equation_rows(step)
 
 
 def _table_html(step: Any) -> str:

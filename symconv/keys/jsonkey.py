@@ -112,7 +112,7 @@ def _main_name(q: Any) -> str:
 
 def question_json(q: Any, solution: Any = None) -> dict[str, Any]:
     """One question's entry of the key."""
-    from symconv.keys.latex import math
+    from symconv.notation.rows import math
 
     out: dict[str, Any] = {"id": q.id, "kind": q.kind, "title": q.title or None,
                            "section": q.section or None, "points": q.points,

@@ -40,12 +40,20 @@ import numpy as np
 import sympy as sp
 
 from symconv.figures.step import Figure
-from symconv.keys.outline import Block, CheckGroup, Section, answer_items, check_groups, outline
+from symconv.keys.outline import (
+    Block,
+    CheckGroup,
+    Section,
+    check_groups,
+    close_sentence,
+    outline,
+    split_answers,
+)
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
 from symconv.keys.texsafe import checked_math
-from symconv.notation.breaking import PAGE, display_lines, width
+from symconv.notation.breaking import PAGE, width
 from symconv.notation.context import use
-from symconv.notation.latex import latex as notation_latex
+from symconv.notation.rows import answer_rows, calculation_rows, equation_rows, escape, math
 from symconv.solution import Calculation, Check, Equation, Solution, Text
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -75,17 +83,7 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\abovedisplayshortskip}{2pt}\setlength{\belowdisplayshortskip}{2pt}}
 """
 
-_ESCAPES = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
-            "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "<": r"\textless{}",
-            ">": r"\textgreater{}", "$": r"\$"}
 _TOKENS = re.compile(r"(\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
-#: Widths (see :func:`symconv.notation.breaking.width`) of inline math an Answer line keeps.
-INLINE = 34
-
-
-def escape(text: str) -> str:
-    """Plain text made safe for LaTeX."""
-    return "".join(_ESCAPES.get(c, c) for c in text)
 
 
 def text_latex(text: str) -> str:
@@ -112,73 +110,11 @@ def source_text(text: str) -> str:
     return text_latex(text)
 
 
-def math(value: Any, values: Any = None) -> str:
-    """LaTeX of a value in the current notation (shapes as ``a \\times b``)."""
-    if isinstance(value, str):
-        return r"\text{" + escape(value) + "}"
-    if isinstance(value, list):
-        value = tuple(value)
-    return notation_latex(value, values)
-
-
-_SYMBOL_NAME = re.compile(r"^[A-Za-z]{1,3}_[A-Za-z0-9]{1,5}$|^[A-Za-z]$")
-
-
-def label_tex(label: str) -> str:
-    """A label with ``$...$`` math as math-mode LaTeX: ``\text{shape of }\\epsilon``."""
-    out = []
-    for part in re.split(r"(\$[^$]+\$)", label):
-        if part.startswith("$") and part.endswith("$") and len(part) > 1:
-            out.append(part[1:-1])
-        elif part:
-            out.append(r"\text{" + escape(part) + "}")
-    return "".join(out)
-
-
-def _name(name: Any) -> str:
-    """A calculation's left side: text labels as text, ``B_max``-like names as symbols."""
-    if isinstance(name, str) and not _SYMBOL_NAME.match(name):
-        return label_tex(name)
-    return math(sp.Symbol(name) if isinstance(name, str) else name)
-
-
-def _box(text: str) -> str:
-    return r"\boxed{" + text + "}"
-
-
-def calculation_lines(step: Calculation, limit: float = PAGE) -> list[list[str]]:
-    """The right-hand sides of a calculation (formula, expanded, numbers, result), each in lines.
-
-    The result of an answered quantity (a calculation named by text) is boxed;
-    intermediate quantities (named by a symbol, such as ``h_out``) are not.
-    """
-    box = not isinstance(step.name, sp.Basic) and not (
-        isinstance(step.name, str) and _SYMBOL_NAME.match(step.name))
-    box = box or step.label == "result"
-    rhs = [display_lines(step.formula, limit=limit)]
-    if step.simplified is not None:
-        simple = display_lines(step.simplified, limit=limit)
-        if simple not in rhs:
-            rhs.append(simple)
-    if step.values:
-        shown = display_lines(step.formula, step.values, limit=limit)
-        if shown not in rhs:
-            rhs.append(shown)
-    if step.result is not None:
-        result = display_lines(step.result, limit=limit)
-        if rhs[-1] == result:
-            rhs.pop()
-        rhs.append(result)
-    if box and len(rhs[-1]) == 1:
-        rhs[-1] = [_box(rhs[-1][0])]
-    return rhs
-
-
-def _fit(line: str, lhs_width: float) -> str:
+def fit_line(line: str, lhs_width: float) -> str:
     r"""A display line near or over the room right of the ``=``: scaled there if too wide.
 
-    Widths are estimates; ``\fitwidth`` measures in TeX and scales only a line
-    that really is too wide, so a line is wrapped whenever it comes close.
+    Widths are estimates; ``\fitwidth`` (the preamble's) measures in TeX and scales only a
+    line that really is too wide, so a line is wrapped whenever it comes close.
     """
     room = max(0.3, min(0.97, 1 - (lhs_width * 8.6 + 30) / 488))
     if width(line) <= 0.7 * (PAGE - lhs_width - 4):
@@ -186,66 +122,8 @@ def _fit(line: str, lhs_width: float) -> str:
     return r"\fitwidth{%.2f\linewidth}{$\displaystyle %s$}" % (room, line)
 
 
-def _rows(lhs: str, rhs: list[list[str]], relation: str = "=", fit: bool = True) -> list[str]:
-    lw = width(lhs)
-
-    def shown(line: str) -> str:
-        return _fit(line, lw) if fit else line
-
-    rows = []
-    for i, lines in enumerate(rhs):
-        head = f"{lhs} &{relation} " if i == 0 else f" &{relation} "
-        rows.append(head + shown(lines[0]))
-        rows += [r" &\quad " + shown(line) for line in lines[1:]]
-    return rows
-
-
 def _align(rows: list[str]) -> str:
     return "\\begin{align*}\n" + "\\\\\n".join(rows) + "\n\\end{align*}"
-
-
-def _limit(lhs: str) -> float:
-    return max(30.0, PAGE - width(lhs) - 4)
-
-
-def calculation_rows(step: Calculation, fit: bool = True) -> list[str]:
-    """Aligned rows ``name &= ...`` of a calculation (``fit``: scale lines still too wide)."""
-    lhs = _name(step.name)
-    return _rows(lhs, calculation_lines(step, _limit(lhs)), fit=fit)
-
-
-def equation_rows(step: Equation, fit: bool = True) -> list[str]:
-    """Aligned rows ``lhs &= rhs_1 &= rhs_2 ...`` of an equation."""
-    lhs = math(step.lhs)
-    limit = _limit(lhs)
-    rhs = [display_lines(r, limit=limit) for r in step.rhs] or [[""]]
-    return _rows(lhs, rhs, step.relation, fit=fit)
-
-
-def answer_rows(answers: list[Answer], fit: bool = True) -> list[str]:
-    """Aligned rows ``label &= value`` of the answers too long for the Answer line."""
-    rows = []
-    for a in answers:
-        lhs = label_tex(a.label) if a.label else ""
-        rows += _rows(lhs, [display_lines(a.value, limit=_limit(lhs))], fit=fit)
-    return rows
-
-
-def split_answers(q: Any, solution: Solution) -> tuple[list[Answer], list[Answer],
-                                                       list[Answer]]:
-    """(answers inline in the Answer line, paragraphs after it, formulas displayed below it)."""
-    inline: list[Answer] = []
-    paragraphs: list[Answer] = []
-    display: list[Answer] = []
-    for i, a in enumerate(answer_items(q, solution)):
-        if isinstance(a.value, str):
-            (paragraphs if len(a.value) > 90 and i > 0 else inline).append(a)
-            continue
-        tex = math(a.value)
-        tall = isinstance(a.value, sp.MatrixBase) and a.value.rows > 1  # would spread lines
-        (inline if not tall and width(tex) <= INLINE and width(tex) + width(a.label)
-         <= 2 * INLINE else display).append(a)
-    return inline, paragraphs, display
 
 
 def steps_latex(steps: list[Any]) -> list[str]:
@@ -257,7 +135,7 @@ def steps_latex(steps: list[Any]) -> list[str]:
         if isinstance(step, Calculation):
             if rows:
                 starts.add(len(rows))  # a new quantity: a little more space before it
-            rows += calculation_rows(step)
+            rows += calculation_rows(step, fit_line)
             continue
         if rows:
             blocks.append(_align_gapped(rows, starts))
@@ -411,9 +289,9 @@ def step_latex(step: Any) -> str:
     if isinstance(step, Text):
         return text_latex(step.text)
     if isinstance(step, Calculation):
-        return _align(calculation_rows(step))
+        return _align(calculation_rows(step, fit_line))
     if isinstance(step, Equation):
-        out = _align(equation_rows(step))
+        out = _align(equation_rows(step, fit_line))
         return (text_latex(step.label) + "\n" + out) if step.label else out
     if isinstance(step, Setup):
         return setup_latex(step)
@@ -448,22 +326,14 @@ def answer_latex(q: Any, solution: Solution) -> str:
     room = 3 + 3 * len(display)  # the line, and the first displayed answer with it
     head = f"\\needspace{{{min(room, 12)}\\baselineskip}}\\noindent\\textbf{{Answer.}} "
     if items:
-        head += _end("; ".join(items), ":" if display else ".")
+        head += close_sentence("; ".join(items), ":" if display else ".")
     elif texts:
         head += texts.pop(0)
     out = [head]
     if display:
-        out.append(_align(answer_rows(display)))
+        out.append(_align(answer_rows(display, fit_line)))
     out += texts
     return "\n\n".join(out)
-
-
-def _end(text: str, mark: str) -> str:
-    """``text`` closed by ``mark`` unless it already ends a sentence."""
-    stripped = text.rstrip()
-    if stripped.endswith((".", "?", "!", ":", ".)", ".$")) and mark == ".":
-        return stripped
-    return stripped.rstrip(".") + mark
 
 
 def question_latex(q: Any, solution: Solution | None, block: Block | None = None) -> str:

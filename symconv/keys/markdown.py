@@ -33,18 +33,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from symconv.figures.step import Figure
-from symconv.keys.latex import (
-    answer_rows,
-    calculation_rows,
+from symconv.keys.outline import (
+    Block,
+    Section,
     check_groups,
-    equation_rows,
-    math,
+    close_sentence,
+    outline,
     split_answers,
 )
-from symconv.keys.outline import Block, Section, outline
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
 from symconv.keys.texsafe import checked_math
 from symconv.notation.context import use
+from symconv.notation.rows import answer_rows, calculation_rows, equation_rows, math
 from symconv.solution import Calculation, Check, Equation, Solution, Text
 
 _TOKENS = re.compile(r"(\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
@@ -138,9 +138,9 @@ def step_markdown(step: Any, options: MarkdownOptions | None = None) -> str:
     if isinstance(step, Text):
         return text_markdown(step.text, options)
     if isinstance(step, Calculation):
-        return _aligned(calculation_rows(step, fit=False), options)
+        return _aligned(calculation_rows(step), options)
     if isinstance(step, Equation):
-        out = _aligned(equation_rows(step, fit=False), options)
+        out = _aligned(equation_rows(step), options)
         return f"{text_markdown(step.label, options)}\n\n{out}" if step.label else out
     if isinstance(step, Setup):
         return f"**{escape(step.label)}.** {text_markdown(step.text, options)}"
@@ -167,7 +167,7 @@ def steps_markdown(steps: list[Any], options: MarkdownOptions | None = None) -> 
     rows: list[str] = []
     for step in steps:
         if isinstance(step, Calculation):
-            rows += calculation_rows(step, fit=False)
+            rows += calculation_rows(step)
             continue
         if rows:
             blocks.append(_aligned(rows, options))
@@ -195,16 +195,14 @@ def answer_markdown(q: Any, solution: Solution, options: MarkdownOptions | None 
                          f"{math_md('= ' + math(a.value), False, options)}" if a.label
                          else math_md(math(a.value), False, options))
     texts = [source_text(a.value, options) for a in paragraphs]
-    from symconv.keys.latex import _end
-
     head = "**Answer.** "
     if items:
-        head += _end("; ".join(items), ":" if display else ".")
+        head += close_sentence("; ".join(items), ":" if display else ".")
     elif texts:
         head += texts.pop(0)
     out = [head]
     if display:
-        out.append(_aligned(answer_rows(display, fit=False), options))
+        out.append(_aligned(answer_rows(display), options))
     out += texts
     return "\n\n".join(out)
 

@@ -26,8 +26,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import sympy as sp
+
 from symconv.keys.steps import Answer, Setup, Shared
+from symconv.notation.breaking import width
+from symconv.notation.rows import math
 from symconv.solution import Check, Solution, Text
+
+#: Widths (see :func:`symconv.notation.breaking.width`) of inline math an Answer line keeps.
+INLINE = 34
 
 
 @dataclass
@@ -118,3 +125,32 @@ def check_groups(solution: Solution) -> list[CheckGroup]:
         by_instance.setdefault(c.instance, {}).setdefault(c.oracle, []).append(c)
     return [CheckGroup(i, tuple((o, tuple(cs)) for o, cs in oracles.items()))
             for i, oracles in by_instance.items()]
+
+
+def split_answers(q: Any, solution: Solution) -> tuple[list[Answer], list[Answer],
+                                                       list[Answer]]:
+    """(answers inline in the Answer line, paragraphs after it, formulas displayed below it)."""
+    inline: list[Answer] = []
+    paragraphs: list[Answer] = []
+    display: list[Answer] = []
+    for i, a in enumerate(answer_items(q, solution)):
+        if isinstance(a.value, str):
+            (paragraphs if len(a.value) > 90 and i > 0 else inline).append(a)
+            continue
+        tex = math(a.value)
+        tall = isinstance(a.value, sp.MatrixBase) and a.value.rows > 1  # would spread lines
+        (inline if not tall and width(tex) <= INLINE and width(tex) + width(a.label)
+         <= 2 * INLINE else display).append(a)
+    return inline, paragraphs, display
+
+
+def close_sentence(text: str, mark: str) -> str:
+    """``text`` closed by ``mark`` unless it already ends a sentence.
+
+    >>> close_sentence("Yes (see 2c).", "."), close_sentence("3,610", ":")
+    ('Yes (see 2c).', '3,610:')
+    """
+    stripped = text.rstrip()
+    if stripped.endswith((".", "?", "!", ":", ".)", ".$")) and mark == ".":
+        return stripped
+    return stripped.rstrip(".") + mark

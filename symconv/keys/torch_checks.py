@@ -24,13 +24,15 @@ from symconv.solution import Check
 _SAME_ARGS = {"type", "name"}
 
 
-def _takes_device(cls: Any) -> bool:
+def takes_device(cls: Any) -> bool:
+    """Whether a torch module class accepts ``device=`` (some, e.g. pooling, do not)."""
     import inspect
 
     return "device" in inspect.signature(cls.__init__).parameters
 
 
-def _tuple(v: Any) -> Any:
+def as_tuple(v: Any) -> Any:
+    """A TOML list (a kernel size, a stride) as the tuple torch takes."""
     return tuple(v) if isinstance(v, list) else v
 
 
@@ -60,7 +62,7 @@ def torch_layer(spec: dict[str, Any], layer: Any, report: Any, oracle: str) -> l
     cls = getattr(torch.nn, spec["type"], None)
     if cls is None:
         return []
-    kwargs = {k: _tuple(v) for k, v in spec.items() if k not in _SAME_ARGS}
+    kwargs = {k: as_tuple(v) for k, v in spec.items() if k not in _SAME_ARGS}
     batch = int(report.batch)
     in_shape = (batch, *(int(d) for d in report.input_shape))
     out_shape = (batch, *(int(d) for d in report.output_shape))
@@ -72,7 +74,7 @@ def torch_layer(spec: dict[str, Any], layer: Any, report: Any, oracle: str) -> l
     where = f"{oracle}{' (meta device)' if big else ''}"
     torch.manual_seed(0)
     # Built on its device: a big layer is never allocated (or initialised) on the CPU.
-    module = cls(**kwargs, device=device, dtype=torch.float64) if _takes_device(cls) else (
+    module = cls(**kwargs, device=device, dtype=torch.float64) if takes_device(cls) else (
         cls(**kwargs).to(device=device, dtype=torch.float64))
     x = torch.randn(in_shape, device=device, dtype=torch.float64, requires_grad=True)
     weight, bias = getattr(module, "weight", None), getattr(module, "bias", None)

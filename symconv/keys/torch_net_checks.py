@@ -17,12 +17,12 @@ def torch_module(spec: dict[str, Any], device: str = "cpu") -> Any:
     """A torch.nn layer from a numeric torch-like spec, built on ``device``."""
     import torch
 
-    from symconv.keys.torch_checks import _takes_device
+    from symconv.keys.torch_checks import takes_device
 
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in spec.items()
               if k not in ("type", "name")}
     cls = getattr(torch.nn, spec["type"])
-    return cls(**kwargs, device=device) if _takes_device(cls) else cls(**kwargs)
+    return cls(**kwargs, device=device) if takes_device(cls) else cls(**kwargs)
 
 
 def _layer_specs(q: Any, values: dict[str, Any] | None = None) -> list[dict[str, Any]] | None:
@@ -108,15 +108,15 @@ def _impulse_net(layers: list[Any]) -> Any:
     """The stack as torch layers with all-one weights (max pooling as average pooling)."""
     import torch
 
-    from symconv.keys.torch_checks import _tuple
+    from symconv.keys.torch_checks import as_tuple
 
     mods: list[Any] = []
     for layer in layers:
         name = type(layer).__name__
         if name.startswith(("Conv", "MaxPool", "AvgPool")):
             args: dict[str, Any] = {
-                "kernel_size": tuple(int(v) for v in _tuple(layer.kernel_size)),
-                "stride": tuple(int(v) for v in _tuple(layer.stride))}
+                "kernel_size": tuple(int(v) for v in as_tuple(layer.kernel_size)),
+                "stride": tuple(int(v) for v in as_tuple(layer.stride))}
             dilation: Any = tuple(int(v) for v in getattr(layer, "dilation", (1, 1)))
             m: Any
             if name.startswith("Conv"):

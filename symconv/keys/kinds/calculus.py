@@ -59,7 +59,7 @@ def engine_function(q: Any) -> Any:
     return fn
 
 
-def _argument(q: Any, key: str, value: Any) -> Any:
+def question_argument(q: Any, key: str, value: Any) -> Any:
     """A TOML value as an engine argument: layer tables built, names as symbols."""
     if isinstance(value, dict) and "type" in value:
         try:
@@ -69,8 +69,8 @@ def _argument(q: Any, key: str, value: Any) -> Any:
     if isinstance(value, list):
         if value and all(isinstance(v, list) for v in value):
             # entries converted one by one: sp.Matrix would sympify (eval) text entries
-            return sp.Matrix([[_argument(q, key, v) for v in row] for row in value])
-        return [_argument(q, key, v) for v in value]
+            return sp.Matrix([[question_argument(q, key, v) for v in row] for row in value])
+        return [question_argument(q, key, v) for v in value]
     if isinstance(value, str):
         try:
             return to_expr(value)
@@ -138,7 +138,7 @@ class CalculusKind(Kind):
         if q.get("form", str, "vector") not in ("vector", "shape"):
             raise q.error("form", 'expected "vector" or "shape"')
         for key, value in q.get("args", dict, {}).items():
-            _argument(q, key, value)
+            question_argument(q, key, value)
 
     def _layers(self, q: Any) -> list[Any]:
         specs = [q.data["layer"]] if "layer" in q.data else q.get("layers", list, [])
@@ -157,7 +157,7 @@ class CalculusKind(Kind):
         positional: list[Any] = self._layers(q)
         if "input" in q.data:
             positional.append(tuple(to_expr(v) for v in q.data["input"]))
-        kwargs = {k: _argument(q, k, v) for k, v in q.get("args", dict, {}).items()}
+        kwargs = {k: question_argument(q, k, v) for k, v in q.get("args", dict, {}).items()}
         if "batch" in q.data:
             kwargs["batch"] = q.data["batch"]
         return fn(*positional, **kwargs)

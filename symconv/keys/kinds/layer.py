@@ -47,23 +47,25 @@ _AXIS_NAMES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
 
 @lru_cache(maxsize=256)
 def _analyze_cached(spec_key: Any, shape: tuple[Any, ...], batch: Any) -> Any:
-    layer = build_layer(_unfreeze(spec_key))
+    layer = build_layer(thaw_spec(spec_key))
     return layer, analyze(layer, shape, batch)
 
 
-def _freeze(obj: Any) -> Any:
+def freeze_spec(obj: Any) -> Any:
+    """A layer table as a hashable value (a cache key); :func:`thaw_spec` undoes it."""
     if isinstance(obj, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in obj.items()))
+        return tuple(sorted((k, freeze_spec(v)) for k, v in obj.items()))
     if isinstance(obj, list | tuple):
-        return ("__list__", tuple(_freeze(v) for v in obj))
+        return ("__list__", tuple(freeze_spec(v) for v in obj))
     return obj
 
 
-def _unfreeze(obj: Any) -> Any:
+def thaw_spec(obj: Any) -> Any:
+    """The layer table :func:`freeze_spec` froze."""
     if isinstance(obj, tuple) and obj and obj[0] == "__list__":
-        return [_unfreeze(v) for v in obj[1]]
+        return [thaw_spec(v) for v in obj[1]]
     if isinstance(obj, tuple):
-        return {k: _unfreeze(v) for k, v in obj}
+        return {k: thaw_spec(v) for k, v in obj}
     return obj
 
 
@@ -81,7 +83,7 @@ def layer_report(q: Any, spec: Any = None, shape: Any = None, batch: Any = None)
     except (TypeError, ValueError) as exc:
         raise q.error("batch", str(exc)) from None
     try:
-        return _analyze_cached(_freeze(dict(spec)), dims, b)
+        return _analyze_cached(freeze_spec(dict(spec)), dims, b)
     except SpecError as exc:
         raise q.error("layer", str(exc)) from None
     except (LayerError, TypeError, ValueError) as exc:

@@ -35,7 +35,7 @@ import sympy as sp
 
 from symconv.analyze import analyze
 from symconv.keys.kinds import Derivation, Kind, register
-from symconv.keys.kinds.layer import _freeze, _unfreeze, latex
+from symconv.keys.kinds.layer import freeze_spec, latex, thaw_spec
 from symconv.keys.steps import Answer, Setup, Table
 from symconv.layers.base import LayerError, as_shape
 from symconv.notation.context import use
@@ -80,7 +80,7 @@ ASKS = ("table", "params", "weight_params", "bias_params", "mults", "adds", "mac
 
 @lru_cache(maxsize=64)
 def _analyze(spec_key: Any, shape: tuple[Any, ...], batch: Any) -> Any:
-    net = build_network(_unfreeze(spec_key))
+    net = build_network(thaw_spec(spec_key))
     return net, analyze(net, shape, batch)
 
 
@@ -98,7 +98,7 @@ def network_report(q: Any, values: dict[str, Any] | None = None) -> Any:
     except (LayerError, TypeError, ValueError) as exc:
         raise q.error("input", str(exc)) from None
     try:
-        return _analyze(_freeze(spec), dims, b)
+        return _analyze(freeze_spec(spec), dims, b)
     except SpecError as exc:
         raise q.error("network", str(exc)) from None
     except (LayerError, ValueError) as exc:
