@@ -31,3 +31,19 @@ def compiled_keys(rendered_keys, pdflatex) -> Path:
                               cwd=rendered_keys, capture_output=True, text=True, timeout=300)
         assert proc.returncode == 0, f"{tex.name}: {proc.stdout[-2000:]}"
     return rendered_keys
+
+
+@pytest.fixture(scope="session")
+def handed_out(tmp_path_factory) -> Path:
+    """Everything else a reader gets from the bundled files: sheets, JSON keys, a --seed
+    variant and one student's sheet and key (LaTeX, Markdown, JSON), without torch."""
+    from symconv.cli import main
+
+    out = tmp_path_factory.mktemp("handed-out")
+    runs = [["--sheet"], ["--sheet", "--format", "md"], ["--format", "json"],
+            ["--seed", "7"], ["--seed", "7", "--format", "md"]]
+    runs += [["--student", "s001", "--salt", "leak-test", "--format", fmt]
+             for fmt in ("tex", "md", "json")]
+    for i, extra in enumerate(runs):
+        assert main(["key", *BUNDLED, "-o", str(out / str(i)), "--no-torch", *extra]) == 0
+    return out

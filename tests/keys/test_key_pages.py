@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 import glob
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,10 +38,15 @@ def test_no_overfull_box_in_any_bundled_key(compiled_keys):
     assert all(not v for v in bad.values()), bad
 
 
+#: Any absolute path (POSIX, home, Windows, file URL), or a seed file's name.
+PATH = (r"(?<![\w\\/.:])(?:/[\w.~-]+){2,}|(?<![\w/])~/\w|\b[A-Za-z]:\\{1,2}\w|\bfile:/|"
+        r"shared/seeds|\b\w+\.(txt|toml|py|csv)\b")
+SEEDS = r"(?i)\bseeds?\b|reconstructed from"
+
 #: What a reader must never see, with why.
 LEAKS = [
-    (r"/work/|/tmp/|/home/|shared/seeds|\.txt\b", "a file path"),
-    (r"(?i)\bseeds?\b|reconstructed from", "the seed files"),
+    (PATH, "a file path"),
+    (SEEDS, "the seed files"),
     (r"\b(Conv[123]d|ConvTranspose[123]d|MaxPool[123]d|AvgPool[123]d|Linear|Flatten|"
      r"Sequential|BatchNorm[123]d)\(", "a Python repr of a layer"),
     (r"\b[a-z]+(\\?_[a-z]+)+=\S", "a keyword argument"),
@@ -50,7 +57,7 @@ LEAKS = [
     (r"numeric checks need", "a note about missing numbers"),
     (r"\\mathrm\{[A-Za-z]+\\_", "a literal underscore in a name"),
     (r"\{\{\s*[A-Za-z_]+\s*\}\}", "a placeholder"),
-    (r"\*\*\d|\d\*\*|[A-Za-z0-9]\*[A-Za-z0-9]", "Python operators"),
+    (r"[\w)]\*\*[\w(]|[A-Za-z0-9]\*[A-Za-z0-9]", "Python operators"),  # not **bold**
 ]
 
 
@@ -64,18 +71,74 @@ def _prose(text: str, tex: bool) -> str:
     return text
 
 
+def test_the_path_pattern_finds_every_kind_of_path():
+    for leak in ("/work/shared/seeds/004_0f9ff387e80f5a41.txt", "see /home/ta/keys/q",
+                 "(/tmp/x/y)", "~/keys", r"C:\Users\ta", r"C:\\Users", "file:///srv/k",
+                 "homework4_cnn.toml", "Reconstructed from seed 004"):
+        assert re.search(PATH, leak) or re.search(SEEDS, leak), leak
+    for fine in (r"(h + 2p - k)/s + 1", r"\,/\,", r"\frac{a}{b}", "http://www.w3.org/2000/svg",
+                 r"(W - K)/S + 1 = 127/2", "1/4 of the gradient", r"dy/4"):
+        assert not re.search(PATH, fine), fine
+
+
+def _leaks(name: str, text: str) -> list[tuple[str, str, str]]:
+    found = []
+    for pattern, what in LEAKS:
+        for m in re.finditer(pattern, text):
+            found.append((name, what, text[max(0, m.start() - 40):m.end() + 40]))
+    return found
+
+
+def _shown(path: Path) -> str:
+    """What a reader of the file sees: a document without its preamble, an SVG without its
+    namespace URL."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".tex":
+        text = text.split(r"\begin{document}", 1)[1]  # the preamble is not shown
+    return text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_nothing_internal_in_sheets_variants_and_student_files(handed_out):
+    """Sheets, a --seed variant, one student's sheet and key: LaTeX and Markdown."""
+    files = sorted(p for p in handed_out.rglob("*") if p.suffix in (".tex", ".md"))
+    assert len(files) == len(BUNDLED) * 10  # 2 sheets; sheet and key: 2 of a seed, 2 of a student
+    found = [hit for f in files for hit in _leaks(str(f.relative_to(handed_out)), _shown(f))]
+    assert not found, found[:8]
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [str(k), *_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
+
+
+def test_nothing_internal_in_the_json_keys(handed_out):
+    """Every text of the JSON keys (the file's and a student's): no path, no seed file, no
+    repr; formulas there are the grader's text, so Python operators are expected."""
+    files = sorted(handed_out.rglob("*.json"))
+    assert len(files) == 2 * len(BUNDLED)
+    found = []
+    for f in files:
+        key = json.loads(f.read_text(encoding="utf-8"))
+        assert key["variant"] in (None, {"student": "s001"})
+        for text in _strings(key):
+            found += [hit for hit in _leaks(f.name, text) if hit[1] not in (
+                "Python operators", "a keyword argument", "a Python constant")]
+    assert not found, found[:8]
+
+
 @pytest.mark.parametrize("ext", ["tex", "md"])
 def test_no_internal_thing_leaks_onto_the_page(rendered_keys, ext):
     files = sorted(rendered_keys.glob(f"*.{ext}"))
     assert len(files) == len(BUNDLED)
     found = []
     for f in files:
-        text = f.read_text(encoding="utf-8")
-        if ext == "tex":
-            text = text.split(r"\begin{document}", 1)[1]  # the preamble is not shown
-        for pattern, what in LEAKS:
-            for m in re.finditer(pattern, text):
-                found.append((f.name, what, text[max(0, m.start() - 40):m.end() + 40]))
+        text = _shown(f)
+        found += _leaks(f.name, text)
         prose = _prose(text, ext == "tex")
         if ext == "tex":
             for m in re.finditer(r"\*\*|(?<![\\\w])\*[A-Za-z][^*\n]*\*|`", prose):
@@ -153,3 +216,24 @@ def test_no_answer_is_cut(keys):
                     if not isinstance(item.value, str):
                         whole = _flat(math(item.value))
                         assert whole in flat, (a.name, q.id, whole[:80])
+
+
+def test_an_assignment_source_is_never_shown(tmp_path):
+    """``[assignment] source`` (where the questions come from: a seed file's path in the old
+    keys' headers) is for the file's maintainers: no key, sheet or JSON key prints it."""
+    from symconv.cli import main
+
+    toml = tmp_path / "q.toml"
+    toml.write_text('[assignment]\ntitle = "T"\nsource = "/work/shared/seeds/004_x.txt, '
+                    'reconstructed from seed 004"\n\n[[question]]\nid = "1"\nkind = "layer"\n'
+                    'text = "Parameters?"\nlayer = { type = "Linear", in_features = 3, '
+                    'out_features = 2 }\ninput = [3]\nask = ["params"]\n', encoding="utf-8")
+    for extra in ([], ["--format", "md"], ["--format", "json"], ["--sheet"],
+                  ["--student", "s1", "--salt", "x"]):
+        out = tmp_path / str(len(list(tmp_path.iterdir())))
+        assert main(["key", str(toml), "-o", str(out), "--no-torch", *extra]) == 0
+        for f in out.rglob("*"):
+            if f.suffix in (".tex", ".md", ".json"):
+                text = _shown(f)
+                assert "004" not in text and not re.search(SEEDS, text), (f.name, extra)
+                assert not re.search(PATH, text.replace("Parameters?", "")), (f.name, extra)
