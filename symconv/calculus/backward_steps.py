@@ -56,6 +56,20 @@ def _display(bw: Any) -> Any:
     return show
 
 
+def _full_padding(layer: Any) -> str:
+    """The padding of the 'full' convolution, ``d(k - 1) - p`` per axis, with the layer's own
+    numbers or names (``2`` for a 3x3 kernel without padding)."""
+    from symconv.notation.latex import latex
+
+    pads = [sp.sympify(d) * (sp.sympify(k) - 1) - sp.sympify(left)
+            for k, d, (left, _) in zip(layer.kernel_size, layer.dilation, layer.padding,
+                                       strict=True)]
+    shown = [f"${latex(e)}$" for e in pads]
+    if len(set(shown)) == 1:
+        return shown[0] + (" on each side" if all(e.is_number for e in pads) else "")
+    return " and ".join(shown) + " (one per axis)"
+
+
 def conv_backward_steps(bw: Any, check: bool = True, parts: Any = ("weight", "input"),
                         detail: str = "full") -> list[Any]:
     """Steps of :meth:`ConvBackward.steps`.
@@ -101,8 +115,8 @@ def conv_backward_steps(bw: Any, check: bool = True, parts: Any = ("weight", "in
         s += [show(bw.grad_input_full),
               Text("The input gradient is the upstream gradient" +
                    ("" if unit_stride else " dilated by the stride,") +
-                   " padded by $d(k-1) - p$ and correlated with the flipped kernel: a "
-                   "'full' convolution.")]
+                   f" padded by {_full_padding(layer)} and correlated with the flipped "
+                   "kernel: a 'full' convolution.")]
     if bw.grad_bias is not None:
         s += [Text("The bias enters every output position of its channel once:"),
               show(bw.grad_bias)]

@@ -68,10 +68,15 @@ def pool_backward_steps(pb: Any, check: bool = True) -> list[Any]:
         x0 = X[(*pb.free["x"][:2], *(p for p in pb.layer.padding))]
         local = sp.diff(y0, x0)
         lhs = sp.Derivative(pb.forward.lhs.xreplace(first), x0, evaluate=False)
+        size = sp.Mul(*(sp.sympify(k) for k in pb.layer.kernel_size))
+        dims = " \\times ".join(latex(sp.sympify(k)) for k in pb.layer.kernel_size)
+        n = latex(size)
+        count = f"${dims} = {n}$" if len(pb.layer.kernel_size) > 1 else f"${n}$"
         s += [Equation(tidy(lhs, shapes, free), tidy(local, shapes, free), local.doit()),
-              Text("Each input of a window receives $dy/K$: the upstream gradient divided by "
-                   "the window size $K$. Writing $y/K$ (the output value) would be wrong: the "
-                   "chain rule multiplies the local derivative $1/K$ by $dy$.")]
+              Text(f"Each input of a window receives $dy/{n}$: the upstream gradient divided by "
+                   f"the {count} inputs of the window. Writing $y/{n}$ (the output value) "
+                   f"would be wrong: the chain rule multiplies the local derivative $1/{n}$ by "
+                   "$dy$.")]
     if check:
         s += _checks(pb)
     return s

@@ -23,6 +23,7 @@ from typing import Any
 
 import sympy as sp
 
+from symconv.notation.latex import Terms
 from symconv.solution import Calculation, Check, Equation, Shared, Text
 from symconv.symbols import sym
 
@@ -35,10 +36,13 @@ def symmetry_steps(sym_: Any, check: bool = True) -> list[Any]:
     W, B, V = (sp.IndexedBase(n) for n in ("w", "b", "v"))
     x = sp.Symbol("x")
     phi = sp.Function("phi")
+    # w_i^T x + b_i, weights before the input as a hand-written key has them
+    n = sp.Symbol("n", integer=True, positive=True)
+    unit_input = Terms(sp.MatMul(sp.Transpose(sp.MatrixSymbol("w_i", n, 1)),
+                                 sp.MatrixSymbol("x", n, 1)), B[i])
     argument: list[Any] = [
         Text("One hidden layer of $d$ units with activation $\\phi$ and an output bias $c$:"),
-        Equation(sp.Function("f")(x), sp.Symbol("c") + sp.Sum(V[i] * phi(W[i] * x + B[i]),
-                                                               (i, 1, d))),
+        Equation(sp.Function("f")(x), sp.Symbol("c") + sp.Sum(V[i] * phi(unit_input), (i, 1, d))),
         Text("Renaming the units, i.e. permuting the triples $(w_i, b_i, v_i)$, only reorders "
              "the terms of the sum: each of the $d!$ permutations gives another parameter "
              "vector with the same function, hence the same loss $L$."),

@@ -15,7 +15,9 @@ The numbers are the question's own when it gives them.  The loops then run on
 them when they fit in :data:`BRUTE_LIMIT` operations, otherwise on a smaller
 instance with the same kernel, stride, padding and dilation (and the check line
 says which).  A symbolic question is checked on a random instance whose every
-output axis has at least two positions (no degenerate ``h = 4`` with ``k = 6``).
+output axis has at least two positions (no degenerate ``h = 4`` with ``k = 6``) and
+whose windows all read real inputs (padding at most half the kernel, stride at most
+its span, a pooling window at least 2 wide: no ``p = 2`` with ``k = 2``).
 A check that fails is reported as failed, never as passed.
 
 Examples
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import random
 import zlib
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -115,13 +118,23 @@ def instance_roles(q: Any) -> dict[str, str]:
 
 
 def _fair(q: Any, values: dict[str, int]) -> bool:
-    """A valid instance where every output axis has at least two positions."""
+    """A valid instance a reader finds natural: every output axis has at least two
+    positions, and every window reads real inputs (padding at most half the kernel's span,
+    a stride no longer than the span, so no window lies in the padding alone)."""
     if not q.kind_handler.instance_ok(q, values):
         return False
     try:
-        _, report, _, _ = _numeric_layer(q, values)
+        layer, report, _, _ = _numeric_layer(q, values)
     except ValueError:
         return False
+    pooling = getattr(layer, "kind", "") == "pool"
+    for window in getattr(layer, "windows", None) or ():
+        span = int(window.dilation) * (int(window.kernel) - 1) + 1
+        if pooling and span < 2:
+            return False  # a 1-wide pooling window copies its input
+        if 2 * max(int(window.pad_left), int(window.pad_right)) > span - 1 or \
+                int(window.stride) > span:
+            return False
     spatial = report.output_shape[1:] if len(report.output_shape) > 1 else ()
     return all(int(n) >= 2 for n in spatial)
 
@@ -247,11 +260,53 @@ def _with(check: Check, instance: str) -> Check:
     return replace(check, instance=instance)
 
 
-def compare_formulas(engine: sp.Expr, user: sp.Expr, conditions: Any, trials: int = 300) -> str:
+def natural_point(point: Mapping[Any, Any], roles: Mapping[str, str]) -> bool:
+    """Whether a point reads as a real layer: per axis, padding at most half the kernel, a
+    stride no longer than the kernel, the padded input at least the kernel.
+
+    Symbols go with the axis their suffix names (``p_h`` with ``k_h`` and ``h``); a symbol
+    without a suffix goes with every axis.
+
+    >>> from symconv.symbols import sym
+    >>> r = {"h": "size", "k_h": "kernel", "p_h": "padding", "s_h": "stride"}
+    >>> natural_point({sym("h"): 8, sym("k_h"): 3, sym("p_h"): 1, sym("s_h"): 2}, r)
+    True
+    >>> natural_point({sym("h"): 1, sym("k_h"): 2, sym("p_h"): 4, sym("s_h"): 3}, r)
+    False
+    """
+    by_role: dict[str, dict[str, int]] = {}
+    for s, v in point.items():
+        by_role.setdefault(roles.get(str(s), "other"), {})[str(s)] = int(v)
+
+    def axis(name: str) -> str:
+        return name.split("_", 1)[1] if "_" in name else ""
+
+    def same_axis(name: str, role: str) -> list[int]:
+        group = by_role.get(role, {})
+        mine = [v for n, v in group.items() if axis(n) in ("", axis(name)) or
+                n == axis(name) or name == axis(n)]
+        return mine or list(group.values())
+
+    for name, p in by_role.get("padding", {}).items():
+        if any(2 * p > k - 1 for k in same_axis(name, "kernel")):
+            return False
+    for name, st in by_role.get("stride", {}).items():
+        if any(st > k for k in same_axis(name, "kernel")):
+            return False
+    for name, n in by_role.get("size", {}).items():
+        if any(k > n for k in same_axis(name, "kernel")):
+            return False
+    return True
+
+
+def compare_formulas(engine: sp.Expr, user: sp.Expr, conditions: Any, trials: int = 300,
+                     roles: Mapping[str, str] | None = None) -> str:
     """A sentence saying whether a user's formula equals the engine's, with a counterexample.
 
     Equality is first tried symbolically; otherwise both are evaluated exactly
-    at random valid integer points (conditions of the layer respected).
+    at random valid integer points (conditions of the layer respected); of the points
+    where they differ, the one with the smallest numbers is shown, preferring (with
+    ``roles``, symbol name -> role) one that reads as a real layer (:func:`natural_point`).
     """
     from symconv.notation.latex import latex
 
@@ -260,6 +315,7 @@ def compare_formulas(engine: sp.Expr, user: sp.Expr, conditions: Any, trials: in
     free = sorted(engine.free_symbols | user.free_symbols, key=lambda s: s.name)
     rng = random.Random(zlib.crc32(str(engine).encode()))
     tested = 0
+    smallest: tuple[int, dict[sp.Symbol, sp.Integer], Any, Any] | None = None
     for _ in range(trials * 5):
         point = {s: sp.Integer(rng.randint(0 if s.is_nonnegative and not s.is_positive else 1,
                                            12)) for s in free}
@@ -273,11 +329,18 @@ def compare_formulas(engine: sp.Expr, user: sp.Expr, conditions: Any, trials: in
             continue
         tested += 1
         if sp.simplify(a - b) != 0:
-            where = ", ".join(f"${latex(s)} = {v}$" for s, v in point.items())
-            return (f"This formula is **not** the derived one: at {where} the derivation gives "
-                    f"${latex(a)}$ but the formula gives ${latex(b)}$.")
+            size = sum(int(v) for v in point.values())
+            if roles is not None and not natural_point(point, roles):
+                size += 1000  # a point no layer would have: shown only if nothing else
+            if smallest is None or size < smallest[0]:
+                smallest = (size, point, a, b)  # the smallest counterexample reads best
         if tested >= trials:
             break
+    if smallest is not None:
+        _, point, a, b = smallest
+        where = ", ".join(f"${latex(s)} = {v}$" for s, v in point.items())
+        return (f"This formula is **not** the derived one: at {where} the derivation gives "
+                f"${latex(a)}$ but the formula gives ${latex(b)}$.")
     return (f"The formulas agree at all {tested} random valid instances tried (exact integer "
             "arithmetic).")
 

@@ -194,7 +194,7 @@ def _value(check: Check) -> str:
     v = _as_sympy(check.observed)
     if isinstance(v, sp.Tuple):
         v = tuple(v)
-    if v in (sp.true, True) or isinstance(v, bool):
+    if isinstance(v, bool) or v is sp.true:  # not ``v in (True, ...)``: 1 == True
         return ""
     compared = re.search(r"all (\d+) entries compared", check.detail)
     if compared:  # a large array: its checksum says nothing to a reader
@@ -304,7 +304,7 @@ def step_latex(step: Any) -> str:
     if isinstance(step, Display):
         return "\\[\n" + step.latex + "\n\\]"
     if isinstance(step, Figure):
-        return step.latex(text_latex)
+        return "\\medskip\n" + step.latex(text_latex)  # clear of the display above it
     if isinstance(step, sp.Basic):
         return "\\[\n" + math(step) + "\n\\]"
     return text_latex(str(step))

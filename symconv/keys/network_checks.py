@@ -32,6 +32,16 @@ import sympy as sp
 from symconv.solution import Check
 
 
+def axis_name(axis: int, count: int) -> str:
+    """What the key's region table calls an axis: rows and columns for an image.
+
+    >>> axis_name(0, 2), axis_name(1, 2), axis_name(0, 1)
+    ('rows', 'columns', 'positions')
+    """
+    names = {1: ("positions",), 2: ("rows", "columns"), 3: ("depth", "rows", "columns")}
+    return names.get(count, ())[axis] if axis < len(names.get(count, ())) else f"axis {axis + 1}"
+
+
 def index_range(layers: list[Any], axis: int, index: int) -> tuple[int, int]:
     """First and last input position output ``index`` sees, by explicit set propagation."""
     positions = {index}
@@ -133,7 +143,7 @@ def _region_checks(q: Any, items: list[tuple[str, Any]], report: Any, derivation
     for axis, (first, last) in enumerate(region):
         want = (int(first.xreplace(table)), int(last.xreplace(table)))
         got = index_range(layers, axis, index[axis])
-        checks.append(Check(f"input range, axis {axis + 1}", oracle, want, got, want == got,
+        checks.append(Check(f"input range, {axis_name(axis, len(region))}", oracle, want, got, want == got,
                             "brute force"))
     if use_torch:
         from symconv.keys.torch_net_checks import torch_support

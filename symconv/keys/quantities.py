@@ -149,7 +149,7 @@ def display_label(path: str, notation: Any = None, dims: int = 2) -> str:
             return f"shape of {tensor}"
         return f"{LABELS.get(what, what)} for {tensor}"
     if head == "flops":
-        return "FLOPs (multiplications + additions)"
+        return "FLOPs"  # the idea line says what they count (multiplications + additions)
     if head == "macs":
         return "multiply-accumulates"
     return label(path)

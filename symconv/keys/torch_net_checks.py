@@ -149,6 +149,8 @@ def _support(layers: list[Any], report: Any, index: tuple[int, ...]) -> Any:
 def torch_support(layers: list[Any], report: Any, index: tuple[int, ...], region: Any,
                   table: dict[Any, int], shown: str) -> list[Check]:
     """Non-zero pattern of d out[index] / d input equals the (clipped) region."""
+    from symconv.keys.network_checks import axis_name
+
     nz = _support(layers, report, index)
     if nz is None:
         return []
@@ -159,7 +161,7 @@ def torch_support(layers: list[Any], report: Any, index: tuple[int, ...], region
         lo = max(int(first.xreplace(table)), 0)
         hi = min(int(last.xreplace(table)), spatial[axis] - 1)
         got = (int(nz[:, axis].min()), int(nz[:, axis].max()))
-        checks.append(Check(f"gradient support, axis {axis + 1}", oracle, (lo, hi), got,
+        checks.append(Check(f"gradient support, {axis_name(axis, len(region))}", oracle, (lo, hi), got,
                             (lo, hi) == got, "torch"))
     return checks
 
@@ -167,6 +169,7 @@ def torch_support(layers: list[Any], report: Any, index: tuple[int, ...], region
 def torch_receptive(layers: list[Any], report: Any, index: tuple[int, ...],
                     want: tuple[int, ...]) -> list[Check]:
     """Extent of the input gradient of one output of the real layers = the receptive field."""
+
     nz = _support(layers, report, index)
     if nz is None:
         return []

@@ -95,6 +95,12 @@ class Terms(sp.Basic):
         return sp.Add(*self.args)
 
 
+def _worked_sum(expr: sp.Add) -> bool:
+    """An unevaluated sum of unevaluated products of numbers (a worked entry)."""
+    return not expr.free_symbols and any(t.is_Mul for t in expr.args) and all(
+        t.is_Number or (t.is_Mul and all(a.is_Number for a in t.args)) for t in expr.args)
+
+
 class NotationLatexPrinter(LatexPrinter):
     """SymPy's LaTeX printer speaking a question's notation (see the module docstring)."""
 
@@ -186,6 +192,13 @@ class NotationLatexPrinter(LatexPrinter):
 
     # -- order ----------------------------------------------------------------
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        if _worked_sum(expr):
+            # a worked sum of products (1 \cdot 2 + (-1) \cdot 3): every product as written,
+            # in the order written, none folded into a subtraction
+            parts = [self._print(t) for t in expr.args]
+            return parts[0] + "".join(
+                (" - " + self._print(-t)) if t.is_Number and t < 0 else " + " + p
+                for t, p in zip(expr.args[1:], parts[1:], strict=True))
         terms = ordered_terms(expr, self.notation)
         tex = ""
         for i, term in enumerate(terms):

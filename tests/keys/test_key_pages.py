@@ -49,6 +49,8 @@ LEAKS = [
     (SEEDS, "the seed files"),
     (r"\b(Conv[123]d|ConvTranspose[123]d|MaxPool[123]d|AvgPool[123]d|Linear|Flatten|"
      r"Sequential|BatchNorm[123]d)\(", "a Python repr of a layer"),
+    (r"\b(Conv[123]d|ConvTranspose[123]d|MaxPool[123]d|AvgPool[123]d|Linear) \d",
+     "a class name as a label"),
     (r"\b[a-z]+(\\?_[a-z]+)+=\S", "a keyword argument"),
     (r"\b(True|False|None)\b", "a Python constant"),
     (r"policy '|'max_activation'|max_activation", "a policy name"),

@@ -312,11 +312,12 @@ class LayerKind(Kind):
                      f"${latex(_as_expr(derived))}$.")]
 
     def _compare_function(self, q: Any, full: Any, report: Any) -> list[Any]:
-        from symconv.keys.checks import compare_formulas
+        from symconv.keys.checks import compare_formulas, instance_roles
 
         parsed, renames = self._function(q, q.data["function"])
         user = parsed.expr.xreplace(renames)
-        verdict = compare_formulas(_as_expr(full), user, report.conditions)
+        verdict = compare_formulas(_as_expr(full), user, report.conditions,
+                                   roles=instance_roles(q))
         return [Text("The formula as written in Python (shown by latexify-py):"),
                 Display(latexify_names(parsed.latex), parsed.source), Text(verdict)]
 
@@ -421,6 +422,11 @@ def _evaluate(expr: sp.Expr, values: dict[str, Any]) -> sp.Expr:
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
     """A readable equivalent: factor products, keep floors of the window formula."""
-    if expr.is_number or expr.has(sp.floor, sp.ceiling, sp.Function):
-        return expr  # keep the window formula's floors as derived
+    if expr.is_number:
+        return expr
+    if expr.has(sp.floor, sp.ceiling, sp.Function):
+        # keep the window formula's floors as derived; only pull out common factors
+        # (multiplications + additions: c_o h_out w_out (2 c_i k_h k_w - 1))
+        common = sp.factor_terms(expr)
+        return common if sp.count_ops(common) < sp.count_ops(expr) else expr
     return sp.factor(sp.simplify(expr))
