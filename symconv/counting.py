@@ -36,12 +36,32 @@ ONE = sp.Integer(1)
 
 #: Families whose work is a matrix product (the only ones torch and ptflops-aten count).
 MATMUL_FAMILIES = frozenset({"conv", "linear"})
+#: Products of two activations (``matmul``, ``einsum``) and attention: FlopCounterMode counts
+#: their ``bmm``/``mm`` (and scaled-dot-product attention) as 2 per MAC, like a linear layer.
+PRODUCT_FAMILIES = frozenset({"matmul", "attention"})
 
-#: Every family a layer may declare in :class:`OpCounts`.
-FAMILIES = frozenset({
+#: Families measured against every tool (tests/test_conventions.py).
+_MEASURED = frozenset({
     "conv", "linear", "pool_max", "pool_avg", "pool_adaptive", "norm",
     "relu", "leaky_relu", "gelu", "other",
 })
+#: Families of the layers issue 12 added (torchvision's zoo): their FlopCounterMode rule
+#: (``torch``: 2 per MAC of a product, 0 otherwise) is tested on every zoo model; the other
+#: tools' rules for them are not derived, so those conventions are left out (a network's
+#: total of a tool is only given when every row has that tool's rule).
+_TORCH_ONLY = frozenset({
+    "relu6", "silu", "hardswish", "hardsigmoid", "softmax", "layer_norm", "group_norm",
+    "reduce", "upsample", "matmul", "attention",
+})
+
+#: Every family a layer may declare in :class:`OpCounts`.
+FAMILIES = _MEASURED | _TORCH_ONLY
+
+#: How a layer was called in a traced torch model: a ``torch.nn`` module, a
+#: ``torch.nn.functional`` function, or another torch function / tensor method.
+#: Hook-based tools (thop, torchinfo, ptflops' module hooks) see only modules;
+#: ptflops also patches some ``torch.nn.functional`` functions.
+CALLED_AS = ("module", "functional", "torch")
 
 #: One-line description of every convention, shown in docs and the CLI.
 CONVENTIONS = {
@@ -94,10 +114,13 @@ class OpCounts:
     fan_in: sp.Expr | None = None
     groups: sp.Expr = ONE
     spatial_dims: int = 2
+    called_as: str = "module"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"unknown layer family {self.family!r}; known: {sorted(FAMILIES)}")
+        if self.called_as not in CALLED_AS:
+            raise ValueError(f"called_as must be one of {CALLED_AS}, not {self.called_as!r}")
 
     @property
     def direct_fan_in(self) -> sp.Expr:
@@ -115,19 +138,30 @@ def conventions(c: OpCounts) -> dict[str, sp.Expr]:
     ...              sp.Integer(6), batch=sp.Integer(2), params=sp.Integer(2))
     >>> {k: v for k, v in conventions(c).items() if v}
     {'exact': 12, 'fvcore': 12, 'ptflops': 6, 'thop': 24, 'torchinfo': 4}
+
+    A family without a tool's measured rule has no entry for that tool:
+
+    >>> sorted(conventions(OpCounts("silu", ZERO, sp.Integer(6), ZERO, ZERO, sp.Integer(6),
+    ...                             sp.Integer(6))))
+    ['exact', 'macs', 'torch', 'torch_backward', 'torch_backward_first_layer']
     """
-    return {
-        "exact": c.mults + c.adds,
-        "macs": c.macs,
-        "torch": 2 * c.macs if c.family in MATMUL_FAMILIES else ZERO,
-        "torch_backward": torch_backward(c.family, c.macs, True, c.groups),
-        "torch_backward_first_layer": torch_backward(c.family, c.macs, False, c.groups),
+    torch_forward = 2 * c.macs if c.family in MATMUL_FAMILIES | PRODUCT_FAMILIES else ZERO
+    out = {"exact": c.mults + c.adds, "macs": c.macs, "torch": torch_forward}
+    if c.family not in PRODUCT_FAMILIES:  # backward of a product depends on its inputs' grads
+        out["torch_backward"] = torch_backward(c.family, c.macs, True, c.groups)
+        out["torch_backward_first_layer"] = torch_backward(c.family, c.macs, False, c.groups)
+    if c.family in _TORCH_ONLY:
+        return out
+    if c.called_as != "module" and c.family in MATMUL_FAMILIES | {"norm"}:
+        return out  # F.conv2d / F.linear: hook tools attribute them to the calling module
+    out.update({
         "fvcore": _fvcore(c),
         "ptflops": _ptflops(c),
         "ptflops_aten": c.macs + c.bias_adds if c.family in MATMUL_FAMILIES else ZERO,
-        "thop": _thop(c),
-        "torchinfo": _torchinfo(c),
-    }
+        "thop": _thop(c) if c.called_as == "module" else ZERO,
+        "torchinfo": _torchinfo(c) if c.called_as == "module" else ZERO,
+    })
+    return out
 
 
 def torch_backward(
@@ -171,9 +205,12 @@ def _ptflops(c: OpCounts) -> sp.Expr:
     # patched by patch_functional (relu, gelu, *pool*) add the whole batch's
     # input elements again, undivided, when nn.ReLU/GELU/pooling call them.
     # Each term carries the batch as a factor; dividing term by term lets SymPy cancel it.
-    per_sample = sum((term / c.batch for term in _ptflops_module_hook(c)), ZERO)
-    functional = c.in_elements if c.family in _PTFLOPS_PATCHED_FUNCTIONALS else ZERO
-    return per_sample + functional
+    # F.relu called directly: no module hook, the patched function only; torch.relu and
+    # x.relu() are not patched at all.
+    hooks = _ptflops_module_hook(c) if c.called_as == "module" else ()
+    per_sample = sum((term / c.batch for term in hooks), ZERO)
+    patched = c.family in _PTFLOPS_PATCHED_FUNCTIONALS and c.called_as in ("module", "functional")
+    return per_sample + (c.in_elements if patched else ZERO)
 
 
 _PTFLOPS_PATCHED_FUNCTIONALS = frozenset(

@@ -144,25 +144,8 @@ def open_for_appending(path: str | os.PathLike[str], encoding: str = "utf-8",
     """
     path = Path(path)
     _mode_for(path)  # a clear message for a link or a directory
-    flags = (os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
-             | getattr(os, "O_NONBLOCK", 0))
-    try:
-        fd = os.open(path, flags, 0o666)
-    except OSError as exc:
-        if path.is_symlink():
-            raise UnsafeOutput(f"{path}: is a symbolic link; refusing to write through it") from exc
-        raise
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise UnsafeOutput(f"{path}: exists and is not a regular file")
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        if truncate:
-            os.ftruncate(fd, 0)
-        return os.fdopen(fd, "a", encoding=encoding, errors=errors)
-    except BaseException:
-        os.close(fd)
-        raise
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT
+    return _open_regular(path, flags, "a", "write", encoding, errors, truncate)
 
 
 def open_for_reading(path: str | os.PathLike[str], encoding: str = "utf-8",
@@ -172,20 +155,29 @@ def open_for_reading(path: str | os.PathLike[str], encoding: str = "utf-8",
     For files this program wrote itself and reads back (a journal): a link
     planted there must not make it read, and maybe echo, another file.
     """
-    path = Path(path)
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    return _open_regular(Path(path), os.O_RDONLY, "r", "read", encoding, errors)
+
+
+def _open_regular(path: Path, flags: int, mode: str, verb: str, encoding: str, errors: str,
+                  truncate: bool = False) -> IO[str]:
+    """``path`` opened with ``flags`` plus ``O_NOFOLLOW | O_NONBLOCK``, refusing a link, a
+    FIFO or a device; blocking again once it is known to be a regular file."""
+    flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, flags)
+        fd = os.open(path, flags, 0o666)
     except OSError as exc:
         if path.is_symlink():
-            raise UnsafeOutput(f"{path}: is a symbolic link; refusing to read through it") from exc
+            raise UnsafeOutput(f"{path}: is a symbolic link; refusing to {verb} through it") \
+                from exc
         raise
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise UnsafeOutput(f"{path}: exists and is not a regular file")
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        return os.fdopen(fd, "r", encoding=encoding, errors=errors)
+        if truncate:
+            os.ftruncate(fd, 0)
+        return os.fdopen(fd, mode, encoding=encoding, errors=errors)
     except BaseException:
         os.close(fd)
         raise

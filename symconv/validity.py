@@ -167,7 +167,7 @@ def settle(conditions: Sequence[sp.Basic], reasons: Sequence[Reason | str], wher
             else:
                 values = ", ".join(f"{s} = {shown(table[s])}"
                                    for s in sorted(condition.free_symbols, key=str) if s in table)
-                text = f"needs {condition}, false for {values}"
+                text = f"needs {_relation_text(condition)}, false for {values}"
             raise InvalidLayer(f"{where}: {text}")
         if verdict is sp.true:
             continue
@@ -175,6 +175,20 @@ def settle(conditions: Sequence[sp.Basic], reasons: Sequence[Reason | str], wher
         if k < len(reasons):
             kept_reasons.append(_substituted(reasons[k], table))
     return tuple(kept), tuple(kept_reasons)
+
+
+def _relation_text(condition: sp.Basic) -> str:
+    """``Eq(a, b)`` as ``a = b`` (SymPy's str() of an equation is its constructor).
+
+    >>> h = sp.Symbol("h")
+    >>> _relation_text(sp.Eq(h + 1, 197)), _relation_text(sp.Ge(h, 5))
+    ('h + 1 = 197', 'h >= 5')
+    """
+    if isinstance(condition, sp.Eq):
+        return f"{condition.lhs} = {condition.rhs}"
+    if isinstance(condition, sp.Ne):
+        return f"{condition.lhs} != {condition.rhs}"
+    return str(condition)
 
 
 def _substituted(reason: Reason | str, table: Mapping[sp.Symbol, Any]) -> Reason | str:

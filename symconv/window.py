@@ -169,18 +169,51 @@ class Window1d:
     def output_size(self, n: sp.Expr) -> sp.Expr:
         """Number of window positions over an input of ``n`` positions.
 
-        In ceil mode a last, partial window is kept, as PyTorch does, only if
-        it starts inside the input or the left padding.
+        Floor mode: ``floor(free/stride) + 1`` with ``free = n + pads - span``.
+        Ceil mode (pooling) keeps a last, partial window: ``ceiling(free/stride) + 1``,
+        provided that window starts inside the input or the left padding
+        (PyTorch drops it otherwise).  When ``stride <= span - pad_right`` that
+        always holds; else, for a symbolic ``n``, it is the stated condition
+        :meth:`last_window_starts_inside` (see :meth:`validity`), and for a
+        numeric ``n`` the rule is applied.
 
         >>> Window1d(kernel=2, stride=2, ceil_mode=True).output_size(5)
         3
+        >>> from symconv.symbols import sym
+        >>> Window1d(kernel=3, stride=2, ceil_mode=True).output_size(sym("h"))
+        ceiling(h/2 - 3/2) + 1
+        >>> Window1d(kernel=1, stride=2, pad_left=1, pad_right=1, ceil_mode=True).output_size(3)
+        2
         """
         n = to_expr(n, "n")
         free = n + self.pad_left + self.pad_right - self.span
         if not self.ceil_mode:
             return sp.floor(free / self.stride) + 1
         out = sp.ceiling(free / self.stride) + 1
-        return sp.Piecewise((out - 1, sp.Ge((out - 1) * self.stride, n + self.pad_left)), (out, True))
+        if out.is_Integer and not self.ceil_never_drops:
+            start = (out - 1) * self.stride
+            if start.is_Integer and (n + self.pad_left).is_Integer and start >= n + self.pad_left:
+                return out - 1
+        return out
+
+    @property
+    def ceil_never_drops(self) -> bool:
+        """Ceil mode's last window always starts inside: ``stride <= span - pad_right``.
+
+        ``ceiling(free/s)*s < free + s = n + pad_left + (pad_right - span + s)``, so the
+        last window starts before ``n + pad_left`` whenever ``s <= span - pad_right``
+        (every torchvision pool: kernel 3 or 2, stride 2, padding 0 or 1).
+        """
+        cond = sp.Le(self.stride, self.span - self.pad_right)
+        return is_number(cond) and bool(cond)
+
+    def last_window_starts_inside(self, n: sp.Expr) -> sp.Basic:
+        """Ceil mode's condition on ``n``: the last window starts before ``n + pad_left``."""
+        n = to_expr(n, "n")
+        if not self.ceil_mode or self.ceil_never_drops:
+            return sp.true
+        out = sp.ceiling((n + self.pad_left + self.pad_right - self.span) / self.stride) + 1
+        return sp.Lt((out - 1) * self.stride, n + self.pad_left)
 
     def first_index(self, i: sp.Expr) -> sp.Expr:
         """First input position (padding coordinates: may be negative) seen by window ``i``."""
@@ -201,17 +234,24 @@ class Window1d:
         """Taps, over all windows, that land on real input positions."""
         n = to_expr(n, "n")
         out = self.output_size(n)
-        if (self.pad_left == 0 and self.pad_right == 0 and not self.ceil_mode):
+        unpadded = self.pad_left == 0 and self.pad_right == 0
+        if unpadded and not self.ceil_mode:
             # Every window lies inside the input, so every tap is real.
             return out * self.kernel
+        if unpadded and self.dilation == 1 and self.ceil_never_drops and not is_number(n):
+            # The floor-mode windows are whole; ceil mode adds at most one, which starts
+            # inside and holds the n - (out-1)*s positions left.
+            full = sp.floor((n - self.kernel) / self.stride) + 1
+            return full * self.kernel + (out - full) * (n - (out - 1) * self.stride)
         return RealTaps(n, self.kernel, self.stride, self.dilation, self.pad_left, out)
 
     def nonempty_windows(self, n: sp.Expr) -> sp.Expr:
         """Window positions that see at least one real input position."""
         n = to_expr(n, "n")
         out = self.output_size(n)
-        if self.pad_left == 0 and self.pad_right == 0 and not self.ceil_mode:
-            return out
+        unpadded = self.pad_left == 0 and self.pad_right == 0
+        if unpadded and (not self.ceil_mode or (self.ceil_never_drops and self.dilation == 1)):
+            return out  # every window starts on a real position
         return NonEmptyWindows(n, self.kernel, self.stride, self.dilation, self.pad_left, out)
 
     def transposed_output_size(self, n: sp.Expr, output_padding: sp.Expr = 0) -> sp.Expr:
@@ -234,8 +274,13 @@ class Window1d:
         [False]
         """
         n = to_expr(n, "n")
+        room = n + self.pad_left + self.pad_right - self.span
+        if room.is_Integer and not self.ceil_mode:
+            return [] if room >= 0 else [sp.false]
         conds: list[sp.Basic] = [sp.Ge(n + self.pad_left + self.pad_right, self.span)]
-        return [sp.simplify(c) if is_number(c) else c for c in conds]
+        if self.ceil_mode and not is_number(n):
+            conds.append(self.last_window_starts_inside(n))
+        return [sp.simplify(c) if is_number(c) else c for c in conds if c is not sp.true]
 
 
 def windows(
@@ -262,3 +307,15 @@ def product(items) -> sp.Expr:
     for item in items:
         out = out * item
     return out
+
+
+def total(items) -> sp.Expr:
+    """Sum of SymPy expressions; integers are added in Python (a net has hundreds of rows).
+
+    >>> total([sp.Integer(2), sp.Integer(3)]), total([sp.Symbol("h"), 1])
+    (5, h + 1)
+    """
+    items = list(items)
+    if all(isinstance(x, sp.Integer) for x in items):
+        return sp.Integer(sum(int(x) for x in items))
+    return sp.Add(*items)

@@ -48,6 +48,16 @@ def torch():
     return _torch
 
 
+@pytest.fixture(scope="session")
+def torchvision(torch):
+    try:
+        import torchvision as _torchvision
+    except ImportError:
+        missing("torchvision is not installed (.venv/bin/pip install torch==2.14.1 "
+                "torchvision==0.29.1)")
+    return _torchvision
+
+
 def _profiler(module: str):
     """Import a FLOP-counting tool (the oracles of ``tests/test_conventions.py``)."""
     import importlib

@@ -91,7 +91,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="--submissions: which of several answers of a student to one question "
                    "counts (default: the last in the file)")
     p.add_argument("--no-reveal", action="store_true",
-                   help="feedback does not show the expected value")
+                   help="feedback (what a student sees) shows neither the expected value nor "
+                   "any part of the expected formula")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--partial-credit", type=fraction, default=0.5, metavar="F",
                    help="score of a partial answer, as a fraction of the question's points "
@@ -125,7 +126,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         raise UsageError("give --expected EXPR, or FILE QUESTION")
     domain = {**domain, **options_domain(args)}
-    result = grade(expected, args.answer, **domain)
+    result = grade(expected, args.answer, reveal=not args.no_reveal, **domain)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:

@@ -149,13 +149,13 @@ def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report:
             tree = _answer_tree(answer, ref.known, own, ref.is_equation)
         except InvalidAnswer as exc:
             # "(10, 31, 31)": a tuple where one value is expected.
-            fallback = tuple_for_scalar(ref, answer, rel_tol, own, exc.code)
+            fallback = tuple_for_scalar(ref, answer, rel_tol, own, exc.code, reveal=reveal)
             if fallback is not None:
                 return fallback
             raise
         result = replace(judge(ref, tree, rel_tol, own, reveal), read=_read_text(tree))
         if result.verdict != "correct":
-            result = _comma_reading(ref, answer, result, rel_tol, own)
+            result = _comma_reading(ref, answer, result, rel_tol, own, reveal)
         if prove and result.verdict == "correct" and result.method == "sampled":
             result = _prove(ref, tree, result)
         return result
@@ -233,7 +233,7 @@ def _read_text(read: Any) -> str:
 
 
 def _comma_reading(ref: Reference, answer: Any, result: GradeResult, rel_tol: float | None,
-                   limits: Limits) -> GradeResult:
+                   limits: Limits, reveal: bool = True) -> GradeResult:
     """``128,128,128`` is also a tuple: when its reading as one number is wrong and has no
     diagnosis, but its reading as a tuple has a right component (or product), it is graded
     as the tuple it probably is (a tuple where one value is expected)."""
@@ -244,7 +244,7 @@ def _comma_reading(ref: Reference, answer: Any, result: GradeResult, rel_tol: fl
         return result
     if not result.note.startswith("ATEquiv_false"):
         return result  # the number reading has a diagnosis ("omits the factor C_in")
-    alt = tuple_for_scalar(ref, answer, rel_tol, limits, thousands=False)
+    alt = tuple_for_scalar(ref, answer, rel_tol, limits, thousands=False, reveal=reveal)
     if alt is None or not (alt.extra.get("product_correct") or alt.extra.get("component_correct")):
         return result
     number = result.read or result.answer

@@ -272,10 +272,6 @@ def _config(base: Path) -> dict[str, Any]:
                              f"{high:g}, not {value!r:.40}")
     if not isinstance(config.get("reveal", True), bool):
         raise SetupError(f"source/{CONFIG}: reveal must be true or false")
-    from symconv.grading.submissions import NO_REVEAL, reveal_supported
-
-    if config.get("reveal") is False and not reveal_supported():
-        raise SetupError(f"source/{CONFIG} asks for reveal false, but {NO_REVEAL}")
     from symconv.grading.gradescope import VISIBILITIES
 
     if config.get("visibility", "visible") not in VISIBILITIES:

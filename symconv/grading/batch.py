@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import inspect
 import sys
 import time
 from collections.abc import Hashable, Mapping, Sequence
@@ -46,10 +45,6 @@ from symconv.safeio import UnsafeOutput
 
 #: A reference: the expected formula and the keywords of :func:`symconv.grade`.
 RefSpec = tuple[Any, Mapping[str, Any]]
-
-#: Keywords of :func:`symconv.grade` (a keyword the grader does not know is dropped).
-GRADE_KEYWORDS = frozenset(inspect.signature(grade).parameters)
-
 
 @dataclass(frozen=True)
 class Task:
@@ -92,17 +87,15 @@ _INTERNAL = "the grader failed on this answer (an internal error; staff have bee
 def grade_row(expected: Any, answer: Any, domain: Mapping[str, Any]) -> dict[str, Any]:
     """The default grading function of a row: :func:`symconv.grade` as a JSON-ready dict.
 
-    Keywords the installed grader does not take (e.g. ``reveal`` on an older grader)
-    are dropped; an internal error's feedback never shows the exception's text.
+    An internal error's feedback never shows the exception's text.
     A repeated (reference, answer) pair gets a copy of the first result.
     """
     key = (_reference_key(expected, domain), answer) \
         if isinstance(answer, str) and len(answer) <= 4096 else None
     if key is not None and key in _SEEN:
         return dict(_SEEN[key])
-    keywords = {k: v for k, v in domain.items() if k != "reveal" or k in GRADE_KEYWORDS}
     try:
-        result = grade(expected, answer, **keywords).to_dict()
+        result = grade(expected, answer, **domain).to_dict()
     except (ValueError, TypeError) as exc:  # the reference itself is unusable
         result = failed("the reference (expected answer) cannot be used", "reference",
                         staff=str(exc))

@@ -355,7 +355,8 @@ def _judge(ref: Reference, answer: N.Node, rel_tol: float | None, limits: Limits
             "partial",
             (f"{what} " if what and not floor_dropped else "")
             + f"Your formula is right only when {assumption}. In general that division is "
-            f"not exact and the result must be rounded: keep {keep}.",
+            + (f"not exact and the result must be rounded: keep {keep}." if reveal
+               else "not exact and the result must be rounded."),
             "ATEquiv_floor_dropped" if floor_dropped
             else "ATEquiv_partial_" + note.removeprefix("ATMutant_"),
             counterexample=example, assumption=assumption, method="sampled", points=pts.n,
@@ -515,7 +516,9 @@ def _diagnose(ref: Reference, answer: N.Node, got: list[Any], rel_tol: float | N
     mutant = ref.explain(tuple(got[i] for i in idx),
                          lambda m: _matches(ref, m, answer, got, rel_tol, limits), seconds)
     if mutant is not None:
-        return mutant.note, mutant.feedback
+        # A misconception's feedback quotes the expected formula ("drops the +1 of ..."):
+        # without reveal only its note is kept.
+        return mutant.note, mutant.feedback if reveal else None
     if ref.points.n == 1:
         return _numeric_near_miss(ref, got[0], reveal, seconds)
     return "ATEquiv_false", None

@@ -340,13 +340,14 @@ def _skeleton(items: Any) -> str:
 
 def tuple_for_scalar(ref: Reference, answer: Any, rel_tol: float | None = None,
                      limits: Limits = DEFAULT_LIMITS, code: str = "",
-                     thousands: bool = True) -> GradeResult | None:
+                     thousands: bool = True, reveal: bool = True) -> GradeResult | None:
     """An answer written as a tuple where one value is expected (None: it is not one).
 
     ``C_in x H x W`` (any times sign) is a product and graded as one; ``(10, 31, 31)``
     is a tuple: ``incorrect``, with feedback saying whether its product would be right.
     ``code`` is why the answer could not be read as one value: a bare ``7,3856`` keeps
-    its own message (an ambiguous number, not a tuple).
+    its own message (an ambiguous number, not a tuple).  ``reveal=False``: the feedback
+    does not say which component, or whether the product, would be right.
     """
     if not isinstance(answer, str):
         return None
@@ -361,13 +362,15 @@ def tuple_for_scalar(ref: Reference, answer: Any, rel_tol: float | None = None,
     except InvalidAnswer:
         return None  # the original error says more
     product = N.mul(*trees)
-    result = judge(ref, product, rel_tol, limits)
+    result = judge(ref, product, rel_tol, limits, reveal)
     if separator == "x":
         return result
     shown = tuple_text(trees, N.to_text)
     component = next((i + 1 for i, t in enumerate(trees)
                       if judge(ref, t, rel_tol, limits).verdict == "correct"), None)
-    if result.verdict == "correct":
+    if not reveal:
+        text = f"You gave a tuple, {shown}; the answer is one value."
+    elif result.verdict == "correct":
         text = (f"You gave a tuple, {shown}; the answer is one value, and the product of "
                 "your components would be right.")
     elif component is not None:

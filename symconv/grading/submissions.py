@@ -64,15 +64,6 @@ COLUMNS = ["student", "question", "line", "counted", "score", "max_score", "verd
 VARIANT_COLUMNS = [*COLUMNS[:6], "variant", *COLUMNS[6:]]
 UNANSWERED = "No answer was submitted for this question."
 MANUAL = "This question is graded by hand: your answer was kept for the course staff."
-#: Why ``reveal=False`` cannot be honoured by a grader without the option.
-NO_REVEAL = ("hiding the expected value (--no-reveal) is not available with this version of "
-             "the grader: its feedback would still show expected values, so nothing was graded")
-
-
-def reveal_supported() -> bool:
-    """Whether the installed grader can leave expected values out of its feedback."""
-    return "reveal" in B.GRADE_KEYWORDS
-
 
 def points_of(question: Any) -> float:
     """A question's maximum score: its ``points`` field, 1 without one."""
@@ -112,8 +103,6 @@ def grade_class(assignment: Any, rows: Sequence[Row], *, duplicates: str = "last
     """
     if duplicates not in POLICIES:
         raise ValueError(f"duplicates must be one of {', '.join(POLICIES)}, not {duplicates!r}")
-    if not reveal and not reveal_supported():
-        raise ValueError(NO_REVEAL)
     questions = {q.id: q for q in assignment.questions}
     folded: dict[str, list[str]] = {}
     for known_id in questions:

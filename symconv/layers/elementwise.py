@@ -2,7 +2,22 @@
 
 Each is described by the work it does per element, so one class computes
 every report; the subclasses only name torch's layer and its per-element
-cost.
+cost (multiplications, additions, comparisons, transcendental evaluations),
+counted for the formula torch computes:
+
+============  ========================  ======  ====  ====  ====
+layer         formula                   mults   adds  cmp   eval
+============  ========================  ======  ====  ====  ====
+ReLU          max(x, 0)                 0       0     1     0
+ReLU6         min(max(x, 0), 6)         0       0     2     0
+LeakyReLU     x if x > 0 else a*x       1       0     1     0
+Sigmoid       1 / (1 + exp(-x))         0       0     0     1
+Tanh          tanh(x)                   0       0     0     1
+GELU          x * Phi(x)                0       0     0     1
+SiLU          x * sigmoid(x)            1       0     0     1
+Hardsigmoid   min(max(x + 3, 0), 6)/6   1       1     2     0
+Hardswish     x * hardsigmoid(x)        2       1     2     0
+============  ========================  ======  ====  ====  ====
 
 Examples
 --------
@@ -38,6 +53,8 @@ class _Elementwise(Layer):
     #: (mults, adds) per element of the backward pass.
     per_element_backward: ClassVar[tuple[int, int]] = (0, 0)
     note: ClassVar[str] = ""
+    #: How a traced model called it (see symconv.counting.CALLED_AS); from_torch sets it.
+    called_as: str = "module"
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
@@ -52,7 +69,7 @@ class _Elementwise(Layer):
         weight, bias = self._params(input_shape)
         bm, ba = (el * x for x in self.per_element_backward)
         counts = OpCounts(self.family, ZERO, m, a, ZERO, el, el, affine=weight != 0,
-                          batch=batch, params=weight + bias)
+                          batch=batch, params=weight + bias, called_as=self.called_as)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=input_shape,
             batch=batch, weight_params=weight, bias_params=bias, mults=m, adds=a, macs=ZERO,
@@ -70,6 +87,50 @@ class ReLU(_Elementwise):
     family = "relu"
     per_element = (0, 0, 1, 0)
     note = "backward passes the gradient where the input was positive (a mask, no arithmetic)"
+
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+class ReLU6(_Elementwise):
+    """``torch.nn.ReLU6``: ``min(max(x, 0), 6)``, two comparisons per element."""
+
+    family = "relu6"
+    per_element = (0, 0, 2, 0)
+    note = "backward passes the gradient where 0 < x < 6 (a mask, no arithmetic)"
+
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+class SiLU(_Elementwise):
+    """``torch.nn.SiLU`` (swish): ``x * sigmoid(x)``, one evaluation and one multiplication."""
+
+    family = "silu"
+    per_element = (1, 0, 0, 1)
+    per_element_backward = (4, 2)  # dy * s * (1 + x * (1 - s))
+
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+class Hardsigmoid(_Elementwise):
+    """``torch.nn.Hardsigmoid``: ``min(max(x + 3, 0), 6) / 6``."""
+
+    family = "hardsigmoid"
+    per_element = (1, 1, 2, 0)
+    per_element_backward = (1, 0)  # dy / 6 where -3 < x < 3
+
+    def __init__(self, inplace: bool = False) -> None:
+        self.inplace = inplace
+
+
+class Hardswish(_Elementwise):
+    """``torch.nn.Hardswish``: ``x * min(max(x + 3, 0), 6) / 6``."""
+
+    family = "hardswish"
+    per_element = (2, 1, 2, 0)
+    per_element_backward = (2, 1)  # dy * (2x + 3) / 6 where -3 < x < 3
 
     def __init__(self, inplace: bool = False) -> None:
         self.inplace = inplace
@@ -106,6 +167,11 @@ class GELU(_Elementwise):
     family = "gelu"
     per_element = (0, 0, 0, 1)
 
+    def __init__(self, approximate: str = "none") -> None:
+        if approximate not in ("none", "tanh"):
+            raise LayerError(f"approximate must be 'none' or 'tanh', not {approximate!r}")
+        self.approximate = approximate
+
 
 class Identity(_Elementwise):
     """``torch.nn.Identity``."""
@@ -126,6 +192,33 @@ class Dropout(_Elementwise):
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
+
+
+class Dropout1d(Dropout):
+    """``torch.nn.Dropout1d`` (whole channels), the identity in evaluation mode."""
+
+
+class Dropout2d(Dropout):
+    """``torch.nn.Dropout2d`` (whole channels), the identity in evaluation mode."""
+
+
+class Dropout3d(Dropout):
+    """``torch.nn.Dropout3d`` (whole channels), the identity in evaluation mode."""
+
+
+class StochasticDepth(Dropout):
+    """``torchvision.ops.StochasticDepth``: drops whole residual branches while training.
+
+    The identity at inference, as counted here.
+    """
+
+    note = "evaluation mode: the identity (training mode drops the branch with probability p)"
+
+    def __init__(self, p: float = 0.5, mode: str = "row") -> None:
+        if mode not in ("row", "batch"):
+            raise LayerError(f"mode must be 'row' or 'batch', not {mode!r}")
+        super().__init__(p)
+        self.mode = mode
 
 
 class _BatchNormNd(_Elementwise):

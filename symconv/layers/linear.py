@@ -47,6 +47,12 @@ class Linear(Layer):
             )
         return (*input_shape[:-1], self.out_features)
 
+    def routes(self, input_shape: Shape) -> tuple[tuple[int | None, ...], tuple[int, ...]]:
+        """Leading axes pass through (a channels-last map keeps its receptive field); the last
+        axis is mixed."""
+        rank = len(input_shape)
+        return (*range(rank - 1), None), (rank - 1,)
+
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
         input_shape = as_shape(input_shape)
         out_shape = self.output_shape(input_shape)

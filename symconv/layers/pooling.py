@@ -36,6 +36,8 @@ class _PoolNd(Layer):
     kind = "pool"
     _dims = 2
     _family = "pool_max"
+    #: How a traced model called it (see symconv.counting.CALLED_AS); from_torch sets it.
+    called_as: str = "module"
 
     def __init__(
         self,
@@ -86,9 +88,14 @@ class _PoolNd(Layer):
                 reasons.append(("padding {} must be at most half the kernel size {} (torch's rule)",
                                 (p, k)))
         for axis, (w, n) in enumerate(zip(self.windows, spatial)):
+            last = w.last_window_starts_inside(n)
             for cond in w.validity(n):
-                reason = ("pooling window {} is larger than the padded input {} + 2*{} "
-                          "on spatial axis {}", (w.span, n, w.pad_left, axis))
+                reason: Reason = ("pooling window {} is larger than the padded input {} + 2*{} "
+                                  "on spatial axis {}", (w.span, n, w.pad_left, axis))
+                if cond == last:
+                    reason = ("ceil mode: the last window would start at {}, in the right padding "
+                              "(not before input {} + left padding {}), on spatial axis {}; torch "
+                              "drops it", ((w.output_size(n) - 1) * w.stride, n, w.pad_left, axis))
                 if must_hold(cond, reason) is not None:
                     kept.append(cond)
                     reasons.append(reason)
@@ -107,7 +114,7 @@ class _PoolNd(Layer):
         in_el = B * product(input_shape)
         mults, adds, comps, grad = self._ops(outputs, taps, nonempty, input_shape, out_shape)
         counts = OpCounts(self._family, ZERO, mults, adds, ZERO, in_el, outputs, batch=B,
-                          spatial_dims=self._dims)
+                          spatial_dims=self._dims, called_as=self.called_as)
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
             batch=B, weight_params=ZERO, bias_params=ZERO, mults=mults, adds=adds, macs=ZERO,
@@ -243,36 +250,77 @@ class AdaptiveTaps(sp.Function):
 class _AdaptiveAvgPoolNd(Layer):
     kind = "pool"
     _dims = 2
+    #: How a traced model called it (see symconv.counting.CALLED_AS); from_torch sets it.
+    called_as: str = "module"
 
     def __init__(self, output_size: IntArg) -> None:
-        self.output_size = ntuple(output_size, self._dims, "output_size")
+        # torch allows None for "keep this axis' size"
+        items = list(output_size) if isinstance(output_size, tuple | list) else [
+            output_size] * self._dims
+        if len(items) != self._dims:
+            raise LayerError(f"output_size needs {self._dims} values, got {len(items)}")
+        self.output_size = tuple(None if v is None else ntuple(v, 1, "output_size")[0]
+                                 for v in items)
 
     def extra_repr(self) -> str:
         return fmt_args(output_size=self.output_size)
 
+    def _sizes(self, input_shape: Shape) -> tuple[sp.Expr, ...]:
+        return tuple(n if o is None else o for n, o in zip(input_shape[1:], self.output_size))
+
     def output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != self._dims + 1:
             raise LayerError(f"{type(self).__name__} expects (channels, {self._dims} sizes)")
-        return (input_shape[0], *self.output_size)
+        return (input_shape[0], *self._sizes(input_shape))
+
+    def _ops(self, outputs: sp.Expr, taps: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        """(mults, adds, comparisons): a sum of each window and one division."""
+        return outputs, taps - outputs, ZERO
 
     def analyze(self, input_shape: Shape, batch: sp.Expr) -> LayerReport:
         input_shape = as_shape(input_shape)
         out_shape = self.output_shape(input_shape)
         c, spatial = input_shape[0], input_shape[1:]
-        outputs = batch * c * product(self.output_size)
-        taps = batch * c * product(AdaptiveTaps(n, o) for n, o in zip(spatial, self.output_size))
+        sizes = self._sizes(input_shape)
+        outputs = batch * c * product(sizes)
+        taps = batch * c * product(AdaptiveTaps(n, o) for n, o in zip(spatial, sizes))
         in_el = batch * product(input_shape)
-        counts = OpCounts("pool_adaptive", ZERO, outputs, taps - outputs, ZERO, in_el, outputs,
-                          batch=batch, spatial_dims=self._dims)
-        grad = GradientCost(shape=input_shape, mults=outputs, adds=taps - in_el,
-                            note="dy / window size spread over each window")
+        mults, adds, comps = self._ops(outputs, taps)
+        family = "pool_max" if comps != 0 else "pool_adaptive"
+        counts = OpCounts(family, ZERO, mults, adds, ZERO, in_el, outputs,
+                          batch=batch, spatial_dims=self._dims, called_as=self.called_as)
+        grad = GradientCost(shape=input_shape, mults=mults, adds=taps - in_el if mults != 0 else ZERO,
+                            note="dy / window size spread over each window" if mults != 0 else
+                            "each output gradient is routed to its window's arg-max")
         return LayerReport(
             layer=repr(self), kind=self.kind, input_shape=input_shape, output_shape=out_shape,
-            batch=batch, weight_params=ZERO, bias_params=ZERO, mults=outputs,
-            adds=taps - outputs, macs=ZERO, conventions=conventions(counts),
+            batch=batch, weight_params=ZERO, bias_params=ZERO, mults=mults,
+            adds=adds, macs=ZERO, comparisons=comps, conventions=conventions(counts),
             memory=Memory(input=in_el, output=outputs, grad_input=in_el),
             backward=Backward(out_shape, grad),
         )
+
+
+class _AdaptiveMaxPoolNd(_AdaptiveAvgPoolNd):
+    def __init__(self, output_size: IntArg, return_indices: bool = False) -> None:
+        if return_indices:
+            raise LayerError("return_indices=True is not modelled")
+        super().__init__(output_size)
+
+    def _ops(self, outputs: sp.Expr, taps: sp.Expr) -> tuple[sp.Expr, sp.Expr, sp.Expr]:
+        return ZERO, ZERO, taps - outputs
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
+    """``torch.nn.AdaptiveMaxPool1d``: ``m - 1`` comparisons per window of ``m``."""
+
+    _dims = 1
+
+
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """``torch.nn.AdaptiveMaxPool2d``: ``m - 1`` comparisons per window of ``m``."""
+
+    _dims = 2
 
 
 class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):

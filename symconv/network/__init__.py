@@ -9,13 +9,14 @@
 """
 
 from symconv.network.budget import POLICIES, BatchBudget, parse_bytes
-from symconv.network.containers import Concat, Network, Residual, Sequential, clear_cache
+from symconv.network.containers import Concat, Residual, Sequential, clear_cache
 from symconv.network.from_torch import from_torch
+from symconv.network.graph import Graph, Network
 from symconv.network.receptive import AxisField, NotAligned, ReceptiveField
 from symconv.network.report import NetworkLayer, NetworkReport, NetworkTotals
 
 __all__ = [
-    "Sequential", "Residual", "Concat", "Network", "from_torch",
+    "Sequential", "Residual", "Concat", "Network", "Graph", "from_torch",
     "NetworkReport", "NetworkLayer", "NetworkTotals",
     "ReceptiveField", "AxisField", "NotAligned",
     "BatchBudget", "POLICIES", "parse_bytes", "clear_cache",

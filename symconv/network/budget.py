@@ -11,10 +11,11 @@ element and ``M`` bytes available the largest batch is
 ``all_activations``
     ``A`` = the input plus every layer's output, as when a forward pass keeps
     all of them; outputs of views (Flatten) share memory and are not counted.
-    ``F = 0``.
+    ``F`` = the outputs of rows computed from parameters or constants only (a
+    transformer's position-bias tables: one per forward, not per sample), else 0.
 ``training``
     ``A`` as for ``all_activations`` (activations kept for the backward pass);
-    ``F`` = the parameters, their gradients and the optimizer's state
+    ``F`` = those constant rows, the parameters, their gradients and the optimizer's state
     (``sgd``: none, ``momentum``: one buffer, ``adam``: two moment buffers).
 
 None of them counts framework workspace, temporary buffers of the backward
@@ -126,17 +127,22 @@ class BatchBudget:
 
 def policy_elements(report: Any, policy: str, optimizer: str = "adam") -> tuple[sp.Expr, sp.Expr]:
     """Per-sample and fixed element counts of ``policy`` for a network report."""
-    outputs = [row.per_sample_activations for row in report.layers]
+    # Rows computed from parameters or constants only (a position-bias table) are one tensor
+    # per forward, not per sample: they count as fixed elements.
+    per_row = [row for row in report.layers if getattr(row, "batched", True)]
+    constants = sp.Add(*(row.per_sample_activations for row in report.layers
+                         if not getattr(row, "batched", True) and row.kind != "reshape"))
+    outputs = [row.per_sample_activations for row in per_row]
     if policy == "max_activation":
         return sp.Max(report.input_activations, *outputs), sp.Integer(0)
-    kept = [row.per_sample_activations for row in report.layers if row.kind != "reshape"]
+    kept = [row.per_sample_activations for row in per_row if row.kind != "reshape"]
     per_sample = sp.Add(report.input_activations, *kept)
     if policy == "all_activations":
-        return per_sample, sp.Integer(0)
+        return per_sample, constants
     if policy == "training":
         if optimizer not in OPTIMIZER_SLOTS:
             raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZER_SLOTS)}")
-        return per_sample, (2 + OPTIMIZER_SLOTS[optimizer]) * report.total.params
+        return per_sample, constants + (2 + OPTIMIZER_SLOTS[optimizer]) * report.total.params
     raise ValueError(f"unknown memory policy {policy!r}; known: {', '.join(POLICIES)}")
 
 

@@ -1,14 +1,14 @@
 """Network containers mirroring torch: ``Sequential``, ``Residual`` and ``Concat``.
 
-A container only routes shapes: every quantity of a layer comes from that
+A container builds a :class:`~symconv.network.graph.Graph` (a DAG of
+nodes) and only routes shapes: every quantity of a layer comes from that
 layer's own :class:`~symconv.report.LayerReport`.  The two operations a
 container adds itself are the residual addition (one addition per output
 element) and the channel concatenation (a copy, no arithmetic); they appear
-as rows named ``add`` and ``cat``.
+as rows named ``add`` and ``cat`` (:mod:`symconv.layers.merge`).
 
 Per-layer reports come from :mod:`symconv.network.cache`, so the repeated
-blocks of deep nets are derived once; the add and concat rows from
-:mod:`symconv.network.merges`.
+blocks of deep nets are derived once.
 
 Examples
 --------
@@ -25,64 +25,15 @@ c*h*w
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-import sympy as sp
-
-from symconv.layers.base import Layer, LayerError, as_shape
-from symconv.network.cache import clear_cache, collection_deferred, layer_report
-from symconv.network.merges import add_report, concat_report
-from symconv.network.receptive import NotAligned, ReceptiveField, through_layer
-from symconv.network.report import NetworkLayer, NetworkReport
-from symconv.report import Shape
-from symconv.symbols import Value, is_number, to_expr
+from symconv.layers.base import Layer
+from symconv.layers.merge import Add, Cat
+from symconv.network.cache import clear_cache
+from symconv.network.graph import Graph, GraphBuilder, Network, Ref
 
 __all__ = ["Network", "Sequential", "Residual", "Concat", "clear_cache"]
-
-
-@dataclass
-class _Walk:
-    """State threaded through a network: batch, conditions found, notes."""
-
-    batch: sp.Expr
-    conditions: list[sp.Basic]
-    notes: list[str]
-
-
-Field = tuple[ReceptiveField | None, str]
-
-
-class Network:
-    """Base of the containers: analysis entry point and shape routing."""
-
-    def analyze(self, input_shape: Sequence[Value] | Value, batch: Value = 1) -> NetworkReport:
-        """Per-layer reports, totals and receptive fields (see :func:`symconv.analyze`)."""
-        shape = as_shape(input_shape)
-        walk = _Walk(to_expr(batch, "batch"), [], [])
-        start: Field = (ReceptiveField.of_input(shape[1:]), "") if len(shape) > 1 else (
-            None, "the input has no spatial axes")
-        with collection_deferred():
-            rows, out, (rf, _) = self._rows(shape, walk, "", start)
-        for row in rows:
-            walk.conditions.extend(c for c in row.report.conditions if c not in walk.conditions)
-        return NetworkReport(
-            network=repr(self), input_shape=shape, output_shape=out, batch=walk.batch,
-            layers=tuple(rows), receptive_field=rf, conditions=tuple(walk.conditions),
-            notes=tuple(dict.fromkeys(walk.notes)),
-        )
-
-    def output_shape(self, input_shape: Shape) -> Shape:
-        """Per-sample output shape."""
-        raise NotImplementedError
-
-    def _rows(self, shape: Shape, walk: _Walk, prefix: str,
-              field: Field) -> tuple[list[NetworkLayer], Shape, Field]:
-        raise NotImplementedError
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        raise TypeError(f"{type(self).__name__} describes a network; use symconv.analyze(net, shape)")
 
 
 def _as_part(obj: Any) -> Layer | Network:
@@ -93,36 +44,31 @@ def _as_part(obj: Any) -> Layer | Network:
     raise TypeError(f"{obj!r} is not a symconv layer or network")
 
 
-def _part_rows(part: Layer | Network, name: str, shape: Shape, walk: _Walk, prefix: str,
-               field: Field) -> tuple[list[NetworkLayer], Shape, Field]:
+class _Container(Network):
+    """A network made of parts; it builds its graph once."""
+
+    _graph: Graph | None = None
+
+    def to_graph(self) -> Graph:
+        if self._graph is None:
+            builder = GraphBuilder()
+            out = self._build(builder, builder.input(), "")
+            self._graph = builder.build(out, repr(self))
+        return self._graph
+
+    def _build(self, g: GraphBuilder, x: Ref, prefix: str) -> Ref:
+        raise NotImplementedError
+
+
+def _part(g: GraphBuilder, part: Layer | Network, name: str, x: Ref, prefix: str) -> Ref:
+    if isinstance(part, _Container):
+        return part._build(g, x, f"{prefix}{name}.")
     if isinstance(part, Network):
-        return part._rows(shape, walk, f"{prefix}{name}.", field)
-    try:
-        report = layer_report(part, shape, walk.batch)
-    except LayerError as exc:
-        raise type(exc)(f"layer {prefix}{name} ({part!r}): {exc}") from None  # keeps InvalidLayer
-    rf, why = field
-    if rf is not None:
-        rf, why = through_layer(rf, part, shape[1:])
-    row = NetworkLayer(f"{prefix}{name}", report, rf, why)
-    return [row], report.output_shape, (rf, why)
+        raise TypeError(f"{part!r} cannot be nested in a container")
+    return g.layer(f"{prefix}{name}", part, x)
 
 
-def _merge(fields: list[Field], where: str, walk: _Walk) -> Field:
-    missing = [why for rf, why in fields if rf is None]
-    if missing:
-        return None, missing[0]
-    merged: ReceptiveField = fields[0][0]  # type: ignore[assignment]
-    try:
-        for rf, _ in fields[1:]:
-            merged = merged.merge(rf, where)  # type: ignore[arg-type]
-    except NotAligned as exc:
-        walk.notes.append(f"{where}: {exc}")
-        return None, str(exc)
-    return merged, ""
-
-
-class Sequential(Network):
+class Sequential(_Container):
     """``torch.nn.Sequential``: layers (or containers) applied in order.
 
     Accepts layers as arguments or one ``OrderedDict`` of named layers.
@@ -162,34 +108,13 @@ class Sequential(Network):
             return f"Sequential({', '.join(repr(v) for v in self._items.values())})"
         return f"Sequential({', '.join(f'{k}={v!r}' for k, v in self._items.items())})"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        shape = as_shape(input_shape)
-        for part in self._items.values():
-            shape = part.output_shape(shape)
-        return shape
-
-    def _rows(self, shape: Shape, walk: _Walk, prefix: str,
-              field: Field) -> tuple[list[NetworkLayer], Shape, Field]:
-        rows: list[NetworkLayer] = []
+    def _build(self, g: GraphBuilder, x: Ref, prefix: str) -> Ref:
         for name, part in self._items.items():
-            new, shape, field = _part_rows(part, name, shape, walk, prefix, field)
-            rows.extend(new)
-        return rows, shape, field
+            x = _part(g, part, name, x, prefix)
+        return x
 
 
-def _same_shape(a: Shape, b: Shape, what: str, walk: _Walk) -> None:
-    if len(a) != len(b):
-        raise LayerError(f"{what}: outputs {a} and {b} have different numbers of axes")
-    for x, y in zip(a, b, strict=True):
-        diff = sp.expand(x - y)
-        if diff == 0:
-            continue
-        if is_number(diff):
-            raise LayerError(f"{what}: output shapes {a} and {b} differ")
-        walk.conditions.append(sp.Eq(x, y))
-
-
-class Residual(Network):
+class Residual(_Container):
     """``y = body(x) + shortcut(x)``; the shortcut is the identity when ``None``.
 
     >>> import symconv
@@ -208,26 +133,13 @@ class Residual(Network):
         tail = "" if self.shortcut is None else f", shortcut={self.shortcut!r}"
         return f"Residual({self.body!r}{tail})"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        return self.body.output_shape(as_shape(input_shape))
-
-    def _rows(self, shape: Shape, walk: _Walk, prefix: str,
-              field: Field) -> tuple[list[NetworkLayer], Shape, Field]:
-        rows, out, body_field = _part_rows(self.body, "body", shape, walk, prefix, field)
-        if self.shortcut is None:
-            short, short_field = shape, field
-        else:
-            more, short, short_field = _part_rows(self.shortcut, "shortcut", shape, walk, prefix,
-                                                  field)
-            rows += more
-        _same_shape(out, short, f"{prefix}add", walk)
-        merged = _merge([body_field, short_field], f"{prefix}add", walk)
-        rf, why = merged
-        rows.append(NetworkLayer(f"{prefix}add", add_report(out, walk.batch), rf, why))
-        return rows, out, merged
+    def _build(self, g: GraphBuilder, x: Ref, prefix: str) -> Ref:
+        body = _part(g, self.body, "body", x, prefix)
+        short = x if self.shortcut is None else _part(g, self.shortcut, "shortcut", x, prefix)
+        return g.merge(f"{prefix}add", Add(), body, short)
 
 
-class Concat(Network):
+class Concat(_Container):
     """Inception-style branches on the same input, concatenated along channels (dim=1).
 
     >>> import symconv
@@ -238,28 +150,14 @@ class Concat(Network):
 
     def __init__(self, *branches: Any) -> None:
         if not branches:
+            from symconv.layers.base import LayerError
+
             raise LayerError("Concat needs at least one branch")
         self.branches = [_as_part(b) for b in branches]
 
     def __repr__(self) -> str:
         return f"Concat({', '.join(repr(b) for b in self.branches)})"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        shapes = [b.output_shape(as_shape(input_shape)) for b in self.branches]
-        return (sp.Add(*(s[0] for s in shapes)), *shapes[0][1:])
-
-    def _rows(self, shape: Shape, walk: _Walk, prefix: str,
-              field: Field) -> tuple[list[NetworkLayer], Shape, Field]:
-        rows: list[NetworkLayer] = []
-        shapes, fields = [], []
-        for k, branch in enumerate(self.branches):
-            new, out, f = _part_rows(branch, f"branches.{k}", shape, walk, prefix, field)
-            rows += new
-            shapes.append(out)
-            fields.append(f)
-        for k, out in enumerate(shapes[1:], start=1):
-            _same_shape(out[1:], shapes[0][1:], f"{prefix}cat (branch {k} vs 0)", walk)
-        merged = _merge(fields, f"{prefix}cat", walk)
-        report = concat_report(shapes, walk.batch)
-        rows.append(NetworkLayer(f"{prefix}cat", report, *merged))
-        return rows, report.output_shape, merged
+    def _build(self, g: GraphBuilder, x: Ref, prefix: str) -> Ref:
+        outs = [_part(g, b, f"branches.{k}", x, prefix) for k, b in enumerate(self.branches)]
+        return g.merge(f"{prefix}cat", Cat(1), *outs)

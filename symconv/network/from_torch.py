@@ -1,41 +1,63 @@
 """Import a real ``torch.nn.Module`` as a symconv network (optional extra: needs torch).
 
-``torch.fx.symbolic_trace`` records the module's forward pass as a graph.
-Each tensor in that graph is kept as the chain of symconv layers that
-produced it from the input.  Where two chains meet (``a + b``,
-``torch.cat``), their longest common start is the fork point: the two tails
-become a :class:`~symconv.network.Residual` (body and shortcut) or the
-branches of a :class:`~symconv.network.Concat`.  torch.nn layers map to the
-symconv classes of the same name, with the same arguments.
+``torch.fx.symbolic_trace`` records the module's forward pass as a graph of
+nodes; each becomes one node of a symconv :class:`~symconv.network.graph.Graph`
+with the same edges, so a tensor read by several later nodes (DenseNet's
+concatenations, long shortcuts) is one node, counted once.
 
-Rows are named after torch's modules (``features.0``, ``layer1.0.conv1``) and
-graph nodes (``add``, ``cat``).
+* ``call_module`` nodes become the symconv layer of the same class name with
+  the same arguments (:func:`convert_module`);
+* ``call_function``/``call_method`` nodes become the operations of
+  :mod:`symconv.network.torch_ops` (functional layers, element-wise arithmetic,
+  ``cat``, reshapes, and the size arithmetic of ``x.shape``);
+* ``get_attr`` nodes (parameters and buffers read directly, such as a layer
+  scale or a position embedding) become constants without a batch axis; a
+  parameter is counted in the first row that reads it.
+
+Rows are named after torch's modules: a module's own path (``features.0``,
+``layer1.0.conv1``), and for a function called in a module's forward the
+module's path and the function (``layer1.0.add``); a wrapper module whose
+forward is one function call (torchvision's ``Permute``) gives its own path.
+A module or function called again gets ``_1``, ``_2``...
 
 Examples
 --------
 >>> import torch.nn as nn
 >>> net = from_torch(nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU()), (3, 32, 32))
 >>> net
-Sequential(Conv2d(3, 8, ...), ReLU())
+Graph(Sequential: 2 layers)
+>>> [row.name for row in net.analyze((3, 32, 32)).layers]
+['0', '1']
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-import operator
-from collections import OrderedDict
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from symconv.layers.base import Layer, as_shape
-from symconv.network.containers import Concat, Residual, Sequential
-from symconv.symbols import Value, is_number
+import sympy as sp
 
-Chain = tuple[tuple[str, Any], ...]  # (row name, symconv layer or container) from the input
+from symconv.layers.base import Layer, LayerError, as_shape
+from symconv.network.graph import Graph, Node, Ref, Run
+from symconv.network.ops import InputOp, LayerCall
+from symconv.network.tensors import TensorValue
+from symconv.report import Shape
+from symconv.symbols import Value, is_number
 
 
 class TorchImportError(ValueError):
-    """A module uses something symconv cannot model; says which graph node."""
+    """A module uses something symconv cannot model; says which graph node and module."""
+
+
+#: Arguments read from a torch module that its attribute of the same name does not give.
+_SPECIAL_ARGS = {
+    "MultiheadAttention": lambda m: {"bias": m.in_proj_bias is not None,
+                                     "add_bias_kv": m.bias_k is not None},
+}
 
 
 def convert_module(module: Any) -> Layer:
@@ -43,197 +65,348 @@ def convert_module(module: Any) -> Layer:
     from symconv.spec import LAYER_TYPES
 
     for cls in type(module).__mro__:
-        if cls.__module__.startswith("torch.nn") and cls.__name__ in LAYER_TYPES:
+        if cls.__module__.startswith(("torch.nn", "torchvision.ops")) and (
+                cls.__name__ in LAYER_TYPES):
             target = LAYER_TYPES[cls.__name__]
+            name = cls.__name__
             break
     else:
         raise TorchImportError(f"{type(module).__name__} has no symconv counterpart")
     if getattr(module, "return_indices", False):
         raise TorchImportError(f"{type(module).__name__}(return_indices=True) is not modelled")
     kwargs = {}
-    for name in inspect.signature(target.__init__).parameters:
-        if name == "self" or not hasattr(module, name):
+    special = _SPECIAL_ARGS.get(name, lambda m: {})(module)
+    for arg in _arguments(target):
+        if arg in special:
+            kwargs[arg] = special[arg]
             continue
-        value = getattr(module, name)
-        if name == "bias":
+        if not hasattr(module, arg):
+            continue
+        value = getattr(module, arg)
+        if arg == "bias" and not isinstance(value, bool):
             value = value is not None
-        kwargs[name] = value
-    return target(**kwargs)
+        kwargs[arg] = value
+    try:
+        return target(**kwargs)
+    except (LayerError, ValueError, TypeError) as exc:
+        raise TorchImportError(f"{type(module).__name__}: {exc}") from None
 
 
-def _common_start(chains: Sequence[Chain]) -> int:
-    n = 0
-    while all(len(c) > n for c in chains) and all(c[n][1] is chains[0][n][1] for c in chains):
-        n += 1
-    return n
+@functools.cache
+def _arguments(cls: type) -> tuple[str, ...]:
+    """The constructor's argument names (inspect.signature is slow; nets have hundreds of layers)."""
+    return tuple(a for a in inspect.signature(cls).parameters if a != "self")
 
 
-def _seq(chain: Chain) -> Sequential:
-    """A Sequential keeping the chain's names (a module called twice gets ``name_1``)."""
-    items: OrderedDict[str, Any] = OrderedDict()
-    for name, part in chain:
-        key, k = name, 0
-        while key in items:
-            k += 1
-            key = f"{name}_{k}"
-        items[key] = part
-    return Sequential(items)
+class _Unknown:
+    """The value of a node left out under ``unknown="skip"``."""
+
+    def __repr__(self) -> str:
+        return "<not modelled>"
 
 
-def _scoped(chains: Sequence[Chain], node_name: str) -> tuple[str, list[Chain]]:
-    """Name a merge after the module holding all its paths (``layer1.0``), paths relative.
+UNKNOWN = _Unknown()
 
-    Without a common module (functional code), the graph node's name is used.
+
+class SkipOp:
+    """A node symconv cannot model, kept so ``unknown="skip"`` can list it.
+
+    For a numeric input, torch tells its output shape (a shape-only run of the
+    traced module on fake tensors), so the nodes after it are still analysed;
+    for a symbolic input its value is unknown and so is everything it feeds.
     """
-    paths = [name.split(".") for chain in chains for name, _ in chain]
-    common: list[str] = []
-    while paths and all(len(p) > len(common) + 1 for p in paths) and len(
-            {p[len(common)] for p in paths}) == 1:
-        common.append(paths[0][len(common)])
-    if not common:
-        return node_name, list(chains)
-    cut = len(".".join(common)) + 1
-    return ".".join(common), [tuple((n[cut:], part) for n, part in c) for c in chains]
+
+    quiet = False
+
+    def __init__(self, reason: str, fx_name: str, shapes: TorchShapes) -> None:
+        self.reason, self.fx_name, self.shapes = reason, fx_name, shapes
+
+    def evaluate(self, run: Run, node: Node, args: tuple, kwargs: dict, input_shape: Shape) -> Any:
+        full = self.shapes.of(self.fx_name, input_shape)
+        if full is None:
+            run.skipped.append((node.name, node.origin, self.reason))
+            return UNKNOWN
+        run.skipped.append((node.name, node.origin, self.reason + "; output shape from torch"))
+        grad = any(isinstance(v, TensorValue) and v.grad for v in _values(args, kwargs))
+        return TensorValue(tuple(sp.Integer(d) for d in full[1:]), True, node.name,
+                           why=f"{node.name} is not modelled", grad=grad)
 
 
-def _function_layer(node: Any, torch: Any) -> Layer | None:
-    """Layers written as functions or tensor methods (F.relu, torch.flatten, x.view...)."""
-    import torch.nn.functional as F
-
-    import symconv.layers as L
-
-    fn, args, kw = node.target, node.args, node.kwargs
-    if fn in (F.relu, torch.relu, "relu", "relu_"):
-        return L.ReLU()
-    if fn in (torch.sigmoid, F.sigmoid, "sigmoid"):
-        return L.Sigmoid()
-    if fn in (torch.tanh, F.tanh, "tanh"):
-        return L.Tanh()
-    if fn in (F.gelu,):
-        return L.GELU()
-    if fn in (F.dropout,):
-        return L.Dropout(kw.get("p", args[1] if len(args) > 1 else 0.5))
-    if fn in (torch.flatten, "flatten"):
-        start = kw.get("start_dim", args[1] if len(args) > 1 else 0)
-        end = kw.get("end_dim", args[2] if len(args) > 2 else -1)
-        return L.Flatten(start, end)
-    if fn in (F.adaptive_avg_pool2d,):
-        return L.AdaptiveAvgPool2d(kw.get("output_size", args[1] if len(args) > 1 else None))
-    if fn in ("view", "reshape", torch.reshape):
-        dims = args[1] if len(args) == 2 and isinstance(args[1], tuple | list) else args[1:]
-        if len(dims) == 2 and dims[1] == -1 and _is_batch_size(dims[0]):
-            return L.Flatten()
-    return None
+def _values(*items: Any) -> list[Any]:
+    out: list[Any] = []
+    for item in items:
+        if isinstance(item, tuple | list):
+            out += _values(*item)
+        elif isinstance(item, dict):
+            out += _values(*item.values())
+        else:
+            out.append(item)
+    return out
 
 
-def _is_batch_size(arg: Any) -> bool:
-    """``x.size(0)`` / ``x.shape[0]`` in a graph: the batch axis kept by a flattening view."""
-    target: Any = getattr(arg, "target", None)
-    args: tuple[Any, ...] = tuple(getattr(arg, "args", ()))
-    if target == "size" and len(args) == 2 and args[1] == 0:
+class TorchShapes:
+    """Output shapes of the traced module's nodes for a numeric input, from torch (cached)."""
+
+    def __init__(self, root: Any, graph: Any) -> None:
+        self.root, self.graph = root, graph
+        self.cache: dict[Shape, dict[str, tuple[int, ...]]] = {}
+
+    def of(self, fx_name: str, input_shape: Shape) -> tuple[int, ...] | None:
+        if not all(is_number(d) for d in input_shape):
+            return None
+        if input_shape not in self.cache:
+            self.cache[input_shape] = self._propagate(tuple(int(d) for d in input_shape))
+        return self.cache[input_shape].get(fx_name)
+
+    def _propagate(self, shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
+        import torch
+        from torch._subclasses.fake_tensor import FakeTensorMode
+        from torch.fx.passes.shape_prop import ShapeProp
+
+        graph_module = torch.fx.GraphModule(self.root, self.graph)  # only when needed: codegen
+        tensors = [*graph_module.parameters(), *graph_module.buffers()]
+        device = tensors[0].device if tensors else "cpu"  # a model built on "meta" stays there
+        ShapeProp(graph_module, fake_mode=FakeTensorMode(allow_non_fake_inputs=True)
+                  ).propagate(torch.empty((1, *shape), device=device))
+        return {n.name: tuple(n.meta["tensor_meta"].shape) for n in graph_module.graph.nodes
+                if hasattr(n.meta.get("tensor_meta"), "shape")}
+
+
+def _has_unknown(value: Any) -> bool:
+    if value is UNKNOWN:
         return True
-    return target is operator.getitem and len(args) == 2 and args[1] == 0
+    if isinstance(value, tuple | list):
+        return any(_has_unknown(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    return False
 
 
-def _is_size_query(node: Any, tensors: list[Any]) -> bool:
-    """``x.size(0)``, ``x.shape``, ``x.shape[0]``: sizes (feeding a view), not tensors."""
-    if node.op == "call_method" and node.target == "size":
-        return True
-    if node.op == "call_function" and node.target is getattr:
-        return len(node.args) == 2 and node.args[1] == "shape"
-    return node.op == "call_function" and node.target is operator.getitem and not tensors
+class Guarded:
+    """Wraps an operation: a node reading a left-out value is left out too."""
+
+    def __init__(self, op: Any) -> None:
+        self.op = op
+        self.quiet = getattr(op, "quiet", False)
+
+    def __repr__(self) -> str:
+        return repr(self.op)
+
+    def evaluate(self, run: Run, node: Node, args: tuple, kwargs: dict, input_shape: Shape) -> Any:
+        if _has_unknown(args) or _has_unknown(kwargs):
+            if not self.quiet:
+                run.skipped.append((node.name, node.origin, "reads a value that is not modelled"))
+            return UNKNOWN
+        return self.op.evaluate(run, node, args, kwargs, input_shape)
 
 
-def trace(module: Any) -> Sequential:
-    """Convert ``module``'s traced forward pass into a symconv network."""
+class Attribute:
+    """A parameter, buffer or constant tensor read with ``get_attr``: no batch axis."""
+
+    quiet = True
+
+    def __init__(self, name: str, shape: tuple[int, ...], parameter: bool, grad: bool) -> None:
+        self.name, self.shape, self.parameter, self.grad = name, shape, parameter, grad
+
+    def evaluate(self, run: Run, node: Node, args: tuple, kwargs: dict, input_shape: Shape) -> Any:
+        return TensorValue(tuple(sp.Integer(s) for s in self.shape), False, node.name,
+                           why="a constant tensor", grad=self.grad,
+                           parameter=self.name if self.parameter else "")
+
+
+class Constant:
+    """A non-tensor attribute read with ``get_attr`` (a number)."""
+
+    quiet = True
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def evaluate(self, run: Run, node: Node, args: tuple, kwargs: dict, input_shape: Shape) -> Any:
+        return self.value
+
+
+def _base_name(fx_name: str) -> str:
+    return re.sub(r"_\d+$", "", fx_name)
+
+
+def _scope(fx_node: Any) -> tuple[str, Any]:
+    stack = fx_node.meta.get("nn_module_stack") or {}
+    if not stack:
+        return "", None
+    path, _ = list(stack.values())[-1]
+    return path, None
+
+
+class _Namer:
+    """Unique row names: module paths, then ``_1``, ``_2`` for repeats."""
+
+    def __init__(self) -> None:
+        self.used: Counter[str] = Counter()
+
+    def __call__(self, name: str) -> str:
+        k = self.used[name]
+        self.used[name] += 1
+        return name if k == 0 else f"{name}_{k}"
+
+
+def trace(module: Any, unknown: str = "error") -> Graph:
+    """Convert ``module``'s traced forward pass into a symconv :class:`Graph`."""
     import torch
     import torch.fx
 
-    graph_module = torch.fx.symbolic_trace(module)
-    modules = dict(graph_module.named_modules())
-    values: dict[Any, Any] = {}
-    for node in graph_module.graph.nodes:
-        where = f"graph node {node.name!r} ({node.op} {node.target})"
-        if node.op == "placeholder":
-            if values:
+    from symconv.layers.attention import MultiheadAttention
+    from symconv.network.torch_ops import AttentionCall, lookup
+
+    if unknown not in ("error", "skip"):
+        raise ValueError(f"unknown={unknown!r}: use 'error' or 'skip'")
+    try:
+        tracer = torch.fx.Tracer()
+        fx_graph = tracer.trace(module)
+    except Exception as exc:  # torch.fx raises many kinds (TraceError, TypeError, ...)
+        raise TorchImportError(f"torch.fx cannot trace {type(module).__name__}: {exc}") from None
+    originals = modules = dict(module.named_modules())
+    fx_nodes = list(fx_graph.nodes)
+    # A wrapper module (no submodules) whose forward is one call is named by its path alone.
+    calls_in: Counter[str] = Counter(_scope(n)[0] for n in fx_nodes
+                                     if n.op in ("call_function", "call_method"))
+    index: dict[Any, int] = {}
+    nodes: list[Node] = []
+    namer = _Namer()
+    outputs: Any = None
+    problems: list[str] = []
+    shapes = TorchShapes(tracer.root, fx_graph)
+
+    def refs(value: Any) -> Any:
+        if isinstance(value, torch.fx.Node):
+            return Ref(index[value])
+        if isinstance(value, tuple) and hasattr(value, "_fields"):
+            return tuple(refs(v) for v in value)
+        if isinstance(value, tuple | list):
+            return type(value)(refs(v) for v in value)
+        if isinstance(value, dict):
+            return {k: refs(v) for k, v in value.items()}
+        if isinstance(value, slice):
+            return slice(refs(value.start), refs(value.stop), refs(value.step))
+        return value
+
+    for fx_node in fx_nodes:
+        scope, _ = _scope(fx_node)
+        where = f"graph node {fx_node.name!r} ({fx_node.op} {_target_text(fx_node.target)})"
+        origin = f"{where} in module {scope!r}" if scope else where
+        op: Any
+        if fx_node.op == "placeholder":
+            if index:
                 raise TorchImportError(f"{where}: only single-input modules are supported")
-            values[node] = ()
+            index[fx_node] = len(nodes)
+            nodes.append(Node("input", InputOp(), origin=origin))
             continue
-        if node.op == "output":
-            out = values.get(node.args[0])
-            if not isinstance(out, tuple):
-                raise TorchImportError(f"{where}: the output must be one tensor")
-            return _seq(out)
-        inputs = [values.get(a) for a in node.args if isinstance(a, torch.fx.Node)]
-        tensors = [v for v in inputs if isinstance(v, tuple)]
-        if node.op == "call_module":
+        if fx_node.op == "output":
+            outputs = refs(fx_node.args[0])
+            continue
+        if fx_node.op == "get_attr":
+            op = _attribute(tracer.root, fx_node.target)
+            name = fx_node.target
+        elif fx_node.op == "call_module":
+            name = namer(fx_node.target)
             try:
-                layer = convert_module(modules[node.target])
-            except (TorchImportError, ValueError) as exc:
-                raise TorchImportError(f"{where}: {exc}") from None
-            values[node] = tensors[0] + ((node.target, layer),)
-        elif node.target in (operator.add, operator.iadd, torch.add, "add", "add_"):
-            if len(tensors) != 2 or len(node.args) != 2 or node.kwargs:
-                raise TorchImportError(f"{where}: only tensor + tensor is modelled")
-            values[node] = _residual(tensors[0], tensors[1], node.name)
-        elif node.target in (torch.cat, torch.concat):
-            values[node] = _concat(node, values, where)
-        elif _is_size_query(node, tensors):
-            values[node] = None
+                layer = convert_module(modules[fx_node.target])
+                op = (AttentionCall(layer, fx_node.target) if isinstance(layer, MultiheadAttention)
+                      else LayerCall(layer, shared=fx_node.target))
+            except TorchImportError as exc:
+                op = _problem(problems, f"{where} in module {fx_node.target!r}: {exc}", unknown,
+                              fx_node.name, shapes)
         else:
-            op = _function_layer(node, torch)
-            if op is None or len(tensors) != 1:
-                raise TorchImportError(f"{where}: not modelled by symconv")
-            values[node] = tensors[0] + ((node.name, op),)
-    raise TorchImportError("the traced graph has no output")  # pragma: no cover
+            found = lookup(fx_node)
+            base = _base_name(fx_node.name)
+            wrapper = scope in originals and calls_in[scope] == 1 and not list(
+                originals[scope].children())
+            name = namer(scope if wrapper else f"{scope}.{base}" if scope else base)
+            if found is None:
+                op = _problem(problems, f"{origin}: not modelled by symconv", unknown,
+                              fx_node.name, shapes)
+            else:
+                op = found
+        index[fx_node] = len(nodes)
+        nodes.append(Node(name, Guarded(op) if unknown == "skip" else op, refs(tuple(fx_node.args)),
+                          tuple((k, refs(v)) for k, v in fx_node.kwargs.items()), origin))
+    if outputs is None:
+        raise TorchImportError("the traced graph has no output")  # pragma: no cover
+    used = {node.target for node in fx_nodes if node.op in ("call_module", "get_attr")}
+    unused = [(name, p.numel()) for name, p in module.named_parameters()
+              if not any(".".join(name.split(".")[:k]) in used
+                         for k in range(1, name.count(".") + 2))]
+    notes = []
+    if unused:
+        scopes = sorted({n.rsplit(".", 1)[0] for n, _ in unused})
+        notes.append(f"{sum(k for _, k in unused):,} parameters of {', '.join(scopes)} are not used "
+                     f"by the traced forward pass ({'training' if module.training else 'eval'} mode) "
+                     "and not counted")
+    title = f"Graph({type(module).__name__}: {sum(1 for n in fx_nodes if n.op == 'call_module')} layers)"
+    return Graph(nodes, outputs, title, notes, sum(k for _, k in unused))
 
 
-def _residual(a: Chain, b: Chain, name: str) -> Chain:
-    n = _common_start([a, b])
-    body, shortcut = a[n:], b[n:]
-    if not body:
-        body, shortcut = shortcut, body
-    key, (body, shortcut) = _scoped([body, shortcut], name)
-    block = Residual(_seq(body), _seq(shortcut) if shortcut else None)
-    return a[:n] + ((key, block),)
+def _problem(problems: list[str], message: str, unknown: str, fx_name: str,
+             shapes: TorchShapes) -> SkipOp:
+    if unknown == "error":
+        raise TorchImportError(message)
+    problems.append(message)
+    return SkipOp(message.rsplit(": ", 1)[-1], fx_name, shapes)
 
 
-def _concat(node: Any, values: dict[Any, Any], where: str) -> Chain:
-    parts = node.args[0] if node.args else node.kwargs.get("tensors")
-    dim = node.kwargs.get("dim", node.args[1] if len(node.args) > 1 else 0)
-    if dim not in (1, -3):
-        raise TorchImportError(f"{where}: only channel concatenation (dim=1) is modelled")
-    chains: list[Chain] = [values.get(p) for p in parts]  # type: ignore[misc]
-    if not all(isinstance(c, tuple) for c in chains):
-        raise TorchImportError(f"{where}: concatenates something that is not a traced tensor")
-    n = _common_start(chains)
-    key, branches = _scoped([c[n:] for c in chains], node.name)
-    block = Concat(*(_seq(b) for b in branches))
-    return chains[0][:n] + ((key, block),)
+def _target_text(target: Any) -> str:
+    """``torch.cumsum``, ``operator.add``, ``torch.nn.functional.relu``; a method's name."""
+    if isinstance(target, str):
+        return target
+    name = getattr(target, "__name__", None)
+    if name is None:
+        return str(target)
+    module = (getattr(target, "__module__", None) or "").lstrip("_")
+    return f"{module}.{name}" if module else name
 
 
-def from_torch(module: Any, input_shape: Sequence[Value] | None = None) -> Sequential:
+def _attribute(root: Any, target: str) -> Any:
+    import torch
+
+    value: Any = root
+    for part in target.split("."):
+        value = getattr(value, part)
+    if isinstance(value, torch.Tensor):
+        parameter = isinstance(value, torch.nn.Parameter)
+        return Attribute(target, tuple(value.shape), parameter,
+                         bool(parameter and value.requires_grad))
+    return Constant(value)
+
+
+def from_torch(module: Any, input_shape: Sequence[Value] | None = None,
+               unknown: str = "error") -> Graph:
     """A symconv network equivalent to the torch ``module``.
 
     Parameters
     ----------
     module : torch.nn.Module traceable by ``torch.fx.symbolic_trace``
     input_shape : optional per-sample input shape; when numeric, the module is run
-        on a meta tensor (no memory, no compute) and its output shape must equal
+        on a meta tensor (no memory, no compute) and its output shapes must equal
         the symconv network's, else ``ValueError``.
+    unknown : ``"error"`` (default) raises :class:`TorchImportError` naming the first
+        node symconv cannot model and its module; ``"skip"`` leaves such nodes out of
+        the table: the report lists them in ``skipped`` and a note.  With a numeric
+        input their output shapes come from torch, so every other node is analysed;
+        with a symbolic one what they feed is left out too.
     """
-    net = trace(module)
+    net = trace(module, unknown)
     if input_shape is not None:
         shape = as_shape(input_shape)
-        ours = net.output_shape(shape)
-        if all(is_number(d) for d in shape):
-            theirs = _meta_output_shape(module, tuple(int(d) for d in shape))
-            if tuple(int(d) for d in ours) != theirs:
-                raise ValueError(f"symconv derives output shape {ours}, torch gives {theirs}")
+        report = net.analyze(shape)
+        if all(is_number(d) for d in shape) and not report.skipped:
+            theirs = _meta_output_shapes(module, tuple(int(d) for d in shape))
+            ours = [tuple(int(d) for d in s) for s in report.output_shapes]
+            if ours != theirs:
+                raise ValueError(f"symconv derives output shapes {ours}, torch gives {theirs}")
     return net
 
 
-def _meta_output_shape(module: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+def _meta_output_shapes(module: Any, shape: tuple[int, ...]) -> list[tuple[int, ...]]:
     import torch
     from torch.func import functional_call
 
@@ -241,4 +414,16 @@ def _meta_output_shape(module: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
              for name, t in [*module.named_parameters(), *module.named_buffers()]}
     with torch.no_grad():
         out = functional_call(module, state, (torch.empty((1, *shape), device="meta"),))
-    return tuple(out.shape[1:])
+    return [tuple(t.shape[1:]) for t in _tensors(out)]
+
+
+def _tensors(value: Any) -> list[Any]:
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return [value]
+    if isinstance(value, tuple | list):
+        return [t for v in value for t in _tensors(v)]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in _tensors(v)]
+    return []

@@ -60,11 +60,6 @@ class NotAligned(ValueError):
     """Paths of a multi-path network have different effective strides."""
 
 
-def _affine(expr: sp.Expr) -> sp.Expr:
-    # Ranges stay affine in INDEX; expanding keeps them in the form S*i + c.
-    return sp.expand(expr)
-
-
 def _min(a: sp.Expr, b: sp.Expr) -> sp.Expr:
     return a if (a - b).is_nonpositive else b if (a - b).is_nonnegative else sp.Min(a, b)
 
@@ -119,53 +114,77 @@ def _union_caps(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
     return (EitherPath(a, b),)
 
 
+def _tidy(expr: sp.Expr) -> sp.Expr:
+    # Numbers are already in normal form; symbolic kernel/stride arguments need expanding.
+    return expr if expr.is_Number else sp.expand(expr)
+
+
 @dataclass(frozen=True)
 class AxisField:
-    """Input range ``first .. last`` (expressions in :data:`INDEX`) along one axis."""
+    """Input range ``first(i) .. last(i)`` along one axis, both affine in the output index ``i``.
 
-    first: sp.Expr
-    last: sp.Expr
+    Both ranges step by the effective stride ``S`` (every window step multiplies
+    it), so the field is ``first(i) = S*i + first0`` and ``last(i) = S*i + last0``:
+    composing a window is arithmetic on ``S``, ``first0`` and ``last0``.
+    """
+
+    stride: sp.Expr
+    #: ``first(0)`` and ``last(0)``: the input range of output 0.
+    first0: sp.Expr
+    last0: sp.Expr
     #: Upper bounds on the input positions any real neuron on the path can reach.
     caps: tuple[Any, ...] = ()
 
     @classmethod
     def identity(cls, size: sp.Expr | None = None) -> AxisField:
         """The field of the input itself: position ``i`` sees position ``i``."""
-        return cls(INDEX, INDEX, () if size is None else (sp.sympify(size) - 1,))
+        zero = sp.Integer(0)
+        return cls(sp.Integer(1), zero, zero, () if size is None else (sp.sympify(size) - 1,))
+
+    @property
+    def first(self) -> sp.Expr:
+        """First input position seen by output :data:`INDEX`."""
+        return self.stride * INDEX + self.first0
+
+    @property
+    def last(self) -> sp.Expr:
+        """Last input position seen by output :data:`INDEX`."""
+        return self.stride * INDEX + self.last0
 
     def then(self, window: Window1d, size_in: sp.Expr | None = None) -> AxisField:
-        """The field after one more sliding window (conv or pooling) on ``size_in`` positions."""
+        """The field after one more sliding window (conv or pooling) on ``size_in`` positions.
+
+        Output ``i`` of the window reads its inputs ``s*i - p .. s*i - p + span - 1``, so
+        ``first_new(i) = first(s*i - p)`` and ``last_new(i) = last(s*i - p + span - 1)``.
+        """
         caps = self.caps
+        S = self.stride
         if size_in is not None:
-            caps = _add_cap(caps, _affine(self.last.xreplace({INDEX: size_in - 1})))
-        return AxisField(
-            _affine(self.first.xreplace({INDEX: window.first_index(INDEX)})),
-            _affine(self.last.xreplace({INDEX: window.last_index(INDEX)})),
-            caps,
-        )
+            cap = S * (sp.sympify(size_in) - 1) + self.last0
+            # With a numeric stride SymPy distributes it already; expanding would walk into
+            # the floors of a symbolic input size.
+            caps = _add_cap(caps, cap if S.is_Number and self.last0.is_Number else sp.expand(cap))
+        p = window.pad_left
+        return AxisField(_tidy(S * window.stride), _tidy(self.first0 - S * p),
+                         _tidy(self.last0 + S * (window.span - 1 - p)), caps)
 
     @property
     def size(self) -> sp.Expr:
         """Receptive field size ``r``."""
-        return _affine(self.last - self.first + 1)
-
-    @property
-    def stride(self) -> sp.Expr:
-        """Effective stride ``S``: input step between neighbouring outputs."""
-        return sp.diff(self.first, INDEX)
+        return _tidy(self.last0 - self.first0 + 1)
 
     @property
     def padding(self) -> sp.Expr:
         """Effective padding ``P``: how far the first output's range reaches left of 0."""
-        return -self.first.xreplace({INDEX: sp.Integer(0)})
+        return -self.first0
 
     def region(self, i: sp.Expr | int, clip: bool = False) -> tuple[sp.Expr, sp.Expr]:
         """``(first, last)`` input positions seen by output ``i`` (may lie in the padding).
 
         ``clip=True`` keeps real positions only (see the module docstring).
         """
-        at = {INDEX: sp.sympify(i)}
-        first, last = self.first.xreplace(at), self.last.xreplace(at)
+        at = sp.sympify(i)
+        first, last = self.stride * at + self.first0, self.stride * at + self.last0
         if clip:
             first = _max(first, sp.Integer(0))
             last = _min(last, _reach(self.caps))
@@ -173,20 +192,18 @@ class AxisField:
 
     def aligned_with(self, other: AxisField) -> bool:
         """Same effective stride and same centre for every output index."""
-        return _affine(self.first + self.last - other.first - other.last) == 0
+        return _tidy(self.stride - other.stride) == 0 and _tidy(
+            self.first0 + self.last0 - other.first0 - other.last0) == 0
 
     def hull(self, other: AxisField) -> AxisField:
         """Smallest range containing both (they must share the effective stride)."""
-        if _affine(self.stride - other.stride) != 0:
+        if _tidy(self.stride - other.stride) != 0:
             raise NotAligned(
                 f"paths are not aligned: effective strides {self.stride} and {other.stride} "
                 "differ, so no single receptive field describes the output"
             )
-        step = self.stride * INDEX
-        first = _min(self.first - step, other.first - step)
-        last = _max(self.last - step, other.last - step)
-        return AxisField(_affine(step + first), _affine(step + last),
-                         _union_caps(self.caps, other.caps))
+        return AxisField(self.stride, _min(self.first0, other.first0),
+                         _max(self.last0, other.last0), _union_caps(self.caps, other.caps))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from symconv.report import LayerReport, Shape
 from symconv.symbols import sym
 from symconv.validity import check_names, check_values, settle
 from symconv.window import product
+from symconv.window import total as add_all
 
 ZERO = sp.Integer(0)
 #: Quantities summed over rows into :class:`NetworkTotals`.
@@ -47,6 +48,12 @@ class NetworkLayer:
     receptive_field: ReceptiveField | None = None
     #: Why ``receptive_field`` is None (a non-local layer before it), if it is.
     receptive_note: str = ""
+    #: Rows whose outputs this row reads (``"input"``: the network input); a DAG's edges.
+    inputs: tuple[str, ...] = ()
+    #: Whether autograd computes this row's grad_input (some parameter is upstream).
+    input_needs_grad: bool | None = None
+    #: False for work on parameters or constants only (done once per forward, not per sample).
+    batched: bool = True
 
     @property
     def kind(self) -> str:
@@ -123,14 +130,22 @@ class NetworkReport:
     conditions: tuple[sp.Basic, ...] = ()
     assumptions: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    #: Every output's shape, when the network has several (the first is ``output_shape``).
+    output_shapes: tuple[Shape, ...] = ()
+    #: Nodes left out of the table (``from_torch(..., unknown="skip")``): (name, origin, reason).
+    skipped: tuple[tuple[str, str, str], ...] = ()
 
     # -- totals -------------------------------------------------------------
     @cached_property
     def total(self) -> NetworkTotals:
         """Sums of params, mults, adds, MACs, FLOPs, comparisons and activations."""
-        sums = {q: sp.Add(*(getattr(row.report, q) for row in self.layers)) for q in SUMMED}
-        names = dict.fromkeys(n for row in self.layers for n in row.report.conventions)
-        conventions = {n: sp.Add(*(row.report.conventions.get(n, ZERO) for row in self.layers))
+        sums = {q: add_all(getattr(row.report, q) for row in self.layers) for q in SUMMED}
+        # A tool's total only when every row has that tool's rule (see symconv.counting).
+        common = set.intersection(*(set(r.report.conventions) for r in self.layers)) if (
+            self.layers) else set()
+        names = dict.fromkeys(n for row in self.layers for n in row.report.conventions
+                              if n in common)
+        conventions = {n: add_all(row.report.conventions.get(n, ZERO) for row in self.layers)
                        for n in names}
         if "torch_backward" in conventions:
             conventions["torch_backward"] = self._torch_backward()
@@ -142,7 +157,8 @@ class NetworkReport:
         terms, upstream_params = [], False
         for row in self.layers:
             convs = row.report.conventions
-            key = "torch_backward" if upstream_params else "torch_backward_first_layer"
+            needs = upstream_params if row.input_needs_grad is None else row.input_needs_grad
+            key = "torch_backward" if needs else "torch_backward_first_layer"
             terms.append(convs.get(key, convs.get("torch_backward", ZERO)))
             upstream_params = upstream_params or row.report.params != 0
         return sp.Add(*terms)

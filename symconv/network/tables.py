@@ -136,7 +136,10 @@ def report_dict(report: Any, dtype: str = "float32") -> dict[str, Any]:
     layers = []
     for row in report.layers:
         entry: dict[str, Any] = {"name": row.name, "layer": row.layer, "kind": row.kind,
+                                 "inputs": list(row.inputs),
                                  "output_shape": list(_json(row.output_shape))}
+        if not row.batched:
+            entry["batched"] = False  # computed from parameters only: once per forward
         for q in ("params", "mults", "adds", "macs", "flops", "comparisons", "activations"):
             entry[q] = _json(getattr(row, q))
         entry["receptive_field"] = _rf_dict(row.receptive_field)
@@ -160,4 +163,8 @@ def report_dict(report: Any, dtype: str = "float32") -> dict[str, Any]:
         "conditions": [str(c) for c in report.conditions],
         "assumptions": list(report.assumptions),
         "notes": list(report.notes),
+        **({"output_shapes": [list(_json(s)) for s in report.output_shapes]}
+           if len(report.output_shapes) > 1 else {}),
+        **({"skipped": [{"name": n, "origin": o, "reason": r} for n, o, r in report.skipped]}
+           if report.skipped else {}),
     }

@@ -181,18 +181,7 @@ def test_examples_in_the_class_grading_docs_run(monkeypatch):
     assert runner.tries > 5 and runner.failures == 0
 
 
-# -- features of the in-process grader (grader-core): reveal=False and GradeResult.read ---------
-def _grader_has(name: str) -> bool:
-    import dataclasses
-    import inspect
-
-    from symconv.grading import GradeResult, grade
-
-    return name in inspect.signature(grade).parameters or \
-        name in {f.name for f in dataclasses.fields(GradeResult)}
-
-
-@pytest.mark.skipif(not _grader_has("reveal"), reason="grade() has no reveal= yet")
+# -- reveal=False and GradeResult.read through class grading ---------------------------------
 def test_no_reveal_hides_the_expected_value(tmp_path):
     rows = [("ann", "4.1", "1"), ("bob", "4.1", "2415919104"), ("cy", "1.4", "C_in K_1 K_2")]
     shown = [r["feedback"] for r in read_csv(grade(tmp_path, AIMED, rows)[1])
@@ -205,7 +194,6 @@ def test_no_reveal_hides_the_expected_value(tmp_path):
         assert "expected value is" not in r["feedback"]
 
 
-@pytest.mark.skipif(not _grader_has("read"), reason="GradeResult has no read field yet")
 def test_answer_read_is_what_the_grader_read(tmp_path):
     from symconv.grading import grade as grade_one
     from symconv.grading.questions import load, question_reference

@@ -23,8 +23,8 @@ from __future__ import annotations
 import csv
 import itertools
 import random
-import zlib
 import re
+import zlib
 from fractions import Fraction
 from pathlib import Path
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import symconv
 from symconv.symbols import sym
+from symconv.validity import InvalidLayer
 
 from .strategies import conv_cases, pool_cases
 
@@ -132,8 +133,19 @@ def test_pool_shapes_match_torch(torch, case):
                              ceil_mode=case.ceil_mode)
     values = dict(zip(("k_h", "k_w", "s_h", "s_w", "p_h", "p_w", "d_h", "d_w", "h", "w"),
                       case.kernel + case.stride + case.padding + case.dilation + case.size))
-    report = symconv.analyze(ours, ("c", "h", "w"), batch=case.batch).subs(values, c=case.channels)
-    assert report.output_shape == tuple(maxpool(x).shape[1:])
+    report = symconv.analyze(ours, ("c", "h", "w"), batch=case.batch)
+    expected = tuple(maxpool(x).shape[1:])
+    try:
+        at = report.subs(values, c=case.channels)
+    except InvalidLayer as exc:
+        # ceil mode's last window would start in the right padding: torch drops it, and the
+        # symbolic formula holds only under the condition that these values break.
+        assert case.ceil_mode and "ceil mode: the last window would start" in str(exc)
+        numeric = symconv.MaxPool2d(case.kernel, case.stride, case.padding, case.dilation,
+                                    ceil_mode=True)
+        assert symconv.analyze(numeric, (case.channels, *case.size)).output_shape == expected
+    else:
+        assert at.output_shape == expected
     avg = torch.nn.AvgPool2d(case.kernel, case.stride, case.padding, ceil_mode=case.ceil_mode)
     ours_avg = symconv.AvgPool2d(case.kernel, case.stride, case.padding, ceil_mode=case.ceil_mode)
     assert symconv.analyze(ours_avg, (case.channels, *case.size)).output_shape == tuple(

@@ -129,7 +129,8 @@ def test_residual_shape_condition_without_reason_shows_relation_and_values():
     with pytest.raises(InvalidLayer) as info:
         report.subs(k=5, p=1, h=9)
     text = _one_line(info)
-    assert text.startswith("network: needs ") and "h = 9" in text and "k = 5" in text
+    # The shape condition belongs to the add node of the network's graph, which the message names.
+    assert text.startswith("layer add (add): needs ") and "h = 9" in text and "k = 5" in text
 
 
 def test_invalid_layer_inside_a_network_keeps_its_type():

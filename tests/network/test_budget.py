@@ -123,3 +123,26 @@ def test_budget_steps_are_a_calculation_that_evaluates_to_the_batch():
         assert isinstance(calc, Calculation) and calc.result == budget.batch
         values = {s: calc.values[s.name] for s in calc.formula.free_symbols}
         assert calc.formula.xreplace(values) == budget.batch
+
+
+@pytest.mark.torch
+def test_rows_on_parameters_only_are_fixed_memory_not_per_sample(torch):
+    nn = torch.nn
+
+    class Biased(nn.Module):
+        """A learned (c, w, h) table, transposed once per forward and added to every sample."""
+
+        def __init__(self):
+            super().__init__()
+            self.table = nn.Parameter(torch.zeros(3, 5, 4))
+
+        def forward(self, x):
+            return x + self.table.transpose(1, 2).contiguous()
+
+    report = symconv.analyze(symconv.from_torch(Biased()), (3, 4, 5), batch="B")
+    fixed = report.row("contiguous")
+    assert not fixed.batched and fixed.report.batch == 1
+    assert report.row("add").batched and report.row("add").activations == symconv.sym("B") * 60
+    b = report.max_batch(4 * (60 + 2 * 120), policy="all_activations")  # float32: 2 samples
+    # per sample: input 60 + add 60 (the transpose is a view); fixed: the contiguous copy, 60
+    assert (b.per_sample_elements, b.fixed_elements, b.batch) == (120, 60, 2)

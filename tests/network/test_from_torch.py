@@ -47,7 +47,7 @@ def test_functional_style_module(torch):
     assert [r.output_shape for r in report.layers if r.name in ("conv", "pool", "fc")] == shapes
 
 
-def test_inception_block_becomes_concat(torch):
+def test_inception_block_is_one_cat_node_named_after_modules(torch):
     nn = torch.nn
 
     class Inception(nn.Module):
@@ -75,7 +75,9 @@ def test_inception_block_becomes_concat(torch):
     assert report.output_shape == out == (12, 10, 10)
     names = [r.name for r in report.layers]
     assert names[0] == "stem" and names[-1] == "block.cat"
-    assert "block.branches.1.b2.2" in names
+    assert names[1:-1] == ["block.b1", "block.b2.0", "block.b2.1", "block.b2.2", "block.b3.0",
+                           "block.b3.1"]
+    assert report.row("block.cat").inputs == ("block.b1", "block.b2.2", "block.b3.1")
     assert report.receptive_field.size == (5, 5) and report.receptive_field.aligned
 
 
@@ -91,25 +93,51 @@ def test_residual_written_either_way_round(torch):
             return x + self.conv(x)
 
     report = symconv.analyze(symconv.from_torch(Pre(), (4, 8, 8)), (4, 8, 8))
-    # No module holds both paths, so the merge is named after the graph node.
-    assert [r.name for r in report.layers] == ["add.body.conv", "add.add"]
+    # The add is called in the top module's forward: named after the function.
+    assert [r.name for r in report.layers] == ["conv", "add"]
     hand = symconv.analyze(symconv.Residual([symconv.Conv2d(4, 4, 3, padding=1)]), (4, 8, 8))
     assert [r.report for r in report.layers] == [r.report for r in hand.layers]
 
 
-@pytest.mark.parametrize("body,message", [
-    ("return x * 2", "not modelled"),
-    ("return torch.cat([self.conv(x), x], 2)", "channel concatenation"),
-    ("return self.conv(x) + 1", "tensor \\+ tensor"),
-    ("return self.lstm(x)", "LSTM has no symconv counterpart"),
+@pytest.mark.parametrize("body,elements", [
+    # Once refused ("not modelled", "channel concatenation", "tensor + tensor"); now exact.
+    ("return x * 2", {"mul": 2 * 2 * 3 * 4}),
+    ("return torch.cat([self.conv(x), x], 2)", {"conv": 0, "cat": 2 * 2 * 6 * 4}),
+    ("return self.conv(x) + 1", {"add": 2 * 2 * 3 * 4}),
 ])
-def test_unsupported_operations_name_the_graph_node(torch, body, message):
+def test_arithmetic_with_numbers_and_cat_along_any_dim(torch, body, elements):
     nn = torch.nn
     namespace = {"torch": torch}
-    exec(  # builds a throwaway module class whose forward is the parametrised line
-        "def forward(self, x):\n    " + body, namespace)
+    exec("def forward(self, x):\n    " + body, namespace)  # a throwaway forward
 
     class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 2, 1)
+
+        forward = namespace["forward"]
+
+    module = Net()
+    report = symconv.analyze(symconv.from_torch(module, (2, 3, 4)), (2, 3, 4), batch=2)
+    assert report.output_shape == tuple(module(torch.rand(2, 2, 3, 4)).shape[1:])
+    for name, count in elements.items():
+        row = report.row(name)
+        assert row.mults + row.adds == count or row.kind in ("conv", "concat")
+        if row.kind == "concat":
+            assert row.activations == count
+
+
+@pytest.mark.parametrize("body,message", [
+    ("return self.lstm(x)", "LSTM has no symconv counterpart"),
+    ("return x.cumsum(1)", "not modelled"),
+    ("return torch.fft.fft2(x)", "not modelled"),
+])
+def test_unsupported_operations_name_the_graph_node_and_module(torch, body, message):
+    nn = torch.nn
+    namespace = {"torch": torch}
+    exec("def forward(self, x):\n    " + body, namespace)  # a throwaway forward
+
+    class Inner(nn.Module):
         def __init__(self):
             super().__init__()
             self.conv = nn.Conv2d(2, 2, 1)
@@ -117,6 +145,14 @@ def test_unsupported_operations_name_the_graph_node(torch, body, message):
 
         forward = namespace["forward"]
 
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = Inner()
+
+        def forward(self, x):
+            return self.inner(x)
+
     with pytest.raises(TorchImportError, match=message) as info:
         symconv.from_torch(Net())
-    assert "graph node" in str(info.value)
+    assert "graph node" in str(info.value) and "'inner" in str(info.value)

@@ -89,10 +89,11 @@ def test_from_torch_row_names_follow_torch_modules(torch):
     report = symconv.analyze(symconv.from_torch(module), (3, 64, 64))
     names = [r.name for r in report.layers]
     torch_names = [n for n, m in module.named_modules() if not list(m.children())]
-    # Every torch leaf module is a row (ReLU modules are called twice per block).
-    assert set(n.replace(".body.", ".").replace(".shortcut.", ".") for n in names) >= set(
-        torch_names)
-    assert "layer2.0.shortcut.downsample.0" in names and "layer2.0.add" in names
+    # Every torch leaf module is a row (ReLU modules are called twice per block: relu_1).
+    assert set(names) >= set(torch_names)
+    assert "layer2.0.downsample.0" in names and "layer2.0.add" in names
+    assert "layer2.0.relu_1" in names
+    assert report.row("layer2.0.add").inputs == ("layer2.0.bn2", "layer2.0.downsample.1")
 
 
 def test_network_torch_backward_total_matches_flop_counter(torch):

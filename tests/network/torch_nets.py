@@ -173,12 +173,16 @@ def seed004(torch, pool=None, channels=(64, 128, 256, 512, 512)):
 
 
 def flop_counted_macs(torch, module, shape):
-    """MACs by torch's FlopCounterMode (it counts 2 FLOPs per MAC) on a meta tensor."""
+    """MACs by torch's FlopCounterMode (it counts 2 FLOPs per MAC), one sample.
+
+    On a meta tensor (no compute) when the module is on the meta device.
+    """
     from torch.utils.flop_counter import FlopCounterMode
 
+    device = next(iter(module.parameters())).device
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
-        module(torch.empty((1, *shape), device="meta"))
+        module(torch.empty((1, *shape), device=device))
     total = counter.get_total_flops()
     assert total % 2 == 0
     return total // 2
