@@ -304,7 +304,9 @@ def step_latex(step: Any) -> str:
     if isinstance(step, Display):
         return "\\[\n" + step.latex + "\n\\]"
     if isinstance(step, Figure):
-        return "\\medskip\n" + step.latex(text_latex)  # clear of the display above it
+        # clear of the display above it; the picture and its caption never split across pages
+        return ("\\medskip\n\\noindent\\begin{minipage}{\\linewidth}\n"
+                + step.latex(text_latex) + "\n\\end{minipage}")
     if isinstance(step, sp.Basic):
         return "\\[\n" + math(step) + "\n\\]"
     return text_latex(str(step))
