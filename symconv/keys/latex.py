@@ -50,7 +50,7 @@ from symconv.keys.outline import (
     split_answers,
 )
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
-from symconv.keys.texsafe import checked_math
+from symconv.keys.texsafe import DOLLAR, MARKUP, checked_math
 from symconv.notation.breaking import PAGE, width
 from symconv.notation.context import use
 from symconv.notation.rows import answer_rows, calculation_rows, equation_rows, escape, math
@@ -83,16 +83,17 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\abovedisplayshortskip}{2pt}\setlength{\belowdisplayshortskip}{2pt}}
 """
 
-_TOKENS = re.compile(r"(\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
 
 
 def text_latex(text: str) -> str:
     """Light markup (``$math$``, ``$$display$$``, `` `code` ``, ``**bold**``) to LaTeX."""
     out = []
-    for part in _TOKENS.split(text):
+    for part in MARKUP.split(text):
         if not part:
             continue
-        if part.startswith("$$"):
+        if part == DOLLAR:
+            out.append(r"\$")
+        elif part.startswith("$$"):
             out.append("\n\\[" + checked_math(part)[2:-2] + "\\]\n")
         elif part.startswith("$"):
             out.append(checked_math(part))  # math is copied as it is: whitelisted commands only

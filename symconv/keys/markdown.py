@@ -42,12 +42,10 @@ from symconv.keys.outline import (
     split_answers,
 )
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
-from symconv.keys.texsafe import checked_math
+from symconv.keys.texsafe import DOLLAR, MARKUP, checked_math
 from symconv.notation.context import use
 from symconv.notation.rows import answer_rows, calculation_rows, equation_rows, math
 from symconv.solution import Calculation, Check, Equation, Solution, Text
-
-_TOKENS = re.compile(r"(\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
 
 
 @dataclass(frozen=True)
@@ -75,10 +73,15 @@ def protect_math(tex: str) -> str:
     return re.sub(r"<(?=\S)", r"\\<", tex)
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def math_md(tex: str, display: bool, options: MarkdownOptions | None = None) -> str:
     """One math span (inline or displayed) in the chosen delimiters, protected if asked."""
     o = options or _OPTIONS
     body = " ".join(tex.split("\n")) if display else tex
+    # "a<b" would open an HTML tag for a Markdown reader; "a< b" is the same formula.
+    body = _TAG_START.sub("< ", body)
     if o.protect:
         body = protect_math(body)
     if o.delimiters == "brackets":
@@ -102,10 +105,12 @@ def escape(text: str) -> str:
 def text_markdown(text: str, options: MarkdownOptions | None = None) -> str:
     """Light markup (``$math$``, ``$$display$$``, `` `code` ``, ``**bold**``) to Markdown."""
     out = []
-    for part in _TOKENS.split(text):
+    for part in MARKUP.split(text):
         if not part:
             continue
-        if part.startswith("$$"):
+        if part == DOLLAR:
+            out.append(r"\$")  # CommonMark's escape; LMS math extensions skip it too
+        elif part.startswith("$$"):
             out.append("\n\n" + math_md(checked_math(part)[2:-2], True, options) + "\n\n")
         elif part.startswith("$"):
             out.append(math_md(checked_math(part)[1:-1], False, options))
