@@ -16,7 +16,7 @@ graph nodes (linear growth: a flat time per node).
 ``--markdown FILE`` writes the table of docs/networks.md (params, MACs by symconv,
 by FlopCounterMode / 2 and torchvision's published GFLOPS, symbolic time).
 
-Run: ``PYTHONPATH=. python benchmarks/zoo.py [--models resnet50,vit_b_16] [--no-tools]
+Run: ``python benchmarks/zoo.py [--models resnet50,vit_b_16] [--no-tools]
 [--tool-limit 60] [--markdown table.md]``.  Timings on a shared machine are noisy: each
 analysis is the best of ``--repeats`` cold runs.
 """
@@ -29,9 +29,11 @@ import gc
 import io
 import logging
 import platform
+import sys
 import time
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -39,7 +41,10 @@ import torchvision
 
 import symconv
 from symconv.network import clear_cache
-from tests.zoo import models as Z
+
+# The zoo's list of constructors is the tests' (tests/zoo/models.py): one list, run from anywhere.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.zoo import models as Z  # noqa: E402
 
 NUMERIC_TARGET_S = 2.0
 SYMBOLIC_TARGET_S = 10.0

@@ -1,4 +1,4 @@
-"""Text and LaTeX views of reports (SymPy's printers; subscripts as ``k_{h}``).
+"""Text and LaTeX views of reports, through the notation layer (:mod:`symconv.notation`).
 
 Examples
 --------
@@ -6,8 +6,8 @@ Examples
 >>> from symconv.symbols import sym
 >>> latex(sym("k_h") * sym("c_i"))
 'c_{i} k_{h}'
->>> latex((sym("h") + 2) , {"h": 30})
-'\\\\left(30\\\\right) + 2'
+>>> latex(sym("h") + 2, {"h": 30})
+'30 + 2'
 """
 
 from __future__ import annotations
@@ -16,10 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
-
-from symconv.exprmap import free_symbols, substitution
-from symconv.symbols import to_expr
 
 #: Human names of report quantities, in display order.
 LABELS = {
@@ -36,59 +32,28 @@ LABELS = {
 }
 
 
-def latex(expr: Any, values: Mapping[str, Any] | None = None, *, compact: bool = False) -> str:
-    """LaTeX of ``expr``; with ``values``, each symbol is shown as its value in parentheses.
+def latex(expr: Any, values: Mapping[str, Any] | None = None, *, compact: bool = True,
+          notation: Any = None) -> str:
+    """LaTeX of ``expr`` in the current notation; with ``values``, each symbol shown as its value.
 
+    A thin entry to :func:`symconv.notation.latex`, so every view of a formula
+    (answer keys in LaTeX and Markdown, Jupyter displays) is written by the same
+    printer: the question's names and term order, upright multi-letter names,
+    integers of five or more digits grouped by thousands (``4{,}831{,}838{,}208``).
     Substituting at print time keeps the formula's structure (nothing is
-    evaluated), which is how a worked solution shows the numbers going in.
-    With ``compact`` (answer keys), a value gets parentheses only when it
-    needs them (negative or compound) and integers of five or more digits
-    are grouped by thousands: ``4{,}831{,}838{,}208``.
+    evaluated), which is how a worked solution shows the numbers going in; a
+    value gets parentheses only when it needs them.  ``compact`` is accepted for
+    compatibility (every view prints this way now).
 
     >>> from symconv.symbols import sym
-    >>> print(latex(sym("h") * 2 + sym("k"), {"h": 30, "k": -1}, compact=True))
+    >>> print(latex(sym("h") * 2 + sym("k"), {"h": 30, "k": -1}))
     2 \\cdot 30 + \\left(-1\\right)
-    >>> print(latex(sp.Integer(4831838208), compact=True))
+    >>> print(latex(sp.Integer(4831838208)))
     4{,}831{,}838{,}208
     """
-    if isinstance(expr, tuple):
-        return r" \times ".join(latex(e, values, compact=compact) for e in expr)
-    if isinstance(expr, str):
-        expr = to_expr(expr)  # a symbol name; formula text is never sympified (eval)
-    expr = sp.sympify(expr) if not isinstance(expr, sp.Basic) else expr
-    settings: dict[str, Any] = {"mul_symbol": "dot" if values else None}
-    printer = _GroupedLatexPrinter if compact else None
-    names: dict[sp.Symbol, str] = {}
-    if values:
-        table = substitution(dict(values), free_symbols(expr))
-        for s, v in table.items():
-            text = _GroupedLatexPrinter().doprint(v) if compact else sp.latex(v)
-            bare = compact and v.is_number and (v.is_Integer or v.is_Float) and v >= 0
-            names[s] = text if bare else r"\left(" + text + r"\right)"
-    settings["symbol_names"] = names
-    if printer is not None:
-        return printer(settings).doprint(expr)
-    return sp.latex(expr, **settings)
+    from symconv.notation.latex import latex as notation_latex
 
-
-class _GroupedLatexPrinter(LatexPrinter):
-    """SymPy's LaTeX printer with integers grouped by thousands (``12{,}345``)."""
-
-    def _print(self, expr: Any, **kwargs: Any) -> str:
-        # A custom function's ``_latex(printer)`` hook may not take ``exp`` (its power).
-        if "exp" in kwargs and hasattr(expr, "_latex") and isinstance(expr, sp.Function):
-            try:
-                return str(super()._print(expr, **kwargs))
-            except TypeError:
-                exp = kwargs.pop("exp")
-                return r"\left(%s\right)^{%s}" % (super()._print(expr, **kwargs), exp)
-        return str(super()._print(expr, **kwargs))
-
-    def _print_Integer(self, expr: sp.Integer) -> str:
-        n = int(expr)
-        if abs(n) < 10_000:
-            return str(n)
-        return ("-" if n < 0 else "") + f"{abs(n):,}".replace(",", "{,}")
+    return notation_latex(expr, values, notation)
 
 
 def report_rows(report: Any) -> list[tuple[str, Any]]:

@@ -77,7 +77,11 @@ class Calculation:
 
 @dataclass(frozen=True)
 class Check:
-    """An independent check that ran on the instance; ``passed`` is what it found."""
+    """An independent check that ran on the instance; ``passed`` is what it found.
+
+    ``oracle`` names what checked (``explicit loops``, ``torch``...), ``instance``
+    the numbers it ran on when they are not the question's own (``$k = 3$, $n = 6$``).
+    """
 
     name: str
     oracle: str
@@ -85,6 +89,19 @@ class Check:
     observed: Any
     passed: bool
     detail: str = ""
+    instance: str = ""
+
+
+@dataclass(frozen=True)
+class Shared:
+    """Steps several questions of a section share (a layer's output sizes, an argument).
+
+    The first question of the section that shows them keeps them; the next ones
+    say where they are (``ref``: a phrase naming them, "as in Question 1a" follows).
+    """
+
+    steps: tuple[Any, ...]
+    ref: str
 
 
 @dataclass(frozen=True)

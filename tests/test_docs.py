@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("page", ["README.md", "docs/index.md", "docs/layers.md"])
+@pytest.mark.parametrize("page", ["README.md", "docs/index.md", "docs/layers.md",
+                                  "docs/answer-keys.md"])
 def test_examples_in_page_run(page):
     result = doctest.testfile(str(ROOT / page), module_relative=False,
                               optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -142,12 +142,16 @@ class ConvBackward:
             out["grad_bias"] = run(self.grad_bias, "bias")
         return out
 
-    def steps(self, check: bool = True) -> list[Any]:
-        """The derivation as answer-key steps (see :mod:`symconv.calculus.backward_steps`)."""
+    def steps(self, check: bool = True, **options: Any) -> list[Any]:
+        """The derivation as answer-key steps (see :mod:`symconv.calculus.backward_steps`).
+
+        ``options``: ``parts`` (``["weight", "input"]`` by default) and ``detail``
+        (``"full"``: the chain rule and its deltas; ``"summary"``: the results).
+        """
         from symconv.calculus.backward_steps import conv_backward_steps
         from symconv.display.steps import Steps
 
-        return Steps(conv_backward_steps(self, check=check), title="Backward pass")
+        return Steps(conv_backward_steps(self, check=check, **options), title="Backward pass")
 
     def _repr_html_(self) -> str:
         from symconv.display.backward import formulas_html

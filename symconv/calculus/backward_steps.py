@@ -32,54 +32,119 @@ def eq(e: sp.Eq, label: str = "") -> Equation:
     return Equation(e.lhs, e.rhs, label=label)
 
 
-def conv_backward_steps(bw: Any, check: bool = True) -> list[Any]:
-    """Steps of :meth:`ConvBackward.steps`."""
+def _display(bw: Any) -> Any:
+    """The rewrite every shown formula gets: one-value sums dropped, size-one axes squeezed."""
+    from symconv.calculus.indexing import index
+    from symconv.notation.transform import tidy
+
+    free = dict(bw.free)
+    # the chain rule differentiates with respect to primed copies of the free indices
+    free["w'"] = tuple(index(f"{s.name}'") for s in bw.free["w"])
+    free["x'"] = tuple(index(f"{s.name}'") for s in bw.free["x"])
+    shapes = dict(bw.shapes)
+    shapes["w'"], shapes["x'"] = shapes["w"], shapes["x"]
+    unit_stride = all(sp.sympify(s) == 1 for s in bw.layer.stride)
+
+    def show(e: sp.Eq, label: str = "") -> Equation:
+        lhs, rhs = tidy(e.lhs, shapes, free), tidy(e.rhs, shapes, free)
+        if unit_stride:  # with stride 1 the dilated gradient is the gradient itself
+            from symconv.calculus.backward import DY, DY_UP
+
+            lhs, rhs = lhs.xreplace({DY_UP: DY}), rhs.xreplace({DY_UP: DY})
+        return Equation(lhs, rhs, label=label)
+
+    return show
+
+
+def _full_padding(layer: Any) -> str:
+    """The padding of the 'full' convolution, ``d(k - 1) - p`` per axis, with the layer's own
+    numbers or names (``2`` for a 3x3 kernel without padding)."""
+    from symconv.notation.latex import latex
+
+    pads = [sp.sympify(d) * (sp.sympify(k) - 1) - sp.sympify(left)
+            for k, d, (left, _) in zip(layer.kernel_size, layer.dilation, layer.padding,
+                                       strict=True)]
+    shown = [f"${latex(e)}$" for e in pads]
+    if len(set(shown)) == 1:
+        return shown[0] + (" on each side" if all(e.is_number for e in pads) else "")
+    return " and ".join(shown) + " (one per axis)"
+
+
+def conv_backward_steps(bw: Any, check: bool = True, parts: Any = ("weight", "input"),
+                        detail: str = "full") -> list[Any]:
+    """Steps of :meth:`ConvBackward.steps`.
+
+    ``parts``: which gradients to derive (``"weight"``, ``"input"``); ``detail``:
+    ``"full"`` shows the chain rule with SymPy's Kronecker deltas and the sums
+    over them, ``"summary"`` the forward definition and the results only.
+    """
+    from symconv.notation.describe import sentence
+    from symconv.notation.latex import tensor_tex
+
+    show = _display(bw)
+    dy, y = tensor_tex("grad_output", "dy"), tensor_tex("output", "y")
     layer = bw.layer
+    unit_stride = all(sp.sympify(v) == 1 for v in layer.stride)
     s: list[Any] = [
-        Text(f"Forward definition of {layer!r} (cross-correlation, as torch). Tensors are read "
-             "as 0 outside their index range: that is the zero padding of $x$, and below it "
-             "also makes $dy$ at a non-integer position 0."),
-        eq(bw.forward),
-        Text("Chain rule with $dy = \\partial L/\\partial y$; SymPy differentiates the "
-             "definition, which leaves Kronecker deltas:"),
-        eq(bw.chain_weight),
-        Text("Summing over each delta sets its index (every index lies in its range):"),
-        eq(bw.grad_weight),
-        Text("So the weight gradient is the input correlated with $dy$: a sum over the batch "
-             "and all output positions."),
-        eq(bw.chain_input),
-        Text("Solving the position delta for the output index $o = (i + p - t d)/s$ leaves "
-             "$dy$ read at a fraction when $s > 1$: that is $dy$ dilated by the stride "
-             "(zeros between samples)."),
-        eq(bw.grad_input),
-        Text("Re-index $t = k - 1 - u$ (same taps, reversed) and name the dilated gradient "
-             "and the flipped kernel:"),
-        *(eq(d, "definition") for d in bw.definitions),
-        eq(bw.grad_input_full),
-        Text("This is a stride-1 correlation of the stride-dilated $dy$ with the flipped "
-             "kernel, $dy$ padded by $d(k-1) - p$: the 'full' convolution."),
+        Text(f"Forward pass of {sentence(layer)}: a cross-correlation, as torch computes it "
+             "(a tensor is 0 outside its index range, which is the zero padding):"),
+        show(bw.forward),
     ]
+    if "weight" in parts:
+        if detail == "full":
+            s += [Text(f"Chain rule with the upstream gradient ${dy} = \\partial L/\\partial {y}$; "
+                       "SymPy differentiates the definition, which leaves Kronecker deltas:"),
+                  show(bw.chain_weight),
+                  Text("Summing over each delta sets its index (every index lies in its range):")]
+        s += [show(bw.grad_weight),
+              Text("So the weight gradient is the input correlated with the upstream gradient"
+                   + (", summed over the batch." if sp.sympify(bw.batch) != 1 else "."))]
+    if "input" in parts:
+        if detail == "full":
+            s += [Text("For the input gradient, the chain rule again:"), show(bw.chain_input)]
+            if not unit_stride:
+                s.append(Text("Solving the position delta for the output index "
+                              f"$o = (i + p - t d)/s$ leaves ${dy}$ read at a fraction when "
+                              f"$s > 1$: that is ${dy}$ dilated by the stride (zeros between "
+                              "samples)."))
+            s += [show(bw.grad_input),
+                  Text("Re-index $t = k - 1 - u$ (the same taps, reversed)" +
+                       ("" if unit_stride else " and name the dilated gradient") +
+                       " with the flipped kernel:")]
+            s += [show(d, "where") for d in bw.definitions[(1 if unit_stride else 0):]]
+        s += [show(bw.grad_input_full),
+              Text("The input gradient is the upstream gradient" +
+                   ("" if unit_stride else " dilated by the stride,") +
+                   f" padded by {_full_padding(layer)} and correlated with the flipped "
+                   "kernel: a 'full' convolution.")]
     if bw.grad_bias is not None:
-        s += [Text("The bias enters every output position of its channel once:"), eq(bw.grad_bias)]
+        s += [Text("The bias enters every output position of its channel once:"),
+              show(bw.grad_bias)]
     if check:
         s += _checks(bw)
     return s
 
 
 def _checks(bw: Any) -> list[Any]:
+    from dataclasses import replace
+
     from symconv.calculus.backward import conv_backward, is_numeric_layer
     from symconv.calculus.checks import LOOP_BUDGET, loop_cost, small_copy
+    from symconv.calculus.example_steps import numeric_example
     from symconv.oracles import bruteforce
 
     layer = bw.layer
+    instance = ""
     if not is_numeric_layer(layer, bw.input_shape) or not bw.batch.is_Integer:
-        return [Text("(The numeric checks need a layer with numbers; substitute values first.)")]
-    notes: list[Any] = []
+        layer, shape, values = numeric_example(layer, bw.input_shape)
+        bw = conv_backward(layer, shape, 1)
+        instance = _described(values)
     if loop_cost(layer, bw.input_shape, bw.batch) > LOOP_BUDGET:
         layer, shape = small_copy(layer, bw.input_shape)
         bw = conv_backward(layer, shape, 1)
-        notes.append(Text(f"(Checks run on a small instance with the same kernel, stride, "
-                          f"padding, dilation and groups: {layer!r} on input {shape}.)"))
+        size = r" \times ".join(str(int(n)) for n in shape[1:])
+        instance = ("a smaller instance with the same kernel, stride, padding and dilation "
+                    f"(input ${size}$)")
     rng = np.random.default_rng(0)
     x = small_ints(rng, tuple(int(v) for v in (bw.batch, *bw.input_shape)))
     w = small_ints(rng, tuple(int(v) for v in bw.shapes["w"]))
@@ -90,19 +155,27 @@ def _checks(bw: Any) -> list[Any]:
     dy = small_ints(rng, y.shape)
     got = bw.evaluate(x, w, dy, bias=np.zeros(int(layer.out_channels)) if layer.bias else None)
     ref, _ = bruteforce.conv_grad_weight(x, dy, tuple(w.shape[2:]), **conv)
-    out: list[Any] = notes + [array_check("grad_weight formula", "explicit loops (bruteforce)",
+    out: list[Any] = [array_check("weight-gradient formula", "explicit loops",
                                   ref, got["grad_weight"])]
     # Adjoint identity: <dy, conv(x)> = <grad_input, x> for the linear map x -> conv(x).
     lhs, rhs = float(np.sum(dy * y)), float(np.sum(got["grad_input"] * x))
-    out.append(Check("grad_input is the adjoint of the convolution",
-                     "explicit-loop convolution, <dy, conv(x)> = <dx, x>",
+    out.append(Check("input gradient is the adjoint of the convolution",
+                     "explicit loops, $\\langle dy, \\mathrm{conv}(x)\\rangle = "
+                     "\\langle dx, x\\rangle$",
                      sp.Integer(round(lhs)), sp.Integer(round(rhs)), lhs == rhs))
     out.append(array_check("flipped-kernel form equals the scatter form", "evaluation",
                            got["grad_input"], got["grad_input_full"]))
     torch = torch_or_none()
     if torch is not None:
         out += _torch_checks(torch, layer, x, w, dy, conv, got)
-    return out
+    return [replace(c, instance=instance) for c in out]
+
+
+def _described(values: dict[str, int]) -> str:
+    from symconv.notation.latex import latex
+    from symconv.symbols import sym
+
+    return ", ".join(f"${latex(sym(k))} = {v}$" for k, v in values.items())
 
 
 def _torch_checks(torch, layer, x, w, dy, conv, got) -> list[Check]:
@@ -112,7 +185,8 @@ def _torch_checks(torch, layer, x, w, dy, conv, got) -> list[Check]:
     wt = torch.tensor(w, requires_grad=True)
     fn(xt, wt, None, **conv).backward(torch.tensor(dy))
     return [
-        array_check("grad_input formula", "torch autograd", xt.grad.numpy(), got["grad_input"]),
-        array_check("grad_weight formula", "torch autograd", wt.grad.numpy(),
+        array_check("input-gradient formula", "torch autograd", xt.grad.numpy(),
+                    got["grad_input"]),
+        array_check("weight-gradient formula", "torch autograd", wt.grad.numpy(),
                     got["grad_weight"]),
     ]

@@ -37,14 +37,18 @@ def composition_steps(c: Any, input_shape: Any = None) -> list[Any]:
     z_def = sp.Sum(W2[t2] * Y[o * s2 + t2 * d2 - p2], (t2, 0, k2 - 1))
     substituted = sp.Sum(W2[t2] * W1[t1] * X[general.index_expr], (t2, 0, k2 - 1),
                          (t1, 0, k1 - 1))
+    from symconv.notation.describe import sentence
+
     s: list[Any] = [
-        Text(f"First layer {c.first!r}, then {c.second!r}, no activation between. "
-             "On one spatial axis (the others are alike), with one channel for readability:"),
+        Text(f"First {sentence(c.first)}, then {sentence(c.second)}, no activation between. "
+             "On one spatial axis (the others are alike), with one channel for readability, "
+             "$w^{(1)}$ and $w^{(2)}$ the two kernels:"),
         Equation(Y[m], y_def), Equation(sp.IndexedBase("z")[o], z_def),
         Text("Substitute $y$ into $z$ (linear maps compose):"),
         Equation(sp.IndexedBase("z")[o], substituted),
-        Text("Read off a single convolution: the coefficient of $o$ is its stride, the "
-             "offset at $o = t = 0$ its padding, the taps $t_1 d_1 + t_2 s_1 d_2$ its kernel."),
+        Text("Read off a single convolution: the coefficient of $o$ is its stride, minus the "
+             "offset at $o = t_1 = t_2 = 0$ its padding, and the taps $d_1 t_1 + s_1 d_2 t_2$ "
+             "its kernel:"),
     ]
     per_axis = [axis_values(c, axis) for axis in range(len(c.axes))]
     alike = all(v == per_axis[0] for v in per_axis)
@@ -63,19 +67,53 @@ def composition_steps(c: Any, input_shape: Any = None) -> list[Any]:
                         result=ax.kernel),
         ]
     s += [
-        Text(f"Single equivalent layer: {c.layer!r}. Channels compose like matrices, "
-             "W[c_2, c_0] = sum over c_1 of W2[c_2, c_1] * W1[c_1, c_0] (each a kernel "
-             "product), and the bias folds: b = b2 + sum over c_1 and taps of W2 * b1."),
+        Text(f"The single equivalent layer is {sentence(c.layer)}. With several channels the "
+             "kernels compose like matrices, $W_{c_2, c_0} = \\sum_{c_1} W^{(2)}_{c_2, c_1} * "
+             "W^{(1)}_{c_1, c_0}$ (each product a full convolution of two kernels), and the "
+             "biases fold into one: $b = b^{(2)} + \\sum_{c_1} b^{(1)}_{c_1} "
+             "\\sum_t W^{(2)}_{c_2, c_1, t}$."),
     ]
     s += [Text(n[0].upper() + n[1:] + ".") for n in c.notes]
+    if input_shape is None:
+        s += _example_checks(c)
     if input_shape is not None:
         region = c.exact_region(input_shape)
         out = c.layer.output_shape(as_shape(input_shape))
-        s.append(Text(f"Output shape {tuple(out)} for input {tuple(as_shape(input_shape))}; "
-                      f"exact on output indices {list(region)} per spatial axis."))
+        from symconv.notation.latex import IndexRange, latex
+
+        s.append(Text(f"Output shape ${latex(tuple(out))}$ for an input "
+                      f"${latex(tuple(as_shape(input_shape)))}$; the single layer is exact on "
+                      f"output indices ${', '.join(latex(IndexRange(*r)) for r in region)}$ "
+                      "per spatial axis."))
         if _numeric(c, input_shape):
             s += _checks_within_budget(c, input_shape)
     return s
+
+
+def _example_checks(c: Any) -> list[Any]:
+    """Checks of a symbolic composition on numbers for its symbols (stated in the line)."""
+    from dataclasses import replace
+
+    from symconv.calculus.backward import is_numeric_layer
+    from symconv.calculus.compose import compose
+    from symconv.calculus.example_steps import numeric_example
+
+    dims = len(c.first.kernel_size)
+    if is_numeric_layer(c.first, (1,) * (dims + 1)) and is_numeric_layer(
+            c.second, (1,) * (dims + 1)):
+        return []
+    first, _, values = numeric_example(c.first, (c.first.in_channels, *(12,) * dims))
+    second, _, more = numeric_example(c.second, (c.second.in_channels, *(12,) * dims))
+    values.update(more)
+    if "k_2" in values and "k_1" in values and values["k_1"] == values["k_2"]:
+        values["k_2"] = values["k_1"] - 1  # two different sizes make a stronger check
+        second = type(c.second)(second.in_channels, second.out_channels,
+                                (values["k_2"],) * dims, bias=second.bias)
+    composed = compose(first, second)
+    shape = (int(first.in_channels), *(12,) * dims)
+    instance = ", ".join(f"${sp.latex(sp.Symbol(k))} = {v}$" for k, v in sorted(values.items()))
+    return [replace(ch, instance=instance) for ch in _checks_within_budget(composed, shape)
+            if hasattr(ch, "passed")]
 
 
 def axis_values(c: Any, axis: int) -> dict[str, Any]:
@@ -135,5 +173,5 @@ def _checks(c: Any, input_shape: Any, region: Any) -> list[Any]:
     z1, _ = conv_nd(x, K, b, **args(c.layer))
     inside = (slice(None), slice(None), *(slice(int(lo), int(hi) + 1) for lo, hi in region))
     return [array_check("two layers = the single layer (exact region)",
-                        "explicit-loop convolutions (bruteforce), integer tensors",
+                        "explicit loops on integer tensors",
                         z[inside], z1[inside])]

@@ -6,7 +6,7 @@ Examples
 >>> from symconv.calculus.decompose import decompose
 >>> steps = decompose(sp.Matrix([[0, 1, 0], [1, -4, 1], [0, 1, 0]]), (2, 2)).steps()
 >>> [(c.name, c.passed) for c in steps if type(c).__name__ == "Check"]
-[('no complex kernels of these sizes compose to K', True)]
+[('no complex kernels of these sizes compose to $K$', True)]
 """
 
 from __future__ import annotations
@@ -31,14 +31,23 @@ def decomposition_steps(d: Any, certificate: bool = True) -> list[Any]:
     """Steps of :meth:`Decomposition.steps`."""
     k1, k2 = d.sizes
     P = sp.Symbol("P_K")
+    size1, size2 = (r" \times ".join(map(str, k)) for k in (k1, k2))
+    deg1, deg2 = (", ".join(str(v - 1) for v in k) for k in (k1, k2))
     s: list[Any] = [
-        Text("Stacking K1 then K2 (stride 1, correlation as in torch) gives the kernel whose "
-             "polynomial $P_K(z) = \\sum_t K[t] z^t$ is the product $P_{K1} P_{K2}$. So K is "
-             f"a stack of sizes {k1} and {k2} exactly when $P_K$ splits into factors of "
-             f"degrees at most {tuple(k - 1 for k in k1)} and {tuple(k - 1 for k in k2)}."),
+        Text("Stacking $K_1$ then $K_2$ (stride 1, correlation as in torch) gives the kernel "
+             "whose polynomial $P_K(z) = \\sum_t K_t z^t$ is the product $P_{K_1} P_{K_2}$. So "
+             f"$K$ is a stack of a ${size1}$ and a ${size2}$ kernel exactly when $P_K$ splits "
+             f"into a factor of degrees at most $({deg1})$ and one of degrees at most "
+             f"$({deg2})$ (one degree per axis)."),
         Equation(sp.Symbol("K"), _matrix(d.kernel)),
-        Equation(P, d.polynomial, sp.factor(d.polynomial), label="factored over Q"),
     ]
+    factored = sp.factor(d.polynomial)
+    if sp.srepr(factored) == sp.srepr(sp.expand(d.polynomial)) or len(d.factors) <= 1:
+        s += [Equation(P, d.polynomial),
+              Text("This polynomial is irreducible over $\\mathbb{Q}$: it has no factor but "
+                   "itself and constants.")]
+    else:
+        s.append(Equation(P, d.polynomial, factored, label="Factored over $\\mathbb{Q}$:"))
     a, b = symbols("k_1 k_2")
     dims = len(k1)
     vals = {"k_1": k1[0], "k_2": k2[0]} if len(set(k1 + k2)) <= 2 and k1 == (k1[0],) * dims \
@@ -53,25 +62,29 @@ def decomposition_steps(d: Any, certificate: bool = True) -> list[Any]:
             s.append(Text("Fewer parameters than entries: the stacks form a lower-dimensional "
                           "set, so not every kernel of this size is a stack."))
     if d.kernels is not None:
-        s += [Text(f"A grouping fits: {d.reason}."),
-              Equation(sp.Symbol("K1"), _matrix(d.kernels[0])),
-              Equation(sp.Symbol("K2"), _matrix(d.kernels[1])),
+        s += [Text("A grouping of the factors fits both sizes:"),
+              Equation(sp.Symbol("K_1"), _matrix(d.kernels[0])),
+              Equation(sp.Symbol("K_2"), _matrix(d.kernels[1])),
               _conv_check(d)]
         return s
-    s.append(Text(f"No grouping fits: {d.reason}. So K is not a stack of these sizes with "
-                  "rational entries."))
+    degrees = "; ".join(f"${sp.latex(f)}$ of degrees $({', '.join(map(str, d.degrees(f)))})$"
+                        for f, _ in d.factors)
+    s.append(Text(f"Its factors over $\\mathbb{{Q}}$: {degrees or '$1$'}. No grouping of them "
+                  f"has degrees at most $({deg1})$ with the rest at most $({deg2})$, so $K$ is "
+                  "not a stack of these sizes with rational entries."))
     if certificate:
         basis = d.complex_certificate()
         if basis is None:
-            s.append(Text("(Too many unknowns for the Groebner-basis check over C.)"))
+            s.append(Text("(Too many unknowns for the Groebner-basis check over $\\mathbb{C}$.)"))
         elif basis == [1]:
-            s.append(Check("no complex kernels of these sizes compose to K",
-                           "Groebner basis (SymPy) of the equations K1 * K2 = K in the "
-                           "unknown entries; [1] means no solution (Nullstellensatz)",
-                           sp.Matrix([1]), sp.Matrix([basis]), True))
+            s.append(Check("no complex kernels of these sizes compose to $K$",
+                           "Groebner basis (SymPy) of the equations $K_1 * K_2 = K$ in the "
+                           "unknown entries; the basis $\\{1\\}$ means no solution "
+                           "(Nullstellensatz)", sp.Integer(1), sp.Integer(1), True))
         else:
-            s.append(Text("Over C the equations are consistent (their Groebner basis is not "
-                          "[1]): K is a stack of complex kernels, though not of rational ones."))
+            s.append(Text("Over $\\mathbb{C}$ the equations are consistent (their Groebner "
+                          "basis is not $\\{1\\}$): $K$ is a stack of complex kernels, though not "
+                          "of rational ones."))
     return s
 
 
@@ -93,6 +106,6 @@ def _conv_check(d: Any) -> Check:
     def conv(a, k):
         return conv_nd(a, k.reshape((1, 1) + k.shape), stride=one, padding=zero)[0]
 
-    return array_check("conv(conv(x, K1), K2) = conv(x, K)",
-                       "explicit-loop convolutions (bruteforce), integer input",
+    return array_check("$K_2 \\star (K_1 \\star x) = K \\star x$",
+                       "explicit loops on an integer input",
                        conv(x, K), conv(conv(x, K1), K2))

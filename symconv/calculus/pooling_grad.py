@@ -36,7 +36,6 @@ from symconv.calculus.evaluate import evaluate
 from symconv.calculus.indexing import index, primed, resolve_deltas
 from symconv.layers.base import as_shape
 from symconv.layers.pooling import _AvgPoolNd, _MaxPoolNd
-from symconv.solution import Equation, Text
 from symconv.window import product
 
 _ARGMAX_NAMES = {1: ("a",), 2: ("a_h", "a_w"), 3: ("a_d", "a_h", "a_w")}
@@ -99,34 +98,12 @@ class PoolBackward:
             y = np.where(empty, -np.inf, y)
         return {"y": y, "grad_input": gx}
 
-    def steps(self) -> list[Any]:
-        """Answer-key steps: definition, chain rule, the derivative, the routed gradient."""
-        from symconv.calculus.backward_steps import eq
-
-        what = "maximum" if self.kind == "max" else "average"
-        s: list[Any] = [Text(f"{self.layer!r} takes the {what} of each window."),
-                        *(eq(d, "definition") for d in self.definitions),
-                        eq(self.forward), Text("Chain rule (SymPy's derivative of the definition):"),
-                        eq(self.chain_input), Text("Summing over the deltas that can be solved:"),
-                        eq(self.grad_input)]
-        if self.kind == "max":
-            s.append(Text("dy/dx is 1 for the arg-max of the window and 0 for the other inputs: "
-                          "each output gradient is copied to its arg-max (added where windows "
-                          "overlap and share it), every other input gets 0."))
-        else:
-            # Local derivative of the first output w.r.t. an input of its window (not padding).
-            first = {v: 0 for v in self.free["o"]}
-            y0 = self.forward.rhs.xreplace(first)
-            x0 = X[(*self.free["x"][:2], *(p for p in self.layer.padding))]
-            local = sp.diff(y0, x0)
-            s += [Equation(sp.Derivative(self.forward.lhs.xreplace(first), x0, evaluate=False),
-                           local, local.doit()),
-                  Text("Each input of a window receives dy/K, the *upstream gradient* divided "
-                       "by the window size; writing y/K (the output value) would be wrong, "
-                       "since the chain rule multiplies the local derivative 1/K by dy.")]
+    def steps(self, check: bool = True) -> list[Any]:
+        """Answer-key steps (see :mod:`symconv.calculus.pooling_grad_steps`)."""
+        from symconv.calculus.pooling_grad_steps import pool_backward_steps
         from symconv.display.steps import Steps
 
-        return Steps(s, title="Backward pass")
+        return Steps(pool_backward_steps(self, check), title="Backward pass")
 
     def _repr_html_(self) -> str:
         from symconv.display.backward import formulas_html

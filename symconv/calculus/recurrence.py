@@ -27,6 +27,7 @@ import sympy as sp
 from symconv.calculus.checks import torch_or_none
 from symconv.calculus.compose import compose, compose_axis
 from symconv.calculus.worked import Worked, _autograd_support
+from symconv.notation.latex import Terms
 from symconv.solution import Calculation, Check, Equation, Text
 from symconv.symbols import to_expr
 
@@ -48,15 +49,13 @@ def repeated_receptive_field(layer: Any, layers: Any = "L", axis: int = 0) -> Wo
     steps: list[Any] = [
         Text("Stacking one more layer on a stack whose single equivalent layer has span "
              "$r_l$ and stride $J_l$ (substitute the stack's index map into the layer's):"),
-        Equation(sp.Symbol("r_{l+1}"), step.span, label="span"),
+        Equation(sp.Symbol("r_{l+1}"), Terms(r_l, sp.factor(step.span - r_l)), label="span"),
         Equation(sp.Symbol("J_{l+1}"), step.stride, label="stride (jump)"),
         Text("With $r_0 = J_0 = 1$ the jump is a power, and the span sums its increments:"),
         Equation(sp.Symbol("J_l"), jump),
-        Equation(sp.Symbol("r_L"), 1 + sp.Sum(increment, (l, 0, count - 1)), span),
+        Equation(sp.Symbol("r_L"), 1 + sp.Sum(increment, (l, 0, count - 1))),
+        Calculation("r_L", span, label="result"),
     ]
-    if count.free_symbols:
-        steps.append(Calculation("r_L", span, {count.name: 3} if isinstance(count, sp.Symbol)
-                                 else {}, label="for example"))
 
     def checks() -> list[Any]:
         return _checks(layer, span, count, axis)
@@ -68,25 +67,34 @@ def _checks(layer: Any, span: sp.Expr, count: sp.Expr, axis: int) -> list[Any]:
     """The closed form against explicit composition of 1..5 layers (and torch's support)."""
     out: list[Any] = []
     single = layer
-    for n in range(1, 6):
+    composed_spans, formulas = [], []
+    counts = range(1, 6) if isinstance(count, sp.Symbol) else range(1, 2)
+    for n in counts:
         if n > 1:
             single = compose(single, layer).layer
-        if isinstance(count, sp.Symbol):
-            formula = span.xreplace({count: n})
-        else:
-            formula = span
-        composed = single.windows[axis].span
-        out.append(Check(f"{n} layer(s): closed form vs composing the layers", "compose",
-                         composed, formula, sp.simplify(formula - composed) == 0))
-        if not isinstance(count, sp.Symbol):
-            break
+        formulas.append(span.xreplace({count: n}) if isinstance(count, sp.Symbol) else span)
+        composed_spans.append(single.windows[axis].span)
+    same = all(sp.simplify(f - c) == 0 for f, c in zip(formulas, composed_spans, strict=True))
+    out.append(Check(f"closed form against composing 1 to {len(formulas)} layers", "compose",
+                     sp.Tuple(*composed_spans), sp.Tuple(*formulas), same))
     torch = torch_or_none()
-    numeric = all(sp.sympify(v).is_Integer for v in (*layer.kernel_size, *layer.stride))
-    if torch is not None and numeric and isinstance(count, sp.Symbol):
-        stack = [layer] * 3
-        spans = tuple(int(w.span) for w in compose(compose(layer, layer).layer, layer)
-                      .layer.windows)
-        out.append(_autograd_support(torch, stack, spans))
+    if torch is not None and isinstance(count, sp.Symbol):
+        from dataclasses import replace
+
+        from symconv.calculus.example_steps import numeric_example
+
+        example, instance = layer, ""
+        values: dict[str, int] = {}
+        if not all(sp.sympify(v).is_Integer for v in (*layer.kernel_size, *layer.stride)):
+            example, _, values = numeric_example(layer, (1, 64, 64))
+            instance = ", ".join(f"${sp.latex(sp.Symbol(k))} = {v}$" for k, v in values.items())
+        for n in (2, 3):
+            stack = [example] * n
+            want = span.xreplace({count: n, **{s: sp.Integer(values[s.name])
+                                              for s in span.free_symbols if s.name in values}})
+            check = _autograd_support(torch, stack, (int(want), int(want)))
+            out.append(replace(check, name=f"receptive field of {n} layers",
+                               instance=instance))
     return out
 
 

@@ -107,7 +107,7 @@ def solve_filter_1d(x: Sequence[Any], y: Sequence[Any], k: int | None = None, st
     steps: list[Any] = [
         Text(f"Unknown filter $w$ of size {k} (correlation, as torch: "
              "$y_o = \\sum_t w_t x_{o s + t d - p}$); one equation per output:"),
-        *(Equation(a, b, label=f"o = {oo}") for oo, (a, b) in enumerate(equations)),
+        *(Equation(a, b, label=f"$o = {oo}$:") for oo, (a, b) in enumerate(equations)),
     ]
     if not solution:
         return Worked("solve_filter_1d", None, tuple(steps + [Text("The system has no solution.")]))
@@ -116,8 +116,9 @@ def solve_filter_1d(x: Sequence[Any], y: Sequence[Any], k: int | None = None, st
     steps += [Equation(sp.Matrix(unknowns).T, sp.Matrix([list(sol)]),
                       label="unique solution" if unique else "solutions (a family)")]
     if unique:
+        flipped = ", ".join(sp.latex(v) for v in reversed(sol))
         steps.append(Text("In the true-convolution convention (kernel flipped) the same data "
-                          f"give {tuple(reversed(sol))}."))
+                          f"give $({flipped})$."))
 
     def checks() -> list[Any]:
         if not unique:
@@ -127,8 +128,8 @@ def solve_filter_1d(x: Sequence[Any], y: Sequence[Any], k: int | None = None, st
         got, _ = conv_nd(np.array(xs, dtype=float)[None, None],
                          np.array(sol, dtype=float)[None, None],
                          stride=(stride,), padding=(padding,), dilation=(dilation,))
-        return [array_check("re-convolving x with the solved filter gives y",
-                            "explicit-loop convolution (bruteforce)", np.array(ys, dtype=float),
+        return [array_check("re-convolving $x$ with the solved filter gives $y$",
+                            "explicit loops", np.array(ys, dtype=float),
                             got[0, 0])]
 
     return Worked("solve_filter_1d", tuple(sol) if unique else sol, tuple(steps), checks)
@@ -151,11 +152,18 @@ def transposed_conv_scatter(x: Any, K: Any, stride: int = 1, padding: int = 0) -
     win = [Window1d(W.shape[a], stride, padding, padding) for a in (0, 1)]
     size = [int(win[a].transposed_output_size(X.shape[a])) for a in (0, 1)]
     full = [(X.shape[a] - 1) * stride + W.shape[a] for a in (0, 1)]
+    k, ps, s_ = sym("k"), sym("p"), sym("s")
+    general = Window1d(k, s_, ps, ps)
     steps: list[Any] = [
-        Text("A transposed convolution scatters: input entry $x_{ij}$ adds $x_{ij} K$ to the "
-             f"output block starting at $(i s, j s)$; the uncropped output is {full[0]}x{full[1]}"
-             + (f", cropped by {padding} on each side" if padding else "") + ":"),
-        Calculation("H_out", win[0].transposed_output_size(sym("h")), {"h": X.shape[0]}),
+        Text("A transposed convolution scatters: input entry $x_{i,j}$ adds $x_{i,j} K$ to the "
+             "output block starting at $(i s, j s)$. The output size along each axis is"),
+        Calculation("H_out", general.transposed_output_size(sym("h")),
+                    {"h": X.shape[0], "k": W.shape[0], "s": stride, "p": padding}),
+        Calculation("W_out", general.transposed_output_size(sym("w")),
+                    {"w": X.shape[1], "k": W.shape[1], "s": stride, "p": padding}),
+        Text(f"so the output is ${size[0]} \\times {size[1]}$"
+             + (f" (the scatter's ${full[0]} \\times {full[1]}$ cropped by {padding} on each "
+                "side)" if padding else "") + ". The placed blocks:"),
     ]
     buf = sp.zeros(*full)
     terms: dict[tuple[int, int], list[tuple[sp.Expr, sp.Expr]]] = {}
@@ -168,8 +176,8 @@ def transposed_conv_scatter(x: Any, K: Any, stride: int = 1, padding: int = 0) -
                     block[r, q] = X[i, j] * W[a, c]
                     terms.setdefault((r, q), []).append((X[i, j], W[a, c]))
             buf += block
-            steps.append(Equation(sp.Symbol(f"x_{i}{j}*K"), X[i, j] * W,
-                                  label=f"placed at ({i * stride}, {j * stride})"))
+            steps.append(Equation(sp.Symbol(f"x_{{{i},{j}}} K"), X[i, j] * W,
+                                  label=f"at $({i * stride}, {j * stride})$:"))
     out = buf[padding:padding + size[0], padding:padding + size[1]]
     display = sp.Matrix(size[0], size[1], lambda r, q: _sum_display(
         terms.get((r + padding, q + padding), [])))
@@ -183,7 +191,7 @@ def transposed_conv_scatter(x: Any, K: Any, stride: int = 1, padding: int = 0) -
         wa = np.array(W.tolist(), dtype=float)[None, None]
         ref, _ = conv_transpose_nd(xa, wa, stride=(stride, stride), padding=(padding, padding))
         got = np.array(out.tolist(), dtype=float)
-        found = [array_check("scatter-add result", "explicit-loop transposed convolution",
+        found = [array_check("scatter-add result", "explicit loops",
                              ref[0, 0], got)]
         torch = torch_or_none()
         if torch is not None:
@@ -215,13 +223,13 @@ def padded_convolution(M: Any, K: Any, padding: int = 1, stride: int = 1) -> Wor
     k, ps, s = sym("k"), sym("p"), sym("s")
     general = Window1d(k, s, ps, ps)
     steps: list[Any] = [
-        Equation(sp.Symbol("M'"), P, label=f"zero-padded by {p}"),
+        Equation(sp.Symbol("M'"), P, label=f"Zero-padded by {p}:"),
         Calculation("H_out", general.output_size(sym("h")),
                     {"h": A.shape[0], "p": p, "k": W.shape[0], "s": stride}),
         Calculation("W_out", general.output_size(sym("w")),
                     {"w": A.shape[1], "p": p, "k": W.shape[1], "s": stride}),
-        Text(f"So the output is {size[0]}x{size[1]}. Each entry is the sum of the kernel "
-             "times the window it covers (products with a zero are left out):"),
+        Text(f"So the output is ${size[0]} \\times {size[1]}$. Each entry is the sum of the "
+             "kernel times the window it covers (products with a zero are left out):"),
         Equation(sp.Symbol("Y"), display, out),
     ]
 
@@ -232,7 +240,7 @@ def padded_convolution(M: Any, K: Any, padding: int = 1, stride: int = 1) -> Wor
         wa = np.array(W.tolist(), dtype=float)[None, None]
         ref, _ = conv_nd(xa, wa, stride=(stride, stride), padding=(p, p))
         got = np.array(out.tolist(), dtype=float)
-        found = [array_check("padded convolution", "explicit-loop convolution", ref[0, 0], got)]
+        found = [array_check("padded convolution", "explicit loops", ref[0, 0], got)]
         torch = torch_or_none()
         if torch is not None:
             t = torch.nn.functional.conv2d(torch.tensor(xa), torch.tensor(wa), stride=stride,

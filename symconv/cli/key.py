@@ -58,11 +58,17 @@ def register(sub: Any) -> None:
                    "(default: [assignment] salt in the file)")
     p.add_argument("--no-torch", action="store_true",
                    help="skip the torch checks even when torch is installed")
+    p.add_argument("--math-delimiters", choices=("dollars", "brackets"), default="dollars",
+                   help="Markdown math as $...$/$$...$$ or \\(...\\)/\\[...\\] (LMS pages)")
+    p.add_argument("--raw-math", action="store_true",
+                   help="Markdown math as plain TeX, for readers that typeset math before "
+                        "Markdown (pandoc, Jupyter); by default it is protected from Markdown")
     p.set_defaults(func=run)
 
 
 def render(assignment: Any, solutions: dict[str, Any] | None, fmt: str, variant: str = "",
-           student: str | None = None, variant_json: dict[str, Any] | None = None) -> str:
+           student: str | None = None, variant_json: dict[str, Any] | None = None,
+           args: argparse.Namespace | None = None) -> str:
     """The text of a key (``solutions``) or, with None, of a question sheet."""
     if fmt == "json":
         from symconv.keys.jsonkey import key_json
@@ -72,14 +78,37 @@ def render(assignment: Any, solutions: dict[str, Any] | None, fmt: str, variant:
     if solutions is None:
         from symconv.keys.sheet import sheet_latex, sheet_markdown
 
-        return (sheet_markdown if fmt == "md" else sheet_latex)(assignment, student, variant)
+        if fmt == "md":
+            return sheet_markdown(assignment, student, variant, _md_options(args))
+        return sheet_latex(assignment, student, variant)
     if fmt == "md":
         from symconv.keys.markdown import document as md_document
 
-        return md_document(assignment, solutions, variant)
+        return md_document(assignment, solutions, variant, _md_options(args))
     from symconv.keys.latex import document
 
     return document(assignment, solutions, variant)
+
+
+def _md_options(args: argparse.Namespace | None) -> Any:
+    from symconv.keys.markdown import MarkdownOptions
+
+    return MarkdownOptions(delimiters=getattr(args, "math_delimiters", "dollars"),
+                           protect=not getattr(args, "raw_math", False))
+
+
+def _prose_count(assignment: Any) -> int:
+    return sum(q.kind == "prose" for q in assignment.questions)
+
+
+def _coverage(assignment: Any, solutions: dict[str, Any]) -> str:
+    """Which derived questions no check covers (the summary counts only real checks)."""
+    from symconv.keys.build import all_checks
+
+    unchecked = [q.id for q in assignment.questions
+                 if q.kind != "prose" and not all_checks(solutions[q.id])]
+    return f"; no check for {', '.join(unchecked)}" if unchecked else (
+        "; every derived question checked")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -189,19 +218,21 @@ def _one_file(assignment: Any, args: argparse.Namespace, use_torch: bool) -> tup
     written = []
     if args.sheet:
         written.append(write_text(outdir / f"{stem}-sheet{ext}",
-                                  render(assignment, None, args.format, variant)))
+                                  render(assignment, None, args.format, variant, args=args)))
         failures: list[str] = []
         checks = ""
     else:
         key = build_key(assignment, use_torch=use_torch)
         if args.seed is not None and args.format != "json":
             written.append(write_text(outdir / f"{stem}-sheet{ext}",
-                                      render(assignment, None, args.format, variant)))
+                                      render(assignment, None, args.format, variant, args=args)))
         name = f"{stem}-key{ext}" if args.seed is not None else f"{stem}{ext}"
         written.append(write_text(outdir / name, render(assignment, key.solutions, args.format,
-                                                        variant, variant_json=variant_json)))
+                                                        variant, variant_json=variant_json,
+                                                        args=args)))
         n_checks = sum(len(all_checks(s)) for s in key.solutions.values())
-        checks = (f", {n_checks - len(key.failures)}/{n_checks} checks passed"
+        checks = (f" ({_prose_count(assignment)} prose), {n_checks - len(key.failures)}/"
+                  f"{n_checks} checks passed{_coverage(assignment, key.solutions)}"
                   f"{_torch_note(args, use_torch)}")
         failures = _failure_lines(assignment, key.failures)
     if args.pdf:
@@ -238,12 +269,13 @@ def _students(assignment: Any, roster: list[str], args: argparse.Namespace,
         written = []
         if args.format != "json":
             written.append(write_text(here / f"{assignment.name}-sheet{ext}",
-                                      render(mine, None, args.format, student=student)))
+                                      render(mine, None, args.format, student=student,
+                                             args=args)))
         if not args.sheet:
             solutions, failed = cache.key(mine)
             written.append(write_text(here / f"{assignment.name}-key{ext}", render(
                 mine, solutions, args.format, f"student {student}",
-                variant_json={"student": student})))
+                variant_json={"student": student}, args=args)))
             failures += _failure_lines(assignment, failed, f" (student {student!r})")
             n_checks += sum(len(all_checks(s)) for s in solutions.values())
             n_failed += len(failed)

@@ -23,12 +23,12 @@ True
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sympy as sp
 
+from symconv.keys.texsafe import DOLLAR, MARKUP
 from symconv.printing import latex, shape_latex
 
 #: LaTeX characters of one inline formula before a long sum is split into pieces the
@@ -178,7 +178,6 @@ def block(*parts: str) -> str:
     return '<div class="symconv">' + "".join(p for p in parts if p) + "</div>"
 
 
-_TOKENS = re.compile(r"(\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
 
 
 def markup(text: str) -> str:
@@ -188,10 +187,12 @@ def markup(text: str) -> str:
     'Cost of <code>Conv2d</code> is \\(c_i k^2\\) &amp; <b>more</b>'
     """
     out = []
-    for part in _TOKENS.split(text):
+    for part in MARKUP.split(text):
         if not part:
             continue
-        if part.startswith("$$"):
+        if part == DOLLAR:
+            out.append("$")
+        elif part.startswith("$$"):
             out.append(display(part[2:-2]))
         elif part.startswith("$"):
             out.append(inline(part[1:-1]))

@@ -6,7 +6,7 @@ Jupyter it shows as the worked derivation -- explanations as paragraphs,
 calculations handcalcs-style (formula, numbers in the formula, boxed result)
 in aligned displays, checks in small print -- and ``print`` gives the same as
 text.  The lines of a calculation come from the answer-key notation
-(:func:`symconv.keys.latex.calculation_lines`), so a key and a notebook show
+(:func:`symconv.notation.rows.calculation_rows`), so a key and a notebook show
 one derivation the same way.
 
 Examples
@@ -62,8 +62,9 @@ def check_html(check: Check) -> str:
         found = (f"expected {_value_html(check.expected)}, observed "
                  f"{_value_html(check.observed)}")
     detail = f" ({H.escape(check.detail)})" if check.detail and not check.passed else ""
-    return (f'<p class="symconv-check" style="font-size:85%">{mark} {H.escape(check.name)} '
-            f"&mdash; <i>{H.escape(check.oracle)}</i>: {found}{detail}</p>")
+    # names, oracles and labels may hold $...$ math (the notation layer's): markup, not text
+    return (f'<p class="symconv-check" style="font-size:85%">{mark} {H.markup(check.name)} '
+            f"&mdash; <i>{H.markup(check.oracle)}</i>: {found}{detail}</p>")
 
 
 def _aligned(rows: list[str]) -> str:
@@ -71,18 +72,15 @@ def _aligned(rows: list[str]) -> str:
 
 
 def _calculation_rows(step: Calculation) -> list[str]:
-    from symconv.keys.latex import _name, calculation_lines
+    from symconv.notation.rows import calculation_rows
 
-    lines = calculation_lines(step)
-    return [f"{_name(step.name)} &= {lines[0]}"] + [f" &= {line}" for line in lines[1:]]
+    return calculation_rows(step)  # the key's rows (long lines broken after terms)
 
 
 def _equation_rows(step: Equation) -> list[str]:
-    from symconv.keys.latex import math
+    from symconv.notation.rows import equation_rows
 
-    rhs = [math(r) for r in step.rhs] or [""]
-    return ([f"{math(step.lhs)} &{step.relation} {rhs[0]}"]
-            + [f" &{step.relation} {r}" for r in rhs[1:]])
+    return equation_rows(step)
 
 
 def _table_html(step: Any) -> str:
@@ -93,14 +91,18 @@ def _table_html(step: Any) -> str:
 
 def step_html(step: Any) -> str:
     """HTML of one step (a calculation alone; :func:`steps_html` groups consecutive ones)."""
-    from symconv.keys.steps import Answer, Display, Table
+    from symconv.keys.steps import Answer, Display, Setup, Shared, Table
 
+    if isinstance(step, Shared):  # steps a key shares between questions: all of them here
+        return "".join(step_html(s) for s in step.steps)
+    if isinstance(step, Setup):
+        return f"<p><b>{H.escape(step.label)}.</b> {H.markup(step.text)}</p>"
     if isinstance(step, Text):
         return f"<p>{H.markup(step.text)}</p>"
     if isinstance(step, Calculation):
         return _aligned(_calculation_rows(step))
     if isinstance(step, Equation):
-        label = f"<p><i>{H.escape(step.label)}</i></p>" if step.label else ""
+        label = f"<p><i>{H.markup(step.label)}</i></p>" if step.label else ""
         return label + _aligned(_equation_rows(step))
     if isinstance(step, Check):
         return check_html(step)
@@ -109,7 +111,7 @@ def step_html(step: Any) -> str:
     if isinstance(step, Display):
         return H.display(step.latex)
     if isinstance(step, Answer):
-        return f"<p><b>Answer.</b> {H.escape(step.label)} {_value_html(step.value)}</p>"
+        return f"<p><b>Answer.</b> {H.markup(step.label)} {_value_html(step.value)}</p>"
     return f"<p>{H.escape(str(step))}</p>"
 
 
@@ -117,7 +119,12 @@ def steps_html(steps: Iterable[Any], title: str = "") -> str:
     """The steps as one HTML block; consecutive calculations share one aligned display."""
     parts = [f"<p><b>{H.escape(title)}</b></p>"] if title else []
     rows: list[str] = []
+    from symconv.keys.steps import Shared
+
+    flat: list[Any] = []
     for step in steps:
+        flat += list(step.steps) if isinstance(step, Shared) else [step]
+    for step in flat:
         if isinstance(step, Calculation):
             rows += _calculation_rows(step)
             continue
@@ -161,8 +168,12 @@ def _text_markup(text: str) -> str:
 
 def step_text(step: Any) -> str:
     """Plain text of one step."""
-    from symconv.keys.steps import Answer, Display, Table
+    from symconv.keys.steps import Answer, Display, Setup, Shared, Table
 
+    if isinstance(step, Shared):
+        return "\n".join(step_text(s) for s in step.steps)
+    if isinstance(step, Setup):
+        return f"{step.label}. {_text_markup(step.text)}"
     if isinstance(step, Text):
         return _text_markup(step.text)
     if isinstance(step, Calculation):
@@ -180,7 +191,7 @@ def step_text(step: Any) -> str:
         return f" {step.relation} ".join([str(step.lhs), *(str(r) for r in step.rhs)])
     if isinstance(step, Check):
         mark = "[ok]" if step.passed else "[FAILED]"
-        return f"{mark} {step.name} ({step.oracle})"
+        return f"{mark} {_text_markup(step.name)} ({_text_markup(step.oracle)})"
     if isinstance(step, Table):
         return "\n".join([" | ".join(step.columns)]
                          + [" | ".join(str(c) for c in row) for row in step.rows])

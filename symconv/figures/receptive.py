@@ -17,7 +17,7 @@ Examples
 ...     "ask": ["receptive"], "figure": {"draw": "receptive_field", "values": {"K": 3}}}, 0)
 >>> fig = draw(q, {"values": {"K": 3}})
 >>> fig.checks[0].expected, fig.checks[0].passed
-((5, 9), True)
+(IndexRange(5, 9), True)
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def _stack(q: Any, options: dict[str, Any]) -> tuple[list[tuple[str, Any]], int,
             if layer_spec.get("type") in ("Flatten", "Linear"):
                 break  # the spatial part of the network ends here
             continue  # elementwise layers keep positions
-        rows.append((f"{layer_spec['type']} {i}", windows[axis]))
+        rows.append((f"layer {i + 1}", windows[axis]))  # counted as the key's text counts
     if not rows:
         raise q.error("figure", "the network has no convolution or pooling to draw")
     if len(rows) > MAX_ROWS:
@@ -185,7 +185,10 @@ def draw(q: Any, options: dict[str, Any]) -> Figure:
                f"of {b0 - a0 + 1} (effective stride {field.stride}, padding {field.padding})")
     caption += f", drawn for {', '.join(example)}." if example else "."
     found = (min(read[0]), max(read[0]))
-    checks = (Check("receptive field of the drawn unit", "explicit propagation of index sets "
-                    "through the layers", (a0, b0), found, found == (a0, b0)),)
+    from symconv.notation.latex import IndexRange
+
+    checks = (Check("input positions of the drawn unit", "explicit propagation of index sets "
+                    "through the layers", IndexRange(a0, b0), IndexRange(*found),
+                    found == (a0, b0)),)
     return Figure("receptive_field", Drawing(width, height, tuple(items)), caption, checks)
 

@@ -39,12 +39,12 @@ MAX_KERNEL = 4
 
 
 def _instance(q: Any) -> tuple[sp.Matrix, sp.Matrix, int, int]:
-    from symconv.keys.kinds.calculus import _argument
+    from symconv.keys.kinds.calculus import question_argument
 
     if q.kind != "calculus" or q.data.get("function") != FUNCTION:
         raise q.error("figure", f"transposed_scatter is drawn for function = {FUNCTION!r}")
     args = q.data.get("args", {})
-    x, K = (_argument(q, name, args.get(name)) for name in ("x", "K"))
+    x, K = (question_argument(q, name, args.get(name)) for name in ("x", "K"))
     if not (isinstance(x, sp.MatrixBase) and isinstance(K, sp.MatrixBase)):
         raise q.error("figure", "transposed_scatter needs the matrices x and K in args")
     if len(x) > MAX_ENTRIES or max(K.shape) > MAX_KERNEL:

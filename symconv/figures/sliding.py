@@ -109,7 +109,7 @@ def draw(q: Any, options: dict[str, Any]) -> Figure:
             x += 1.5  # room for the ellipsis
     width = x + 0.5
     rows = len(shown) + (len(shown) < out)  # a row of dots for the elided windows
-    height = 1.6 + 0.7 * rows + 0.3
+    height = 2.25 + 0.7 * (rows - 1) + 0.45 + 0.4  # the top bar and a margin above it
     items: list[Any] = []
     y0 = 1.0
     for c in cells:

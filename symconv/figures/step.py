@@ -40,7 +40,9 @@ class Figure:
             if self.caption else ""
         return f"\\begin{{center}}\n{picture(self.drawing)}{below}\n\\end{{center}}"
 
-    def markdown(self) -> str:
-        """Markdown: an inline SVG block, then the caption in italics."""
+    def markdown(self, prose: Callable[[str], str] | None = None) -> str:
+        """Markdown: an inline SVG block, then the caption in italics (``prose`` renders its
+        markup, e.g. the key's LMS math delimiters)."""
         out = svg(self.drawing, title=self.name.replace("_", " "))
-        return out + (f"\n\n*{self.caption}*" if self.caption else "")
+        caption = prose(self.caption) if prose is not None else self.caption
+        return out + (f"\n\n*{caption}*" if self.caption else "")

@@ -46,10 +46,12 @@ def all_checks(solution: Solution) -> list[Check]:
 def solve(q: Any, use_torch: bool = True) -> Solution:
     """The worked solution of one question with the checks that ran on it."""
     from symconv.figures import figure_steps
+    from symconv.notation.context import use
 
     handler = q.kind_handler
-    derivation = handler.derive(q)
-    checks = handler.checks(q, derivation, use_torch)
+    with use(q.notation):  # every formula in the steps is written in the question's notation
+        derivation = handler.derive(q)
+        checks = handler.checks(q, derivation, use_torch)
     steps = [*derivation.steps, *figure_steps(q)]  # figures the question file asks for
     return Solution(q.id, tuple(steps), derivation.answer, tuple(checks), q.title)
 

@@ -93,10 +93,15 @@ def grader_text(value: Any) -> str | None:
         return "(" + ", ".join(str(i) for i in items) + ")"
     if isinstance(value, int):
         return str(value)
+    from symconv.grading.parser import parse
+
     try:
-        return to_text(from_sympy(value))
-    except (ValueError, TypeError):
+        text = to_text(from_sympy(value))
+        # only text the grader's parser reads with the question's names (no factorial, no sums)
+        parse(text, known={str(s) for s in getattr(value, "free_symbols", ())})
+    except (ValueError, TypeError):  # the parser's InvalidAnswer is a ValueError
         return None
+    return text
 
 
 def _main_name(q: Any) -> str:
@@ -107,7 +112,7 @@ def _main_name(q: Any) -> str:
 
 def question_json(q: Any, solution: Any = None) -> dict[str, Any]:
     """One question's entry of the key."""
-    from symconv.keys.latex import math
+    from symconv.notation.rows import math
 
     out: dict[str, Any] = {"id": q.id, "kind": q.kind, "title": q.title or None,
                            "section": q.section or None, "points": q.points,

@@ -1,10 +1,20 @@
-"""Render answer keys (solution steps) as a complete LaTeX document.
+r"""Render answer keys (solution steps) as a complete LaTeX document.
 
-All mathematics is printed by SymPy's LaTeX printer
-(:func:`symconv.printing.latex`): formulas as derived, then — handcalcs
-style — the same formula with every symbol replaced by its number, then the
-boxed result.  Prose (question text, explanations) is light markup: ``$...$``
-is math, `` `...` `` is code, ``**...**`` is bold; everything else is escaped.
+Every formula is printed by the notation layer (:mod:`symconv.notation`) in
+the question's own notation: formulas as derived, then -- handcalcs style --
+the same formula with every symbol replaced by its number, then the boxed
+result.  This module only lays out: what is shown, in which order, comes from
+:mod:`symconv.keys.outline`, shared with the Markdown renderer.
+
+Text from a question file (question, prose, notes, titles) goes through
+:func:`source_text`, the one place where it is made safe for LaTeX; light
+markup there is ``$...$`` math, ``$$...$$`` displayed math, `` `...` `` code and
+``**...**`` bold; everything else is escaped, and math is checked against
+:mod:`symconv.keys.texsafe`'s whitelist.
+
+Pages are kept clean: long displays are broken after whole terms (and scaled
+to the line as a last resort), wide tables scaled, a heading is never left
+alone at the bottom of a page, a layer statement never broken.
 
 Examples
 --------
@@ -12,13 +22,13 @@ Examples
 >>> from symconv.solution import Calculation
 >>> from symconv.symbols import sym
 >>> print(step_latex(Calculation("output size", sym("h") - sym("k") + 1, {"h": 64, "k": 3})))
-\\begin{align*}
-\\text{output size} &= h - k + 1\\\\
- &= 64 - 3 + 1\\\\
- &= \\boxed{62}
-\\end{align*}
+\begin{align*}
+\text{output size} &= h - k + 1\\
+ &= 64 - 3 + 1\\
+ &= \boxed{62}
+\end{align*}
 >>> text_latex("Cost of `Conv2d` is $c_i k^2$ & 50% off")
-'Cost of \\\\texttt{Conv2d} is $c_i k^2$ \\\\& 50\\\\% off'
+'Cost of \\texttt{Conv2d} is $c_i k^2$ \\& 50\\% off'
 """
 
 from __future__ import annotations
@@ -30,9 +40,20 @@ import numpy as np
 import sympy as sp
 
 from symconv.figures.step import Figure
-from symconv.keys.steps import Answer, Display, Table
-from symconv.keys.texsafe import checked_math
-from symconv.printing import latex as sympy_latex
+from symconv.keys.outline import (
+    Block,
+    CheckGroup,
+    Section,
+    check_groups,
+    close_sentence,
+    outline,
+    split_answers,
+)
+from symconv.keys.steps import Answer, Display, Setup, Shared, Table
+from symconv.keys.texsafe import DOLLAR, MARKUP, checked_math
+from symconv.notation.breaking import PAGE, width
+from symconv.notation.context import use
+from symconv.notation.rows import answer_rows, calculation_rows, equation_rows, escape, math
 from symconv.solution import Calculation, Check, Equation, Solution, Text
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -41,35 +62,40 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage{lmodern}
 \usepackage{amsmath,amssymb}
 \usepackage{booktabs}
+\usepackage{graphicx}
 \usepackage{xcolor}
 \usepackage{parskip}
-\allowdisplaybreaks
+\allowdisplaybreaks[1]
 \newcommand{\checkok}{\textcolor{green!45!black}{\checkmark}}
 \newcommand{\checkfail}{\textcolor{red!75!black}{\textbf{FAILED}}}
+\makeatletter
+% \needspace{len}: start a new page unless len of space is left (keeps headings with text)
+\newcommand{\needspace}[1]{\par\penalty-100\begingroup\setlength{\dimen@}{#1}%
+  \dimen@ii\pagegoal\advance\dimen@ii-\pagetotal
+  \ifdim\dimen@>\dimen@ii\ifdim\dimen@ii>\z@\vfil\fi\penalty-\@M\fi\endgroup}
+\makeatother
+% \fitwidth{width}{material}: the material, scaled down only if it is wider than width
+\newsavebox{\fitbox}
+\newcommand{\fitwidth}[2]{\savebox{\fitbox}{#2}%
+  \ifdim\wd\fitbox>#1\resizebox{#1}{!}{\usebox{\fitbox}}\else\usebox{\fitbox}\fi}
 \setlength{\parskip}{0.5em}
 \AtBeginDocument{\setlength{\abovedisplayskip}{4pt}\setlength{\belowdisplayskip}{4pt}%
 \setlength{\abovedisplayshortskip}{2pt}\setlength{\belowdisplayshortskip}{2pt}}
 """
 
-GAP = "\x00gap"
-_ESCAPES = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "^": r"\^{}", "~": r"\~{}",
-            "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "<": r"\textless{}",
-            ">": r"\textgreater{}"}
-_TOKENS = re.compile(r"(\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
-
-
-def escape(text: str) -> str:
-    """Plain text made safe for LaTeX."""
-    return "".join(_ESCAPES.get(c, c) for c in text)
 
 
 def text_latex(text: str) -> str:
-    """Light markup (``$math$``, `` `code` ``, ``**bold**``) to LaTeX."""
+    """Light markup (``$math$``, ``$$display$$``, `` `code` ``, ``**bold**``) to LaTeX."""
     out = []
-    for part in _TOKENS.split(text):
+    for part in MARKUP.split(text):
         if not part:
             continue
-        if part.startswith("$"):
+        if part == DOLLAR:
+            out.append(r"\$")
+        elif part.startswith("$$"):
+            out.append("\n\\[" + checked_math(part)[2:-2] + "\\]\n")
+        elif part.startswith("$"):
             out.append(checked_math(part))  # math is copied as it is: whitelisted commands only
         elif part.startswith("`"):
             out.append(r"\texttt{" + escape(part[1:-1]) + "}")
@@ -80,118 +106,57 @@ def text_latex(text: str) -> str:
     return "".join(out)
 
 
-def math(value: Any, values: Any = None) -> str:
-    """LaTeX of a SymPy value (tuples and shapes as ``a \\times b``), digits grouped."""
-    if isinstance(value, sp.Tuple):
-        value = tuple(value)
-    if isinstance(value, tuple):
-        if not value:
-            return r"()"
-        return r" \times ".join(_factor(v, values) for v in value)
-    if isinstance(value, str):
-        return r"\text{" + escape(value) + "}"
-    return sympy_latex(value, values, compact=True)
+def source_text(text: str) -> str:
+    """Text from a question file as LaTeX: the one entry every such field goes through."""
+    return text_latex(text)
 
 
-def _factor(value: Any, values: Any) -> str:
-    text = math(value, values)
-    return r"\left(" + text + r"\right)" if isinstance(value, sp.Add) else text
+def fit_line(line: str, lhs_width: float) -> str:
+    r"""A display line near or over the room right of the ``=``: scaled there if too wide.
 
-
-_SYMBOL_NAME = re.compile(r"^[A-Za-z]{1,3}_[A-Za-z0-9]{1,5}$")
-
-
-def _name(name: Any) -> str:
-    """A calculation's left side: text labels as text, ``B_max``-like names as symbols."""
-    if isinstance(name, str) and not _SYMBOL_NAME.match(name):
-        return r"\text{" + escape(name) + "}"
-    return math(sp.Symbol(name) if isinstance(name, str) else name)
-
-
-def calculation_lines(step: Calculation) -> list[str]:
-    """The right-hand sides of a calculation, in order: formula, simplified, numbers, result.
-
-    The result of an answered quantity (a calculation named by text) is boxed;
-    intermediate quantities (named by a symbol, such as ``h_out``) are not.
+    Widths are estimates; ``\fitwidth`` (the preamble's) measures in TeX and scales only a
+    line that really is too wide, so a line is wrapped whenever it comes close.
     """
-    box = not isinstance(step.name, sp.Basic)
-    rhs = [broken(step.formula)]
-    if step.simplified is not None and broken(step.simplified) != rhs[0]:
-        rhs.append(broken(step.simplified))
-    if step.values:
-        shown = broken(step.formula, step.values)
-        if shown not in rhs:
-            rhs.append(shown)
-    if step.result is not None:
-        result = broken(step.result)
-        if rhs[-1] == result:
-            rhs.pop()
-        rhs.append(_box(result) if box else result)
-    elif box:
-        rhs[-1] = _box(rhs[-1])
-    return rhs
+    room = max(0.3, min(0.97, 1 - (lhs_width * 8.6 + 30) / 488))
+    if width(line) <= 0.7 * (PAGE - lhs_width - 4):
+        return line
+    return r"\fitwidth{%.2f\linewidth}{$\displaystyle %s$}" % (room, line)
 
 
-#: LaTeX characters of a display line before a long sum is broken after a term.
-LINE = 140
-
-
-def _box(text: str) -> str:
-    return text if "\\\\" in text else r"\boxed{" + text + "}"
-
-
-def broken(value: Any, values: Any = None) -> str:
-    """LaTeX of ``value``; a long sum is broken into aligned lines after whole terms."""
-    text = math(value, values)
-    if len(text) <= LINE or not isinstance(value, sp.Add):
-        return text
-    lines, current = [], ""
-    for term in value.as_ordered_terms():
-        t = math(term, values)
-        piece = t if not current else (f" - {t[1:]}" if t.startswith("-") else f" + {t}")
-        if current and len(current) + len(piece) > LINE:
-            lines.append(current)
-            current = piece.strip()
-        else:
-            current += piece
-    lines.append(current)
-    return "\\\\\n &\\quad ".join(lines)
-
-
-def _rows(lhs: str, rhs: list[str], relation: str = "=") -> list[str]:
-    return [f"{lhs} &{relation} {rhs[0]}"] + [f" &{relation} {r}" for r in rhs[1:]]
-
-
-def _align(lhs: str, rhs: list[str], relation: str = "=") -> str:
-    return _align_rows(_rows(lhs, rhs, relation))
-
-
-def _align_rows(rows: list[str]) -> str:
-    # A row ending in GAP starts a new quantity: a little more space before the next.
-    body = "".join(r.replace(GAP, "") + ("\\\\[0.6em]\n" if r.endswith(GAP) else "\\\\\n")
-                   for r in rows[:-1]) + rows[-1]
-    return "\\begin{align*}\n" + body + "\n\\end{align*}"
+def _align(rows: list[str]) -> str:
+    return "\\begin{align*}\n" + "\\\\\n".join(rows) + "\n\\end{align*}"
 
 
 def steps_latex(steps: list[Any]) -> list[str]:
     """LaTeX blocks of the steps; consecutive calculations share one aligned display."""
     blocks: list[str] = []
     rows: list[str] = []
+    starts: set[int] = set()
     for step in steps:
         if isinstance(step, Calculation):
             if rows:
-                rows[-1] += GAP
-            rows += _rows(_name(step.name), calculation_lines(step))
+                starts.add(len(rows))  # a new quantity: a little more space before it
+            rows += calculation_rows(step, fit_line)
             continue
         if rows:
-            blocks.append(_align_rows(rows))
-            rows = []
+            blocks.append(_align_gapped(rows, starts))
+            rows, starts = [], set()
         text = step_latex(step)
         if text:
+            if isinstance(step, Table) and blocks and not blocks[-1].startswith("\\begin"):
+                # a table stays on the page of the sentence that introduces it
+                blocks[-1] = f"\\needspace{{{len(step.rows) + 6}\\baselineskip}}" + blocks[-1]
             blocks.append(text)
     if rows:
-        blocks.append(_align_rows(rows))
+        blocks.append(_align_gapped(rows, starts))
     return blocks
+
+
+def _align_gapped(rows: list[str], starts: set[int]) -> str:
+    body = rows[0]
+    for i, r in enumerate(rows[1:], start=1):
+        body += ("\\\\[0.6em]\n" if i in starts else "\\\\\n") + r
+    return "\\begin{align*}\n" + body + "\n\\end{align*}"
 
 
 def _big_array(value: Any) -> str | None:
@@ -207,22 +172,6 @@ def _big_array(value: Any) -> str | None:
     return "an array of shape $" + r" \times ".join(str(n) for n in shape) + "$"
 
 
-def check_latex(check: Check) -> str:
-    """One check in small print: what ran, what it expected, what it observed."""
-    mark = r"\checkok" if check.passed else r"\checkfail"
-    big = _big_array(check.expected)
-    if big is not None:
-        verdict = "equal" if check.passed else "different"
-        detail = f"expected and observed {big}, {verdict}"
-    elif check.expected == check.observed:
-        detail = f"${math(_as_sympy(check.expected))}$"
-    else:
-        detail = (f"expected ${math(_as_sympy(check.expected))}$, observed "
-                  f"${math(_as_sympy(check.observed))}$")
-    extra = f" ({text_latex(check.detail)})" if check.detail and not check.passed else ""
-    return f"{mark}\\ {text_latex(check.name)}: {detail}{extra}"
-
-
 def _as_sympy(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return tuple(_as_sympy(v) for v in value)
@@ -234,15 +183,106 @@ def _as_sympy(value: Any) -> Any:
         return str(value)
 
 
+def _entries(value: Any) -> int | None:
+    """Number of entries of an array-like value (None for a scalar or a shape)."""
+    if isinstance(value, sp.MatrixBase | sp.NDimArray | np.ndarray):
+        return int(np.prod(value.shape))
+    return None
+
+
+def _value(check: Check) -> str:
+    """What a passed check shows after its name ("" when the name says it all)."""
+    v = _as_sympy(check.observed)
+    if isinstance(v, sp.Tuple):
+        v = tuple(v)
+    if isinstance(v, bool) or v is sp.true:  # not ``v in (True, ...)``: 1 == True
+        return ""
+    compared = re.search(r"all (\d+) entries compared", check.detail)
+    if compared:  # a large array: its checksum says nothing to a reader
+        return f"({compared.group(1)} entries equal)"
+    n = _entries(v)
+    if n is not None:
+        return f"({n} entries equal)" if n > 1 else f"${math(v)}$"
+    if isinstance(v, tuple) and len(v) == 2 and any(w in check.name for w in ("range",
+                                                                               "support")):
+        from symconv.notation.latex import IndexRange
+
+        return f"${math(IndexRange(*v))}$"
+    if isinstance(v, sp.Integer) and f"all {int(v)} " in check.name + " ":
+        return ""
+    if isinstance(v, tuple) and not any(w in check.name for w in ("shape", "field")):
+        return "$(" + ", ".join(math(e) for e in v) + ")$"
+    return f"${math(v)}$"
+
+
+def _shown(value: Any) -> str:
+    v = _as_sympy(value)
+    if isinstance(v, sp.NDimArray) and v.rank() > 2:
+        arr = np.array(v.tolist(), dtype=object)
+        while arr.ndim > 2 and arr.shape[0] == 1:
+            arr = arr[0]  # a single sample and channel: the matrix itself
+        v = sp.Matrix(arr.tolist()) if arr.ndim == 2 else sp.Array(arr.tolist())
+    return f"${math(v)}$"
+
+
+def check_text(check: Check, tex: bool = True) -> str:
+    """One check: its name and value, marked passed, or what was expected and observed."""
+    name = text_latex(check.name) if tex else check.name
+    if check.passed:
+        value = _value(check)
+        mark = r"\checkok" if tex else "✓"
+        return f"{name} {value} {mark}" if value else f"{name} {mark}"
+    mark = r"\checkfail" if tex else "**FAILED**"
+    big = _big_array(check.expected)
+    shown = (big + " (different)") if big is not None else (
+        f"expected {_shown(check.expected)}, observed {_shown(check.observed)}")
+    extra = f" ({check.detail})" if check.detail else ""
+    return f"{mark} {name}: {shown}{extra}"
+
+
+def check_latex(check: Check) -> str:
+    """One check in small print (kept for callers of the old name)."""
+    return check_text(check, tex=True)
+
+
+def group_text(group: CheckGroup, tex: bool = True) -> str:
+    """``on INSTANCE: oracle: check, check; oracle: check`` -- the checks of one instance."""
+    fmt = text_latex if tex else (lambda t: t)
+    parts = [fmt(oracle) + ": " + ", ".join(check_text(c, tex) for c in checks)
+             for oracle, checks in group.oracles]
+    body = "; ".join(parts)
+    return (f"on {fmt(group.instance)}, " + body) if group.instance else body
+
+
+def checks_latex(solution: Solution) -> str:
+    """The checks of a question in one small-print paragraph, grouped by instance and oracle."""
+    groups = check_groups(solution)
+    if not groups:
+        return ""
+    body = ". ".join(_cap(group_text(g)) for g in groups)
+    return r"{\footnotesize\noindent\textbf{Checks.} " + body + ".\\par}"
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
 def table_latex(table: Table) -> str:
     spec = "l" * len(table.columns)
     head = " & ".join(text_latex(c) for c in table.columns)
     rows = [" & ".join(text_latex(c) if isinstance(c, str) else f"${math(c)}$" for c in row)
             for row in table.rows]
     body = " \\\\\n".join(rows)
-    cap = f"\n\\\\[0.3em]\\small {text_latex(table.caption)}" if table.caption else ""
-    return (f"\\begin{{center}}\\small\n\\begin{{tabular}}{{{spec}}}\n\\toprule\n{head} \\\\\n"
-            f"\\midrule\n{body} \\\\\n\\bottomrule\n\\end{{tabular}}{cap}\n\\end{{center}}")
+    cap = f"\n\n\\smallskip{{\\small {text_latex(table.caption)}}}" if table.caption else ""
+    return (f"\\begin{{center}}\\small\n\\fitwidth{{\\linewidth}}{{\\begin{{tabular}}{{{spec}}}\n"
+            f"\\toprule\n{head} \\\\\n\\midrule\n{body} \\\\\n\\bottomrule\n\\end{{tabular}}}}"
+            f"{cap}\n\\end{{center}}")
+
+
+def setup_latex(setup: Setup) -> str:
+    """The layer (or network) statement, never broken across pages."""
+    return (r"\noindent\begin{minipage}{\linewidth}\textbf{" + escape(setup.label) + r".} "
+            + text_latex(setup.text) + r"\end{minipage}")
 
 
 def step_latex(step: Any) -> str:
@@ -250,73 +290,94 @@ def step_latex(step: Any) -> str:
     if isinstance(step, Text):
         return text_latex(step.text)
     if isinstance(step, Calculation):
-        return _align(_name(step.name), calculation_lines(step))
+        return _align(calculation_rows(step, fit_line))
     if isinstance(step, Equation):
-        rhs = [math(r) for r in step.rhs] or [""]
-        out = _align(math(step.lhs), rhs, step.relation)
+        out = _align(equation_rows(step, fit_line))
         return (text_latex(step.label) + "\n" + out) if step.label else out
-    if isinstance(step, Check):
-        return r"{\footnotesize " + check_latex(step) + "}"
+    if isinstance(step, Setup):
+        return setup_latex(step)
+    if isinstance(step, Shared):
+        return "\n\n".join(steps_latex(list(step.steps)))
+    if isinstance(step, Check | Answer):
+        return ""  # collected into the check and answer lines
     if isinstance(step, Table):
         return table_latex(step)
     if isinstance(step, Display):
         return "\\[\n" + step.latex + "\n\\]"
-    if isinstance(step, Answer):
-        return ""  # collected into the answer line
     if isinstance(step, Figure):
-        return step.latex(text_latex)
+        # clear of the display above it; the picture and its caption never split across pages
+        return ("\\medskip\n\\noindent\\begin{minipage}{\\linewidth}\n"
+                + step.latex(text_latex) + "\n\\end{minipage}")
     if isinstance(step, sp.Basic):
         return "\\[\n" + math(step) + "\n\\]"
     return text_latex(str(step))
 
 
-def checks_latex(checks: list[Check]) -> str:
-    """The checks of a question, grouped by oracle, in small print."""
-    if not checks:
+def answer_latex(q: Any, solution: Solution) -> str:
+    """The Answer line: every answer; prose after it, long formulas displayed, never cut."""
+    inline, paragraphs, display = split_answers(q, solution)
+    if not (inline or paragraphs or display):
         return ""
-    groups: dict[str, list[Check]] = {}
-    for c in checks:
-        groups.setdefault(c.oracle, []).append(c)
-    parts = [r"\begin{footnotesize}\textbf{Checks.}"]
-    for oracle, items in groups.items():
-        parts.append(r"\par\textit{" + text_latex(oracle) + ":} " +
-                     "; ".join(check_latex(c) for c in items) + ".")
-    parts.append(r"\end{footnotesize}")
-    return "\n".join(parts)
+    items = []
+    for a in inline:
+        if isinstance(a.value, str):
+            items.append((source_text(a.label) + ": " if a.label else "") + source_text(a.value))
+        else:
+            items.append(f"{text_latex(a.label)} $= {math(a.value)}$" if a.label
+                         else f"${math(a.value)}$")
+    texts = [source_text(a.value) for a in paragraphs]
+    room = 3 + 3 * len(display)  # the line, and the first displayed answer with it
+    head = f"\\needspace{{{min(room, 12)}\\baselineskip}}\\noindent\\textbf{{Answer.}} "
+    if items:
+        head += close_sentence("; ".join(items), ":" if display else ".")
+    elif texts:
+        head += texts.pop(0)
+    out = [head]
+    if display:
+        out.append(_align(answer_rows(display, fit_line)))
+    out += texts
+    return "\n\n".join(out)
 
 
-def answer_line(solution: Solution) -> str:
-    answers = [s for s in solution.steps if isinstance(s, Answer)]
-    if not answers:
-        return ""
-    # Long symbolic answers are boxed in their derivation above; the line lists the rest.
-    items = [f"{text_latex(a.label)} ${'' if isinstance(a.value, str) else '= '}"
-             f"{math(a.value)}$" for a in answers if len(math(a.value)) <= LINE]
-    if not items:
-        return ""
-    return r"\noindent\textbf{Answer.} " + "; ".join(items) + "."
+def question_latex(q: Any, solution: Solution | None, block: Block | None = None) -> str:
+    """A question: heading, its text, and (in a key) its worked solution, answer and checks."""
+    with use(getattr(q, "notation", None)):
+        return _question_latex(q, solution, block)
 
 
-def question_latex(q: Any, solution: Solution | None) -> str:
-    """A question: heading, its text, and (in a key) its worked solution and checks."""
-    title = f"Question {escape(q.id)}" + (f": {text_latex(q.title)}" if q.title else "")
+def _question_latex(q: Any, solution: Solution | None, block: Block | None) -> str:
+    title = f"Question {escape(q.id)}" + (f": {source_text(q.title)}" if q.title else "")
     points = f" \\hfill {{\\normalsize\\normalfont ({q.points} points)}}" if q.points else ""
-    parts = [f"\\subsection*{{{title}{points}}}",
-             "\\begin{quote}\\itshape\n" + text_latex(q.rendered_text(math)) + "\n\\end{quote}"]
+    parts = [f"\\needspace{{7\\baselineskip}}\\subsection*{{{title}{points}}}",
+             "\\begin{quote}\\itshape\n" + source_text(q.rendered_text(math)) + "\n\\end{quote}"]
     if solution is None:
         return "\n\n".join(parts)
-    parts.append(r"\textbf{Solution.}")
-    inline = [s for s in solution.steps if isinstance(s, Check)]
-    parts += steps_latex([s for s in solution.steps if not isinstance(s, Check | Answer)])
-    parts = [p for p in parts if p]
-    line = answer_line(solution)
+    steps = block.steps if block is not None else [
+        s for s in solution.steps if not isinstance(s, Check | Answer)]
+    body = [b for b in steps_latex(steps) if b]
+    if body:
+        parts.append(r"\textbf{Solution.}\nopagebreak")
+        parts += body
+    line = answer_latex(q, solution)
     if line:
         parts.append(line)
     if q.note:
-        parts.append(r"\textit{Note.} " + text_latex(q.note))
-    block = checks_latex(inline + list(solution.checks))
-    if block:
-        parts.append(block)
+        parts.append(r"\textit{Note.} " + source_text(q.note))
+    checks = checks_latex(solution)
+    if checks:
+        parts.append(checks)
+    return "\n\n".join(parts)
+
+
+def section_latex(section: Section) -> str:
+    parts = []
+    if section.heading:
+        parts.append(f"\\needspace{{9\\baselineskip}}\\section*{{{source_text(section.heading)}}}")
+    if section.setup is not None:
+        q = section.blocks[0].question
+        with use(getattr(q, "notation", None)):
+            parts.append(setup_latex(section.setup))
+    parts += [question_latex(b.question, b.solution, b) for b in section.blocks]
     return "\n\n".join(parts)
 
 
@@ -324,23 +385,15 @@ def document(assignment: Any, solutions: dict[str, Solution] | None, variant: st
     """A complete LaTeX document: the key (``solutions``) or, with None, the question sheet."""
     meta = assignment.meta
     kind = "Answer key" if solutions is not None else "Questions"
-    sub = [text_latex(str(meta[k])) for k in ("subtitle", "course", "date") if meta.get(k)]
-    title = text_latex(assignment.title)
+    sub = [source_text(str(meta[k])) for k in ("subtitle", "course", "date") if meta.get(k)]
+    title = source_text(assignment.title)
     head = [PREAMBLE, r"\begin{document}", r"\begin{center}",
             r"{\Large\bfseries " + title + r"}\\[0.4em]"]
     if sub:
         head.append(r"{\large " + r" \quad ".join(sub) + r"}\\[0.4em]")
-    head.append(r"{\large " + kind + (f" --- {escape(variant)}" if variant else "") + r"}\\")
-    if meta.get("source"):
-        head.append(r"{\footnotesize " + text_latex(str(meta["source"])) + r"}\\")
-    head.append(r"{\footnotesize Derived and checked by symconv; every number below "
-                r"comes from the engine.}")
+    head.append(r"{\large " + kind + (f" --- {escape(variant)}" if variant else "") + r"}")
     head.append(r"\end{center}")
     if meta.get("intro"):
-        head.append(text_latex(str(meta["intro"])))
-    body: list[str] = []
-    for section, q in assignment.by_section():
-        if section:
-            body.append(f"\\section*{{{text_latex(section)}}}")
-        body.append(question_latex(q, solutions.get(q.id) if solutions is not None else None))
+        head.append(source_text(str(meta["intro"])))
+    body = [section_latex(s) for s in outline(assignment, solutions)]
     return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n\n\\end{document}\n"

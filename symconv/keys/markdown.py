@@ -1,115 +1,294 @@
-"""Render answer keys as Markdown with MathJax-ready math (for an LMS page).
+r"""Render answer keys as Markdown for an LMS page (math for MathJax or KaTeX).
 
-The steps are the same as for LaTeX; displays become ``$$\\begin{aligned}...
-\\end{aligned}$$`` blocks (MathJax's AMS environments), inline math stays
-``$...$``, tables are Markdown tables and checks a small list.
+The outline is the LaTeX key's (:mod:`symconv.keys.outline`): the same steps,
+Answer lines and checks.  Displays become one-line
+``$$\begin{aligned}...\end{aligned}$$`` blocks, inline math stays ``$...$``;
+with ``delimiters="brackets"`` they are ``\[...\]`` and ``\(...\)``.
+
+**Protected math.**  An LMS turns Markdown into HTML first and typesets the
+math afterwards, so a Markdown pass must not touch the math: ``a_{i}`` and
+``b_{j}`` would become emphasis, ``\\`` (a row break) one backslash, ``\{``
+a brace.  By default every math span is written so that a Markdown parser
+gives back exactly the TeX (backslashes before punctuation doubled, ``_``
+and ``*`` escaped); ``protect=False`` writes raw TeX for Markdown readers
+that understand math themselves (pandoc, Jupyter).
+
+Text from a question file goes through :func:`source_text`, where raw HTML
+is escaped and math is checked (:mod:`symconv.keys.texsafe`).
 
 Examples
 --------
->>> import sympy as sp
->>> from symconv.solution import Calculation
->>> from symconv.symbols import sym
->>> print(step_markdown(Calculation("output size", sym("h") - 2, {"h": 64})))
-$$
-\\begin{aligned}
-\\text{output size} &= h - 2\\\\
- &= 64 - 2\\\\
- &= \\boxed{62}
-\\end{aligned}
-$$
+>>> print(protect_math(r"a_{i} \\ b_{j}"))
+a\_{i} \\\\ b\_{j}
+>>> print(math_md(r"x_{1}", display=False, options=MarkdownOptions(delimiters="brackets")))
+\\(x\_{1}\\)
+>>> source_text("<b>5 < 6</b>")
+'&lt;b&gt;5 &lt; 6&lt;/b&gt;'
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from symconv.figures.step import Figure
-from symconv.keys.latex import _name, calculation_lines, check_latex, math
-from symconv.keys.steps import Answer, Display, Table
-from symconv.keys.texsafe import markdown_text as md
+from symconv.keys.outline import (
+    Block,
+    Section,
+    check_groups,
+    close_sentence,
+    outline,
+    split_answers,
+)
+from symconv.keys.steps import Answer, Display, Setup, Shared, Table
+from symconv.keys.texsafe import DOLLAR, MARKUP, checked_math
+from symconv.notation.context import use
+from symconv.notation.rows import answer_rows, calculation_rows, equation_rows, math
 from symconv.solution import Calculation, Check, Equation, Solution, Text
 
 
-def _aligned(rows: list[str]) -> str:
-    return "$$\n\\begin{aligned}\n" + "\\\\\n".join(rows) + "\n\\end{aligned}\n$$"
+@dataclass(frozen=True)
+class MarkdownOptions:
+    """How math is written: ``delimiters`` ``"dollars"`` or ``"brackets"``; ``protect`` it."""
+
+    delimiters: str = "dollars"
+    protect: bool = True
 
 
-def _rows(lhs: str, rhs: list[str], relation: str = "=") -> list[str]:
-    return [f"{lhs} &{relation} {rhs[0]}"] + [f" &{relation} {r}" for r in rhs[1:]]
+_OPTIONS = MarkdownOptions()
 
 
-def _cell(value: Any) -> str:
-    return md(value).replace("|", "\\|") if isinstance(value, str) else f"${math(value)}$"
+def protect_math(tex: str) -> str:
+    """TeX written so that a Markdown parser gives it back unchanged.
+
+    CommonMark reads ``\\\\`` as one backslash and ``\\X`` as ``X`` for any ASCII
+    punctuation ``X``: doubling every backslash and escaping the characters that
+    start emphasis, links, code or an HTML tag gives the TeX back exactly.
+    """
+    tex = tex.replace("\\", "\\\\")
+    for c in "_*[]`~|":
+        tex = tex.replace(c, "\\" + c)
+    # "<" opens an HTML tag or an autolink only right before a non-space: "k < h" stays
+    return re.sub(r"<(?=\S)", r"\\<", tex)
 
 
-def step_markdown(step: Any) -> str:
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def math_md(tex: str, display: bool, options: MarkdownOptions | None = None) -> str:
+    """One math span (inline or displayed) in the chosen delimiters, protected if asked."""
+    o = options or _OPTIONS
+    body = " ".join(tex.split("\n")) if display else tex
+    # "a<b" would open an HTML tag for a Markdown reader; "a< b" is the same formula.
+    body = _TAG_START.sub("< ", body)
+    if o.protect:
+        body = protect_math(body)
+    if o.delimiters == "brackets":
+        left, right = ("\\[", "\\]") if display else ("\\(", "\\)")
+        if o.protect:
+            left, right = "\\\\" + left[1:], "\\\\" + right[1:]
+    else:
+        left, right = ("$$", "$$") if display else ("$", "$")
+    return f"{left}{body}{right}"
+
+
+_TEXT_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "*": "\\*", "_": "\\_",
+                 "[": "\\[", "]": "\\]", "|": "\\|", "`": "\\`"}
+
+
+def escape(text: str) -> str:
+    """Plain text made safe for Markdown: raw HTML escaped, no stray markup."""
+    return "".join(_TEXT_ESCAPES.get(c, c) for c in text)
+
+
+def text_markdown(text: str, options: MarkdownOptions | None = None) -> str:
+    """Light markup (``$math$``, ``$$display$$``, `` `code` ``, ``**bold**``) to Markdown."""
+    out = []
+    for part in MARKUP.split(text):
+        if not part:
+            continue
+        if part == DOLLAR:
+            out.append(r"\$")  # CommonMark's escape; LMS math extensions skip it too
+        elif part.startswith("$$"):
+            out.append("\n\n" + math_md(checked_math(part)[2:-2], True, options) + "\n\n")
+        elif part.startswith("$"):
+            out.append(math_md(checked_math(part)[1:-1], False, options))
+        elif part.startswith("`"):
+            out.append("`" + part[1:-1].replace("`", "") + "`")
+        elif part.startswith("**"):
+            out.append("**" + text_markdown(part[2:-2], options) + "**")
+        else:
+            out.append(escape(part))
+    return "".join(out)
+
+
+def source_text(text: str, options: MarkdownOptions | None = None) -> str:
+    """Text from a question file as Markdown: the one entry every such field goes through."""
+    return text_markdown(text, options)
+
+
+def _aligned(rows: list[str], options: MarkdownOptions | None) -> str:
+    return math_md("\\begin{aligned}" + "\\\\".join(rows) + "\\end{aligned}", True, options)
+
+
+def _cell(value: Any, options: MarkdownOptions | None) -> str:
+    if isinstance(value, str):
+        return text_markdown(value, options)
+    return math_md(math(value), False, options).replace("|", "\\vert ")
+
+
+def step_markdown(step: Any, options: MarkdownOptions | None = None) -> str:
     """Markdown of one step."""
     if isinstance(step, Text):
-        return md(step.text)
+        return text_markdown(step.text, options)
     if isinstance(step, Calculation):
-        return _aligned(_rows(_name(step.name), calculation_lines(step)))
+        return _aligned(calculation_rows(step), options)
     if isinstance(step, Equation):
-        out = _aligned(_rows(math(step.lhs), [math(r) for r in step.rhs] or [""],
-                             step.relation))
-        return f"{md(step.label)}\n\n{out}" if step.label else out
+        out = _aligned(equation_rows(step), options)
+        return f"{text_markdown(step.label, options)}\n\n{out}" if step.label else out
+    if isinstance(step, Setup):
+        return f"**{escape(step.label)}.** {text_markdown(step.text, options)}"
+    if isinstance(step, Shared):
+        return "\n\n".join(steps_markdown(list(step.steps), options))
     if isinstance(step, Table):
-        head = "| " + " | ".join(_cell(c) for c in step.columns) + " |"
+        head = "| " + " | ".join(text_markdown(c, options) for c in step.columns) + " |"
         rule = "|" + "---|" * len(step.columns)
-        rows = ["| " + " | ".join(_cell(c) for c in row) + " |" for row in step.rows]
-        cap = f"\n\n*{md(step.caption)}*" if step.caption else ""
+        rows = ["| " + " | ".join(_cell(c, options) for c in row) + " |" for row in step.rows]
+        cap = f"\n\n*{text_markdown(step.caption, options)}*" if step.caption else ""
         return "\n".join([head, rule, *rows]) + cap
     if isinstance(step, Display):
-        return f"$$\n{step.latex}\n$$"
+        return math_md(step.latex, True, options)
     if isinstance(step, Check | Answer):
         return ""
     if isinstance(step, Figure):
-        return step.markdown()
-    return str(step)
+        return step.markdown(lambda text: text_markdown(text, options))
+    return text_markdown(str(step), options)
 
 
-def _check_md(check: Check) -> str:
-    # The LaTeX check line uses \checkok; Markdown shows a plain mark.
-    text = check_latex(check).replace("\\checkok\\ ", "✓ ").replace("\\checkfail\\ ",
-                                                                    "**FAILED** ")
-    return text.replace("\\_", "_").replace("\\textless{}", "&lt;").replace("\\textgreater{}", "&gt;")
+def steps_markdown(steps: list[Any], options: MarkdownOptions | None = None) -> list[str]:
+    """Markdown blocks of the steps; consecutive calculations share one aligned display."""
+    blocks: list[str] = []
+    rows: list[str] = []
+    for step in steps:
+        if isinstance(step, Calculation):
+            rows += calculation_rows(step)
+            continue
+        if rows:
+            blocks.append(_aligned(rows, options))
+            rows = []
+        text = step_markdown(step, options)
+        if text:
+            blocks.append(text)
+    if rows:
+        blocks.append(_aligned(rows, options))
+    return blocks
 
 
-def question_markdown(q: Any, solution: Solution | None) -> str:
-    title = f"### Question {md(q.id)}" + (f": {md(q.title)}" if q.title else "")
+def answer_markdown(q: Any, solution: Solution, options: MarkdownOptions | None = None) -> str:
+    """The Answer line, with the same items as the LaTeX key's."""
+    inline, paragraphs, display = split_answers(q, solution)
+    if not (inline or paragraphs or display):
+        return ""
+    items = []
+    for a in inline:
+        if isinstance(a.value, str):
+            items.append((source_text(a.label, options) + ": " if a.label else "")
+                         + source_text(a.value, options))
+        else:
+            items.append(f"{text_markdown(a.label, options)} "
+                         f"{math_md('= ' + math(a.value), False, options)}" if a.label
+                         else math_md(math(a.value), False, options))
+    texts = [source_text(a.value, options) for a in paragraphs]
+    head = "**Answer.** "
+    if items:
+        head += close_sentence("; ".join(items), ":" if display else ".")
+    elif texts:
+        head += texts.pop(0)
+    out = [head]
+    if display:
+        out.append(_aligned(answer_rows(display), options))
+    out += texts
+    return "\n\n".join(out)
+
+
+def checks_markdown(solution: Solution, options: MarkdownOptions | None = None) -> str:
+    """The checks, as the LaTeX key's, in one paragraph."""
+    from symconv.keys.latex import group_text
+
+    groups = check_groups(solution)
+    if not groups:
+        return ""
+    parts = []
+    for g in groups:
+        text = _md_check(group_text(g, tex=False), options)
+        parts.append(text[:1].upper() + text[1:])
+    return "*Checks.* " + ". ".join(parts) + "."
+
+
+def _md_check(text: str, options: MarkdownOptions | None) -> str:
+    # group_text(tex=False) holds $math$ spans, plain words and the **FAILED** marker
+    return text_markdown(text.replace("**FAILED**", "\x00"), options).replace("\x00",
+                                                                            "**FAILED**")
+
+
+def question_markdown(q: Any, solution: Solution | None, block: Block | None = None,
+                      options: MarkdownOptions | None = None) -> str:
+    with use(getattr(q, "notation", None)):
+        return _question_markdown(q, solution, block, options)
+
+
+def _question_markdown(q: Any, solution: Solution | None, block: Block | None,
+                       options: MarkdownOptions | None) -> str:
+    title = f"### Question {escape(q.id)}" + (f": {source_text(q.title, options)}"
+                                               if q.title else "")
     if q.points:
         title += f" ({q.points} points)"
-    parts = [title, "> " + md(q.rendered_text(math)).replace("\n", "\n> ")]
+    text = source_text(q.rendered_text(math), options)
+    parts = [title, "> " + text.strip().replace("\n\n", "\n>\n> ").replace("\n", "\n> ")
+             .replace("\n> > ", "\n> ")]
     if solution is None:
         return "\n\n".join(parts)
-    parts.append("**Solution.**")
-    parts += [t for t in (step_markdown(s) for s in solution.steps) if t]
-    answers = [s for s in solution.steps if isinstance(s, Answer)]
-    if answers:
-        parts.append("**Answer.** " + "; ".join(f"{a.label} ${math(a.value)}$"
-                                                for a in answers) + ".")
+    steps = block.steps if block is not None else [
+        s for s in solution.steps if not isinstance(s, Check | Answer)]
+    body = [b for b in steps_markdown(steps, options) if b]
+    if body:
+        parts.append("**Solution.**")
+        parts += body
+    line = answer_markdown(q, solution, options)
+    if line:
+        parts.append(line)
     if q.note:
-        parts.append(f"*Note.* {md(q.note)}")
-    checks = [s for s in solution.steps if isinstance(s, Check)] + list(solution.checks)
+        parts.append(f"*Note.* {source_text(q.note, options)}")
+    checks = checks_markdown(solution, options)
     if checks:
-        parts.append("<small>\n\n**Checks.**\n\n" + "\n".join(
-            f"- *{c.oracle}*: {_check_md(c)}" for c in checks) + "\n\n</small>")
+        parts.append(checks)
     return "\n\n".join(parts)
 
 
-def document(assignment: Any, solutions: dict[str, Solution] | None, variant: str = "") -> str:
+def section_markdown(section: Section, options: MarkdownOptions | None = None) -> str:
+    parts = []
+    if section.heading:
+        parts.append(f"## {source_text(section.heading, options)}")
+    if section.setup is not None:
+        with use(getattr(section.blocks[0].question, "notation", None)):
+            parts.append(step_markdown(section.setup, options))
+    parts += [question_markdown(b.question, b.solution, b, options) for b in section.blocks]
+    return "\n\n".join(parts)
+
+
+def document(assignment: Any, solutions: dict[str, Solution] | None, variant: str = "",
+             options: MarkdownOptions | None = None) -> str:
     """The key (or, with ``solutions=None``, the question sheet) as one Markdown page."""
     meta = assignment.meta
     kind = "Answer key" if solutions is not None else "Questions"
-    lines = [f"# {md(assignment.title)}", ""]
-    sub = " · ".join(md(str(meta[k])) for k in ("subtitle", "course", "date") if meta.get(k))
+    lines = [f"# {source_text(assignment.title, options)}", ""]
+    sub = " · ".join(source_text(str(meta[k]), options) for k in ("subtitle", "course", "date")
+                     if meta.get(k))
     if sub:
         lines += [f"*{sub}*", ""]
-    lines += [f"**{kind}**" + (f" — {variant}" if variant else ""), ""]
-    if meta.get("source"):
-        lines += [f"<small>{md(str(meta['source']))}</small>", ""]
-    body = []
-    for section, q in assignment.by_section():
-        if section:
-            body.append(f"## {md(section)}")
-        body.append(question_markdown(q, solutions.get(q.id) if solutions is not None else None))
+    lines += [f"**{kind}**" + (f" — {escape(variant)}" if variant else ""), ""]
+    if meta.get("intro"):
+        lines += [source_text(str(meta["intro"]), options), ""]
+    body = [section_markdown(s, options) for s in outline(assignment, solutions)]
     return "\n".join(lines) + "\n" + "\n\n".join(body) + "\n"

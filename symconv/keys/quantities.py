@@ -96,3 +96,72 @@ def label(path: str) -> str:
     if head == "conventions":
         return f"FLOPs as counted by {rest[0]}"
     return " ".join(_PART_LABELS.get(p, p) for p in parts)
+
+
+#: Tensor roles of the backward pass, as the quantity paths name them.
+_GRADIENTS = {"grad_input": ("grad_input", "the input gradient"),
+              "grad_weight": ("grad_weight", "the weight gradient"),
+              "grad_bias": ("grad_bias", "the bias gradient"),
+              "grad_output_shape": ("grad_output", "the output gradient")}
+_AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
+_MEMORY = {"input": "input elements", "output": "output elements", "weight": "weight elements",
+           "bias": "bias elements", "forward": "memory of a forward pass",
+           "training": "memory of a training step", "grad_input": "input-gradient elements",
+           "grad_weight": "weight-gradient elements", "grad_bias": "bias-gradient elements"}
+
+
+def _tensor(role: str, fallback: str, notation: Any) -> str:
+    if notation is not None and role in notation.tensors:
+        return "$" + notation.tensor(role, "") + "$"
+    return fallback
+
+
+def display_label(path: str, notation: Any = None, dims: int = 2) -> str:
+    """The label a key shows for a quantity, in the question's tensor names (``$...$`` math).
+
+    >>> from symconv.notation.context import Notation
+    >>> n = Notation.from_table({"tensors": {"grad_weight": "g_w", "output": "x"}})
+    >>> display_label("backward.grad_weight.adds", n), display_label("output_shape", n)
+    ('additions for $g_{w}$', 'shape of $x$')
+    >>> display_label("memory.input"), display_label("output_shape.2")
+    ('input elements', 'output width')
+    """
+    parts = path.split(".")
+    head = parts[0]
+    if head == "output_shape":
+        if len(parts) > 1 and parts[1] == "0":
+            return "output channels"
+        if len(parts) > 1 and parts[1].isdigit():
+            names = _AXES.get(dims, ())
+            axis = int(parts[1]) - 1
+            return f"output {names[axis]}" if 0 <= axis < len(names) else label(path)
+        shown = _tensor("output", "", notation)
+        return f"shape of {shown}" if shown else "output shape"
+    if head == "memory":
+        unit = " (bytes)" if "bytes" in parts else ""
+        kept = [p for p in parts[1:] if p != "bytes"]
+        return _MEMORY.get(kept[0], label(path)) + unit if kept else label(path)
+    if head == "backward" and len(parts) > 1 and parts[1] in _GRADIENTS:
+        role, fallback = _GRADIENTS[parts[1]]
+        tensor = _tensor(role, fallback, notation)
+        what = parts[2] if len(parts) > 2 else "shape"
+        if parts[1] == "grad_output_shape" or what == "shape":
+            return f"shape of {tensor}"
+        return f"{LABELS.get(what, what)} for {tensor}"
+    if head == "flops":
+        return "FLOPs"  # the idea line says what they count (multiplications + additions)
+    if head == "macs":
+        return "multiply-accumulates"
+    return label(path)
+
+
+def shape_kind(path: str) -> str | None:
+    """``"activation"`` or ``"weight"`` for a quantity that is a shape, else None."""
+    if path == "output_shape" or path in ("backward.grad_output_shape",
+                                          "backward.grad_input.shape"):
+        return "activation"
+    if path in ("backward.grad_weight.shape",):
+        return "weight"
+    if path.endswith(".shape"):
+        return "vector"
+    return None

@@ -68,6 +68,8 @@ COMMON_FIELDS = {
     "answer": "which asked quantity is the main answer",
     "order": "for shape answers: \"strict\" (another dimension order is wrong) or "
              "\"layout\" (channels-last gets partial credit; the default)",
+    "notation": "how the key writes the math: names, tensors, index_base, layout, batch, order",
+    "conclusion": "a short verdict opening the Answer line (e.g. \"Yes\")",
     "figure": "figures drawn in the key from the engine's numbers: a name such as "
               "\"sliding_window\", { draw = \"name\", ... } or a list of them",
 }
@@ -144,6 +146,16 @@ class Question:
         from symconv.keys.kinds import get_kind
 
         return get_kind(self.kind)
+
+    @cached_property
+    def notation(self) -> Any:
+        """The question's notation (:mod:`symconv.notation`), its symbols' roles included."""
+        from symconv.notation.question import question_notation
+
+        try:
+            return question_notation(self)
+        except ValueError as exc:
+            raise self.error("notation", str(exc)) from None
 
     @cached_property
     def solution(self) -> Any:
@@ -254,7 +266,7 @@ MAX_NAMES = 64
 MAX_FILE_BYTES = 2_000_000
 MAX_NESTING = 24
 #: Text fields of a question: light markup whose math is whitelisted (symconv.keys.texsafe).
-TEXT_FIELDS = ("text", "title", "section", "prose", "note")
+TEXT_FIELDS = ("text", "title", "section", "prose", "note", "conclusion", "label")
 
 
 def _value_error(path: Path, qid: str | None, fieldname: str, message: str) -> QuestionFileError:
@@ -349,11 +361,12 @@ def _check_text_fields(path: Path, qid: str | None, table: Mapping[str, Any],
 
     for name in names:
         value = table.get(name)
-        if isinstance(value, str):
-            try:
-                check_text(value)
-            except UnsafeText as exc:
-                raise QuestionFileError(path, qid, name, str(exc)) from None
+        for item in (value if isinstance(value, list) else [value]):  # label may be a list
+            if isinstance(item, str):
+                try:
+                    check_text(item)
+                except UnsafeText as exc:
+                    raise QuestionFileError(path, qid, name, str(exc)) from None
 
 
 #: Layer arguments that are switches (torch takes a bool), in the tables that hold layers.
@@ -428,13 +441,19 @@ def _check_network_fields(q: Question) -> None:
     from symconv.report import DTYPE_BYTES
 
     if "memory" in q.data:
-        memory = q.get("memory", (str, int))
-        try:
-            size = parse_bytes(memory)
-        except (TypeError, ValueError) as exc:
-            raise q.error("memory", str(exc)) from None
-        if not 1 <= size <= 2**64:
-            raise q.error("memory", f"{memory!r} is not a memory size from 1 byte to 16 EiB")
+        given = q.get("memory", (str, int, list))
+        readings = given if isinstance(given, list) else [given]  # a list: several readings
+        if isinstance(given, list) and not (1 <= len(given) <= 8 and all(
+                isinstance(r, str) for r in given)):
+            raise q.error("memory", 'a list holds 1 to 8 readings with units, e.g. '
+                          '["12GiB", "12GB"]')
+        for memory in readings:
+            try:
+                size = parse_bytes(memory)
+            except (TypeError, ValueError) as exc:
+                raise q.error("memory", str(exc)) from None
+            if not 1 <= size <= 2**64:
+                raise q.error("memory", f"{memory!r} is not a memory size from 1 byte to 16 EiB")
     if "dtype" in q.data and q.get("dtype", str) not in DTYPE_BYTES:
         raise q.error("dtype", f"unknown dtype {q.data['dtype']!r} (known: "
                       f"{', '.join(DTYPE_BYTES)})")
@@ -592,15 +611,18 @@ def question_from_table(path: str | Path, table: Any, index: int) -> Question:
             raise QuestionFileError(path, qid, name, f"unknown field for kind {kind!r} "
                                     f"(allowed: {', '.join(sorted(allowed))})")
     _check_text_fields(path, qid, table, TEXT_FIELDS)
-    check_plain(path, qid, {k: v for k, v in table.items() if k not in TEXT_FIELDS}, "")
+    # notation holds display names, checked by symconv.notation's own whitelist (q.notation)
+    check_plain(path, qid, {k: v for k, v in table.items()
+                            if k not in TEXT_FIELDS and k != "notation"}, "")
     values = parse_values(path, qid, table.get("values", {}))
     q = Question(id=qid, kind=kind, text=table["text"], data=dict(table), path=path,
                  values=values)
     points = q.get("points", (int, float))
     if points is not None and not 0 <= points <= 10**6:
         raise q.error("points", f"{points!r} is not a number of points from 0 to 1,000,000")
-    for name in ("title", "section", "prose", "note", "answer"):
+    for name in ("title", "section", "prose", "note", "answer", "conclusion"):
         q.get(name, str)
+    q.notation  # noqa: B018 - validates the notation table (symconv.notation: its own whitelist)
     q.get("claimed", dict)
     _check_vary(q)
     if q.get("order", str, "layout") not in ("strict", "layout"):
@@ -681,9 +703,9 @@ def load_assignment(path: str | Path) -> Assignment:
     path = Path(path)
     data = read_toml(path)
     for key in data:
-        if key not in ("assignment", "question"):
+        if key not in ("assignment", "question", "notation"):
             raise QuestionFileError(path, None, key, "unknown top-level table "
-                                    "(expected [assignment] and [[question]])")
+                                    "(expected [assignment], [notation] and [[question]])")
     meta = data.get("assignment", {})
     if not isinstance(meta, Mapping):
         raise QuestionFileError(path, None, "assignment", "must be a table")
@@ -697,6 +719,14 @@ def load_assignment(path: str | Path) -> Assignment:
     tables = data.get("question", [])
     if not isinstance(tables, list) or not tables:
         raise QuestionFileError(path, None, "question", "no [[question]] tables")
+    if "notation" in data:
+        from symconv.notation.context import merge_tables
+
+        if not isinstance(data["notation"], Mapping):
+            raise QuestionFileError(path, None, "notation", "must be a table")
+        # the assignment's notation under each question's own (names and tensors merged)
+        tables = [{**t, "notation": merge_tables(data["notation"], t.get("notation", {}))}
+                  if isinstance(t, Mapping) else t for t in tables]
     questions = [question_from_table(path, t, i) for i, t in enumerate(tables)]
     seen: set[str] = set()
     for q in questions:

@@ -52,10 +52,13 @@ def sheet_latex(assignment: Any, student: str | None = None, variant: str = "") 
     return "\n".join(head) + "\n\n" + "\n\n".join(body) + "\n\n\\end{document}\n"
 
 
-def sheet_markdown(assignment: Any, student: str | None = None, variant: str = "") -> str:
-    """The questions only, as one Markdown page."""
-    from symconv.keys.markdown import question_markdown
-    from symconv.keys.texsafe import markdown_text as md
+def sheet_markdown(assignment: Any, student: str | None = None, variant: str = "",
+                   options: Any = None) -> str:
+    """The questions only, as one Markdown page (``options``: the key's MarkdownOptions)."""
+    from symconv.keys.markdown import question_markdown, source_text
+
+    def md(text: str) -> str:  # the key's own text pass (math protected for LMS pages)
+        return source_text(text, options)
 
     meta = assignment.meta
     lines = [f"# {md(assignment.title)}", ""]
@@ -71,7 +74,7 @@ def sheet_markdown(assignment: Any, student: str | None = None, variant: str = "
     for section, q in assignment.by_section():
         if section:
             body.append(f"## {md(section)}")
-        body.append(question_markdown(q, None))
+        body.append(question_markdown(q, None, options=options))
     return "\n".join(lines) + "\n" + "\n\n".join(body) + "\n"
 
 

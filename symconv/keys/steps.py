@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from symconv.solution import Shared  # noqa: F401 - re-exported: renderers dispatch on it
+
 
 @dataclass(frozen=True)
 class Table:
@@ -39,7 +41,22 @@ class Display:
 
 @dataclass(frozen=True)
 class Answer:
-    """The boxed final answer of a question, with a sentence saying what it is."""
+    """One item of a question's Answer line: what it is and its value (math, or text).
+
+    ``value`` is a SymPy object shown as math, or text (``str``) shown as prose.
+    """
 
     label: str
     value: Any
+
+
+@dataclass(frozen=True)
+class Setup:
+    """The layer or network a question is about, stated in words (``$...$`` is math).
+
+    Consecutive questions of a section with the same setup state it once, under
+    the section heading.
+    """
+
+    text: str
+    label: str = "Layer"

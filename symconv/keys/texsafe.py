@@ -18,8 +18,8 @@ file (``\input``), write one (``\openout``, ``\write``), run a program
 with the file, question and field.
 
 For Markdown, plain text is HTML-escaped (``<script>`` shows as text) and
-math may not contain anything an HTML or Markdown reader would take for a
-tag.
+the Markdown key writes ``<`` in math with a space after it, so no HTML or
+Markdown reader takes ``$a<b$`` for a tag.
 
 Examples
 --------
@@ -28,8 +28,7 @@ Examples
 Traceback (most recent call last):
 ...
 symconv.keys.texsafe.UnsafeText: \input is not allowed in math (only mathematical commands ...
->>> markdown_text("**Hint**: <script>alert(1)</script> $a < b$")
-'**Hint**: &lt;script&gt;alert(1)&lt;/script&gt; $a < b$'
+>>> check_text(r"A GPU hour costs \$2 and $a<b$")
 """
 
 from __future__ import annotations
@@ -84,13 +83,14 @@ CONTROL_SYMBOLS = frozenset(", ; : ! { } | \\ % # & _".split() + [" "])
 ENVIRONMENTS = frozenset("""matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases
     dcases aligned gathered split array""".split())
 
-#: The light markup of text fields, as the renderers split it (math, code, bold, the rest).
-MARKUP = re.compile(r"(\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
+#: The light markup of text fields, as every renderer splits it: ``\$`` (a dollar sign),
+#: ``$$display$$`` and ``$math$``, ``code``, ``**bold**``, and the plain text between.
+MARKUP = re.compile(r"(\\\$|\$\$.+?\$\$|\$.+?\$|`[^`]+`|\*\*.+?\*\*)", re.S)
+#: The token of a literal dollar sign in text.
+DOLLAR = "\\$"
 
 _LETTERS = re.compile(r"[A-Za-z]+")
 _ENV_NAME = re.compile(r"\s*\{([A-Za-z*]+)\}")
-# What CommonMark and HTML take for the start of a tag, comment or declaration.
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -99,7 +99,8 @@ class UnsafeText(ValueError):
 
 
 def segments(text: str) -> Iterator[tuple[str, str]]:
-    """``(kind, part)`` pieces of light markup: ``math`` (with its ``$``), ``code``, ``plain``.
+    """``(kind, part)`` pieces of light markup: ``math`` (with its ``$``), ``code``,
+    ``dollar`` (``\\$``, a dollar sign), ``plain``.
 
     Bold is looked into: its inside is split the same way.
 
@@ -109,7 +110,9 @@ def segments(text: str) -> Iterator[tuple[str, str]]:
     for part in MARKUP.split(text):
         if not part:
             continue
-        if part.startswith("$"):
+        if part == DOLLAR:
+            yield "dollar", part
+        elif part.startswith("$"):
             yield "math", part
         elif part.startswith("`"):
             yield "code", part
@@ -170,9 +173,6 @@ def check_math(body: str, bounded: bool = True) -> None:
             raise UnsafeText("a '$' inside math")
         elif c == "&" and not envs:
             raise UnsafeText(r"'&' in math outside a matrix, cases or aligned environment")
-        elif c == "<" and _TAG_START.match(body, i):
-            raise UnsafeText(f"{body[i:i + 2]!r} in math reads as an HTML tag in Markdown; "
-                             "put a space after '<'")
         elif not (" " <= c <= "~" or c in "\n\t\r"):
             raise UnsafeText(f"character {c!r} in math: write its LaTeX command "
                              r"(e.g. \times for ×), math is ASCII")
@@ -226,7 +226,7 @@ def check_text(text: str) -> None:
     Plain text and code are escaped by the renderers, so they may say
     anything (``\input`` in plain text prints as those characters); math
     goes through :func:`check_math`; a ``$`` that opens no formula and
-    control characters are refused.
+    control characters are refused (``\$`` writes a dollar sign).
 
     >>> check_text("costs $5")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -246,7 +246,7 @@ def check_text(text: str) -> None:
             check_math(body)
         elif kind == "plain" and "$" in part:
             raise UnsafeText("a '$' that starts no $...$ formula (math is written $...$; "
-                             "a dollar sign cannot be written)")
+                             "a dollar sign is written \\$)")
 
 
 #: What a plain label (a network row name, a memory size, a column name) may contain.
@@ -279,31 +279,3 @@ def checked_math(part: str) -> str:
     """
     check_math(_math_body(part), bounded=False)
     return part
-
-
-_HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-
-
-def _escape_html(text: str) -> str:
-    return "".join(_HTML_ESCAPES.get(c, c) for c in text)
-
-
-def markdown_text(text: str) -> str:
-    """Light markup as Markdown: plain text HTML-escaped, math checked, code and bold kept.
-
-    >>> markdown_text("`<b>` stays code, <b>this</b> is text")
-    '`<b>` stays code, &lt;b&gt;this&lt;/b&gt; is text'
-    """
-    out = []
-    for part in MARKUP.split(text):
-        if not part:
-            continue
-        if part.startswith("$"):
-            out.append(checked_math(part))
-        elif part.startswith("`"):
-            out.append(part)  # a code span shows its characters, HTML included, as text
-        elif part.startswith("**"):
-            out.append("**" + markdown_text(part[2:-2]) + "**")
-        else:
-            out.append(_escape_html(part))
-    return "".join(out)

@@ -83,9 +83,10 @@ def test_generator_checks_agree_with_enumeration(activation, d, monkeypatch):
 
 @pytest.mark.parametrize("d", [3, 6, 12])
 def test_the_checks_fail_when_a_symmetry_is_claimed_falsely(d):
-    """sigmoid is not odd: claiming sign flips must fail the symbolic and numeric checks,
-    enumerated (d = 3) or through the generators (d = 6, 12)."""
-    claimed = MLPSymmetry(d, "sigmoid", True, 2**d * math.factorial(d))
+    """sigmoid is not odd: claiming sign flips that leave the output bias alone (shift 0, as
+    for tanh) must fail the symbolic and numeric checks, enumerated (d = 3) or through the
+    generators (d = 6, 12); the true flips add v_i to the bias."""
+    claimed = MLPSymmetry(d, "sigmoid", False, 2**d * math.factorial(d), shift=0)
     assert claimed.enumerated is (d == 3)
     assert claimed.symbolic_check() is False
     same, _ = claimed.numeric_check()

@@ -85,25 +85,34 @@ def test_seed003_dilated_receptive_field(torch):
     assert checks and all(c.passed for c in checks)
 
 
-@pytest.mark.parametrize("act,odd", [("tanh", True), ("sin", True), ("sigmoid", False),
-                                     ("relu", False)])
+@pytest.mark.parametrize("act,odd,flips", [("tanh", True, True), ("sin", True, True),
+                                           ("sigmoid", False, True), ("relu", False, False)])
 @pytest.mark.parametrize("d", [1, 2, 3, 4])
-def test_mlp_symmetry_counts_and_checks(act, odd, d):
+def test_mlp_symmetry_counts_and_checks(act, odd, flips, d):
     s = mlp_symmetry(d, act)
-    assert s.odd is odd
-    expected = int(np.prod(range(1, d + 1))) * (2**d if odd else 1)
+    assert s.odd is odd and s.flips is flips
+    expected = int(np.prod(range(1, d + 1))) * (2**d if flips else 1)
     assert s.group_size == expected == len(list(s.transforms()))
     same, distinct = s.numeric_check(seed=d)
     assert same and distinct == expected
 
 
-def test_sign_flips_break_a_non_odd_activation():
+def test_sigmoid_sign_flips_keep_the_function_with_the_output_bias_shifted():
+    """sigma(-z) = 1 - sigma(z): a flip plus v_i added to the output bias is a symmetry.
+
+    A sign flip alone changes a sigmoid network (it leaves the constant v_i behind).
+    """
     s = mlp_symmetry(2, "sigmoid")
     rng = np.random.default_rng(0)
     W, b, v = rng.normal(size=(2, 3)), rng.normal(size=2), rng.normal(size=2)
     x = rng.normal(size=(20, 3))
     W2, b2, v2 = s.apply(((0, 1), (-1, 1)), W, b, v)
     assert not np.allclose(s.network(W, b, v)(x), s.network(W2, b2, v2)(x))
+    W3, b3, v3, c3 = s.apply(((0, 1), (-1, 1)), W, b, v, 0.0)
+    assert np.allclose(s.network(W, b, v)(x), s.network(W3, b3, v3, c3)(x))
+    assert c3 == pytest.approx(v[0])
+    # the relu has no such constant: no flips
+    assert not mlp_symmetry(2, "relu").flips
 
 
 def test_equal_hidden_units_give_fewer_distinct_vectors():

@@ -70,7 +70,6 @@ ATTACKS = [
     r"$\begin{verbatim}x\end{verbatim}$",
     r"$x % comment to the end of the line$",
     r"$#1$",
-    r"$<script>alert(1)</script>$",
     r"$\href{javascript:alert(1)}{x}$",
     r"$$\input{/etc/passwd}$$",
     r"**bold $\input{/etc/passwd}$**",
@@ -220,9 +219,27 @@ def test_markdown_keeps_math_comparisons(tmp_path):
     out = tmp_path / "out"
     assert main(["key", str(path), "-o", str(out), "--format", "md", "--no-torch"]) == 0
     assert "$k < h + 2p$ and $h > 0$" in (out / "demo.md").read_text()
-    # "<b" would open an HTML tag in a Markdown reader that does not know math
-    with pytest.raises(QuestionFileError, match="put a space after '<'"):
-        load_assignment(question_file(tmp_path, text="$a<b>c$"))
+
+
+def test_tag_like_comparisons_and_dollar_signs(tmp_path, node_modules, pdflatex):
+    """``$a<b>c$`` is math, never an HTML element; ``\\$`` writes a dollar sign."""
+    path = question_file(tmp_path, text=r"A GPU hour costs \$2 when $a<b>c$ holds. "
+                         r"$<script>alert(1)</script>$")
+    out = tmp_path / "out"
+    assert main(["key", str(path), "-o", str(out), "--format", "md", "--no-torch"]) == 0
+    md = (out / "demo.md").read_text()
+    assert r"costs \$2 when $a< b>c$ holds" in md  # "<b" would open a tag in Markdown
+    script = ("const md = require('markdown-it')({html: true});"
+              "process.stdout.write(md.render(require('fs').readFileSync(0, 'utf8')));")
+    html = subprocess.run(["node", "-e", script], input=md, capture_output=True, text=True,
+                          check=True, env={"NODE_PATH": str(node_modules)}).stdout
+    assert "<b>" not in html and "costs $2 when $a&lt; b&gt;c$" in html
+    assert "<script" not in md and "<script" not in html  # math, shown as characters
+    assert main(["key", str(path), "-o", str(out), "--no-torch", "--pdf"]) == 0
+    assert r"costs \$2 when $a<b>c$ holds" in (out / "demo.tex").read_text()
+    text = subprocess.run(["pdftotext", str(out / "demo.pdf"), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "costs $2 when" in text
 
 
 def test_network_row_names_cannot_carry_markup(tmp_path):

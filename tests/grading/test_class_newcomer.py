@@ -42,7 +42,7 @@ def test_a_blank_answer_stays_behind_a_real_one_under_every_policy(tmp_path):
 
 
 def test_question_ids_match_ignoring_case_when_that_names_one_question(tmp_path):
-    code, out = grade(tmp_path, HW4, [("ann", "2A", GOOD_2A), ("ann", " 2C-l ", "L(K-1)+1"),
+    code, out = grade(tmp_path, HW4, [("ann", "2A", GOOD_2A), ("ann", " 2C-l ", "(3K - 2, 3K - 2)"),
                                       ("ann", "2z", "1")])
     lines = by_line(out)
     assert code == 0

@@ -122,7 +122,7 @@ def test_receptive_field_cells_are_torchs_gradient_support(torch, layers):
     unit = (out.shape[2] - 1) // 2
     out[0, 0, unit, unit].backward()
     support = sorted({int(i) for i in torch.nonzero(x.grad[0, 0].sum(dim=1)).flatten()})
-    first, last = fig.checks[0].expected
+    first, last = (int(e) for e in fig.checks[0].expected.args)  # an IndexRange [first, last]
     assert (max(first, 0), min(last, n - 1)) == (support[0], support[-1])
     inputs = [b for b in fig.drawing.items if isinstance(b, Box) and b.y == 0.3 and b.fill == BLUE
               and not b.text]  # the real input positions the unit reads

@@ -34,6 +34,7 @@ import sympy as sp
 from symconv.keys.kinds import Derivation, Kind, register
 from symconv.keys.kinds.layer import latex, layer_report
 from symconv.keys.steps import Answer
+from symconv.notation.context import use
 from symconv.solution import Text
 from symconv.spec import SpecError, build_layer
 from symconv.symbols import to_expr
@@ -58,7 +59,7 @@ def engine_function(q: Any) -> Any:
     return fn
 
 
-def _argument(q: Any, key: str, value: Any) -> Any:
+def question_argument(q: Any, key: str, value: Any) -> Any:
     """A TOML value as an engine argument: layer tables built, names as symbols."""
     if isinstance(value, dict) and "type" in value:
         try:
@@ -68,14 +69,28 @@ def _argument(q: Any, key: str, value: Any) -> Any:
     if isinstance(value, list):
         if value and all(isinstance(v, list) for v in value):
             # entries converted one by one: sp.Matrix would sympify (eval) text entries
-            return sp.Matrix([[_argument(q, key, v) for v in row] for row in value])
-        return [_argument(q, key, v) for v in value]
+            return sp.Matrix([[question_argument(q, key, v) for v in row] for row in value])
+        return [question_argument(q, key, v) for v in value]
     if isinstance(value, str):
         try:
             return to_expr(value)
         except ValueError as exc:
             raise q.error(f"args.{key}", str(exc)) from None
     return value
+
+
+def tidy_display(expr: Any, result: Any) -> Any:
+    """A formula of an engine result with its trivial sums and size-one axes left out."""
+    from symconv.notation.transform import tidy
+
+    shapes = getattr(result, "shapes", None)
+    if shapes is None and hasattr(result, "backward"):
+        shapes = getattr(result.backward, "shapes", None)
+    if not shapes:
+        return expr
+    free = getattr(result, "free", None) or getattr(getattr(result, "backward", None), "free",
+                                                     None)
+    return tidy(expr, shapes, free)
 
 
 def _follow(q: Any, obj: Any, path: str) -> Any:
@@ -103,7 +118,9 @@ class CalculusKind(Kind):
         "input": "per-sample input shape passed after the layer(s)",
         "batch": "batch size (keyword batch=)",
         "args": "further keyword arguments (numbers, symbol names, matrices, layer tables)",
-        "result": "attribute path of the main answer on the result (e.g. variance)",
+        "result": "attribute path of the main answer on the result (e.g. variance), or a list",
+        "label": "what the answer is called in the Answer line (a list with a list of results)",
+        "form": "how a list-valued answer reads: \"vector\" (the default) or \"shape\"",
         "steps": "keyword arguments for the result's .steps() (e.g. {monte_carlo = false})",
     }
 
@@ -116,8 +133,12 @@ class CalculusKind(Kind):
                 self._layers(q)
         for key in ("args", "steps"):
             q.get(key, dict)
+        q.get("result", (str, list))
+        q.get("label", (str, list))
+        if q.get("form", str, "vector") not in ("vector", "shape"):
+            raise q.error("form", 'expected "vector" or "shape"')
         for key, value in q.get("args", dict, {}).items():
-            _argument(q, key, value)
+            question_argument(q, key, value)
 
     def _layers(self, q: Any) -> list[Any]:
         specs = [q.data["layer"]] if "layer" in q.data else q.get("layers", list, [])
@@ -136,27 +157,54 @@ class CalculusKind(Kind):
         positional: list[Any] = self._layers(q)
         if "input" in q.data:
             positional.append(tuple(to_expr(v) for v in q.data["input"]))
-        kwargs = {k: _argument(q, k, v) for k, v in q.get("args", dict, {}).items()}
+        kwargs = {k: question_argument(q, k, v) for k, v in q.get("args", dict, {}).items()}
         if "batch" in q.data:
             kwargs["batch"] = q.data["batch"]
         return fn(*positional, **kwargs)
 
     def derive(self, q: Any) -> Derivation:
+        with use(q.notation):
+            return self._derive(q)
+
+    def _derive(self, q: Any) -> Derivation:
         result = self.call(q)
         if result is None:
             return Derivation([Text(f"Derivation not available: `symconv.calculus."
                                     f"{q.data['function']}` is not installed.")], None)
-        steps = list(result.steps(**q.get("steps", dict, {})))
-        answer = _follow(q, result, q.get("result", str)) if q.get("result", str) else None
-        if isinstance(answer, list | tuple):
-            answer = sp.Matrix([list(answer)])  # a filter or vector, not a shape
-        if q.values and isinstance(answer, sp.Basic):
-            from symconv.exprmap import substitution
+        steps: list[Any] = []
+        prose = [p.strip() for p in q.prose.split("\n\n") if p.strip()]
+        steps += list(result.steps(**q.get("steps", dict, {})))
+        paths = q.data.get("result")
+        paths = [paths] if isinstance(paths, str) else list(paths or [])
+        labels = q.data.get("label")
+        labels = [labels] if isinstance(labels, str) else list(labels or [])
+        answers: dict[str, Any] = {}
+        items: list[Any] = []
+        for i, path in enumerate(paths):
+            eq = _follow(q, result, path[:-4]) if path.endswith(".rhs") else None
+            answer = _follow(q, result, path)
+            if isinstance(answer, list | tuple):
+                answer = sp.Tuple(*answer) if q.get("form", str, "vector") == "shape" else \
+                    sp.Matrix([list(answer)])  # a filter or vector, not a shape
+            if q.values and isinstance(answer, sp.Basic):
+                from symconv.exprmap import substitution
 
+                answer = answer.xreplace(substitution(dict(q.values), answer.free_symbols))
+            answers[path] = answer
+            if i < len(labels):
+                label = labels[i]
+            elif isinstance(eq, sp.Eq):
+                label = "$" + latex(tidy_display(eq.lhs, result)) + "$"
+            else:
+                label = path.replace("_", " ").replace(".", " ")
+            shown = tidy_display(answer, result) if isinstance(answer, sp.Basic) else answer
+            items.append(Answer(label, shown))
+        if q.values:
             steps.append(Text("With " + ", ".join(f"${latex(sp.Symbol(k))} = {latex(v)}$"
-                                                  for k, v in q.values.items()) + ":"))
-            answer = answer.xreplace(substitution(dict(q.values), answer.free_symbols))
-        if answer is not None:
-            label = q.get("result", str).replace("_", " ").replace(".rhs", "")
-            steps.append(Answer(label, answer if not isinstance(answer, sp.Eq) else answer.rhs))
-        return Derivation(steps, answer, {q.get("result", str) or "answer": answer})
+                                                  for k, v in q.values.items()) + "."))
+        if prose:
+            # a conceptual question: the instructor's explanation is the answer (the formulas,
+            # derived above, stay the answers the grader reads)
+            items = [Answer("", p) for p in prose]
+        main = answers.get(paths[0]) if paths else None
+        return Derivation(steps + items, main, answers or {"answer": main})

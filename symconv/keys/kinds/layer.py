@@ -29,12 +29,16 @@ import sympy as sp
 from symconv.analyze import analyze
 from symconv.exprmap import as_number
 from symconv.keys.kinds import Derivation, Kind, register
+from symconv.keys.kinds.ideas import idea
 from symconv.keys.pyformula import FormulaError, parse_expression, python_function
-from symconv.keys.quantities import QuantityError, label, resolve
-from symconv.keys.steps import Answer, Display
+from symconv.keys.quantities import QuantityError, display_label, resolve, shape_kind
+from symconv.keys.steps import Answer, Display, Setup, Shared
 from symconv.layers.base import LayerError, as_shape
-from symconv.printing import latex as _latex
-from symconv.solution import Calculation, Text
+from symconv.notation.context import use
+from symconv.notation.describe import sentence
+from symconv.notation.latex import latex as _latex
+from symconv.notation.layout import arrange
+from symconv.solution import Calculation, Equation, Text
 from symconv.spec import SpecError, build_layer
 from symconv.symbols import sym, to_expr
 
@@ -43,23 +47,25 @@ _AXIS_NAMES = {1: ("l",), 2: ("h", "w"), 3: ("d", "h", "w")}
 
 @lru_cache(maxsize=256)
 def _analyze_cached(spec_key: Any, shape: tuple[Any, ...], batch: Any) -> Any:
-    layer = build_layer(_unfreeze(spec_key))
+    layer = build_layer(thaw_spec(spec_key))
     return layer, analyze(layer, shape, batch)
 
 
-def _freeze(obj: Any) -> Any:
+def freeze_spec(obj: Any) -> Any:
+    """A layer table as a hashable value (a cache key); :func:`thaw_spec` undoes it."""
     if isinstance(obj, dict):
-        return tuple(sorted((k, _freeze(v)) for k, v in obj.items()))
+        return tuple(sorted((k, freeze_spec(v)) for k, v in obj.items()))
     if isinstance(obj, list | tuple):
-        return ("__list__", tuple(_freeze(v) for v in obj))
+        return ("__list__", tuple(freeze_spec(v) for v in obj))
     return obj
 
 
-def _unfreeze(obj: Any) -> Any:
+def thaw_spec(obj: Any) -> Any:
+    """The layer table :func:`freeze_spec` froze."""
     if isinstance(obj, tuple) and obj and obj[0] == "__list__":
-        return [_unfreeze(v) for v in obj[1]]
+        return [thaw_spec(v) for v in obj[1]]
     if isinstance(obj, tuple):
-        return {k: _unfreeze(v) for k, v in obj}
+        return {k: thaw_spec(v) for k, v in obj}
     return obj
 
 
@@ -77,7 +83,7 @@ def layer_report(q: Any, spec: Any = None, shape: Any = None, batch: Any = None)
     except (TypeError, ValueError) as exc:
         raise q.error("batch", str(exc)) from None
     try:
-        return _analyze_cached(_freeze(dict(spec)), dims, b)
+        return _analyze_cached(freeze_spec(dict(spec)), dims, b)
     except SpecError as exc:
         raise q.error("layer", str(exc)) from None
     except (LayerError, TypeError, ValueError) as exc:
@@ -192,100 +198,128 @@ class LayerKind(Kind):
 
     # -- derivation -------------------------------------------------------
     def derive(self, q: Any) -> Derivation:
+        with use(q.notation):
+            return self._derive(q)
+
+    def _derive(self, q: Any) -> Derivation:
         layer, report = layer_report(q)
+        notation = q.notation
         where = where_table(q)
         dtype = q.get("dtype", str, "float32")
         asks: list[str] = list(q.get("ask", list))
         values = {k: v for k, v in q.values.items()}
         numeric = bool(values)
-        shape = report.input_shape
-        steps: list[Any] = [Text(
-            f"The layer is `{layer!r}`, applied to an input of shape "
-            f"${latex(shape)}$" + (f" with a batch of ${latex(report.batch)}$." if
-                                   report.batch != 1 else " (one sample).")
-        )]
-        if where:
-            steps.append(Text("Here " + ", ".join(
-                f"${latex(s)} = {latex(e)}$" for s, e in where.items()) + "."))
+        steps: list[Any] = [Setup(setup_sentence(layer, report, where))]
         if numeric:
-            steps.append(Text("Given: " + ", ".join(
-                f"${latex(sym(k))} = {latex(v)}$" for k, v in values.items()) + "."))
+            steps.append(Text("With " + _and([f"${latex(sym(k))} = {latex(v)}$"
+                                             for k, v in values.items()]) + "."))
 
         sizes = output_size_symbols(layer, report)
         compact = {expr: s for s, expr, _ in sizes if not expr.is_Integer}
         uses_sizes = any(_has_any(resolve(report, p, dtype), compact) for p in asks)
         size_values: dict[str, sp.Expr] = {}
-        if compact and uses_sizes:
-            steps.append(Text(
-                "Output size along each spatial axis: a window of span $d(k-1)+1$ slides "
-                "with stride $s$ over the input padded on both sides; the number of "
-                "positions is"))
+        axes_only = all(p.startswith("output_shape.") for p in asks)
+        if compact and uses_sizes and axes_only:
+            steps.append(Text(window_sentence(layer)))
+            compact = {}  # each asked quantity is an output size itself: no h_out step first
+        elif compact and uses_sizes:
+            shared: list[Any] = [Text(window_sentence(layer))]
             for s, expr, _window in sizes:
                 if expr.is_Integer:
                     continue
-                simple = sp.simplify(expr)
-                calc = Calculation(s, expr, values=values if numeric else {},
-                                   simplified=simple if simple != expr else None)
-                steps.append(calc)
+                calc = Calculation(s, expr, values=values if numeric else {})
+                shared.append(calc)
                 if numeric and calc.result is not None:
                     size_values[s.name] = calc.result
+            names = [s for s, e, _ in sizes if not e.is_Integer]
+            steps.append(Shared(tuple(shared), _and([f"${latex(s)}$" for s in names])))
 
         answers: dict[str, Any] = {}
+        shown: dict[str, Any] = {}
+        said: set[str] = set()
+        dims = len(report.input_shape) - 1
         for path in asks:
             full = _apply(resolve(report, path, dtype), lambda e: e.xreplace(where))
             short = _apply(full, lambda e: e.xreplace(compact))
+            name = display_label(path, notation, dims)
+            kind = shape_kind(path)
+            line = "" if axes_only else idea(path, layer)
+            if line and line not in said:
+                steps.append(Text(line))
+                said.add(line)
             if numeric:
                 subs_all = {**values, **size_values}
                 result = _apply(short, lambda e, sv=subs_all: _evaluate(e, sv))
-                steps.append(Calculation(label(path), _as_expr(short), values=subs_all,
-                                         simplified=_as_expr(full) if full != short else None,
-                                         result=_as_expr(result)))
                 answers[path] = result
+                steps.append(Calculation(name, _as_expr(self._arranged(short, kind, report, q)),
+                                         values=subs_all,
+                                         simplified=_as_expr(self._arranged(full, kind, report, q))
+                                         if full != short else None,
+                                         result=_as_expr(self._arranged(result, kind, report, q,
+                                                                        numeric=True)),
+                                         label="result"))
             else:
                 simple = _apply(full, _tidy)
-                steps.append(Calculation(label(path), _as_expr(short),
-                                         simplified=_as_expr(simple) if simple != short else None,
-                                         result=None))
                 answers[path] = simple
-            steps.extend(self._claims(q, path, answers[path]))
+                steps.append(Calculation(name, _as_expr(self._arranged(short, kind, report, q)),
+                                         simplified=_as_expr(self._arranged(simple, kind, report,
+                                                                            q))
+                                         if simple != short else None, result=None,
+                                         label="result"))
+            shown[path] = self._arranged(answers[path], kind, report, q, numeric=numeric)
+            steps.extend(self._claims(q, path, answers[path], kind))
         if q.get("function", dict):
             target = resolve(report, q.data["function"]["quantity"], dtype)
             steps.extend(self._compare_function(q, target.xreplace(where), report))
-        if "output_shape" in answers and report.batch != 1:
-            batch = _evaluate(report.batch, values) if numeric else report.batch
-            batched = (batch, *answers["output_shape"])
-            steps.append(Text("Shapes above are per sample; with the batch axis first, as "
-                              f"torch's tensors have it: ${latex(batched)}$."))
-        main = q.get("answer", str) or asks[0]
         for path in asks:
-            steps.append(Answer(label(path), answers[path]))
+            steps.append(Answer(display_label(path, notation, dims), _as_expr(shown[path])))
+        main = q.get("answer", str) or asks[0]
         return Derivation(steps, _as_expr(answers[main]), answers)
 
-    def _claims(self, q: Any, path: str, derived: Any) -> list[Any]:
+    def _arranged(self, value: Any, kind: str | None, report: Any, q: Any,
+                  numeric: bool = False) -> Any:
+        """A shape in the question's axis order (with the batch when the question has one)."""
+        if kind is None or not isinstance(value, tuple):
+            return value
+        if kind == "weight":
+            return arrange(value, q.notation, kind="weight")
+        batch = report.batch
+        if numeric and q.values:
+            batch = _evaluate(batch, dict(q.values))
+        return arrange(value, q.notation, batch=batch if kind == "activation" else None)
+
+    def _claims(self, q: Any, path: str, derived: Any, kind: str | None = None) -> list[Any]:
+        """Whether a submitted answer agrees (shapes are read in the question's axis order)."""
         claimed = q.get("claimed", dict, {})
         if path not in claimed:
             return []
         raw = claimed[path]
         value = tuple(_claim(q, path, v) for v in raw) if isinstance(raw, list) else _claim(
             q, path, raw)
-        same = sp.simplify(_as_expr(value) - _as_expr(derived)) == 0 if not isinstance(
-            value, tuple) else value == derived
+        if isinstance(value, tuple):
+            _, report = layer_report(q)
+            derived = self._arranged(derived, kind, report, q, numeric=bool(q.values))
+            same = tuple(value) == tuple(derived)
+        else:
+            same = sp.simplify(_as_expr(value) - _as_expr(derived)) == 0
+        got = latex(_as_expr(value))
         if same:
-            return [Text(f"The submitted answer ${latex(_as_expr(value))}$ agrees.")]
-        return [Text(f"Common mistake: the submitted answer ${latex(_as_expr(value))}$ is not "
-                     f"right; the derivation gives ${latex(_as_expr(derived))}$.")]
+            return [Text(f"The submitted answer ${got}$ agrees.")]
+        if len(got) > 60:
+            return [Text("The submitted answer"), Equation(sp.Symbol("submitted"), _as_expr(value)),
+                    Text("is wrong: it differs from the derivation above.")]
+        return [Text(f"The submitted answer ${got}$ is wrong; the derivation gives "
+                     f"${latex(_as_expr(derived))}$.")]
 
     def _compare_function(self, q: Any, full: Any, report: Any) -> list[Any]:
-        from symconv.keys.checks import compare_formulas
+        from symconv.keys.checks import compare_formulas, instance_roles
 
         parsed, renames = self._function(q, q.data["function"])
         user = parsed.expr.xreplace(renames)
-        steps: list[Any] = [Text("The formula written as a Python function, rendered by "
-                                 "latexify-py:"), Display(parsed.latex, parsed.source),
-                            Text(f"As SymPy (arguments renamed to the question's symbols): "
-                                 f"${latex(user)}$.")]
-        steps.append(Text(compare_formulas(_as_expr(full), user, report.conditions)))
-        return steps
+        verdict = compare_formulas(_as_expr(full), user, report.conditions,
+                                   roles=instance_roles(q))
+        return [Text("The formula as written in Python (shown by latexify-py):"),
+                Display(latexify_names(parsed.latex), parsed.source), Text(verdict)]
 
     def checks(self, q: Any, derivation: Derivation, use_torch: bool) -> list[Any]:
         from symconv.keys.checks import layer_checks
@@ -324,8 +358,54 @@ def _has_any(value: Any, targets: Any) -> bool:
 
 
 def latex(value: Any) -> str:
-    """SymPy's LaTeX with digits grouped (answer-key style)."""
-    return _latex(value, compact=True)
+    """LaTeX in the current notation (digits grouped, the question's names)."""
+    return _latex(value)
+
+
+def _and(items: list[str]) -> str:
+    if not items:
+        return ""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def setup_sentence(layer: Any, report: Any, where: dict[Any, Any]) -> str:
+    """The layer and its input in words (the key's "Layer." line)."""
+    text = sentence(layer)
+    text = text[0].upper() + text[1:]
+    shape = arrange(report.input_shape, batch=report.batch)
+    if where:
+        defs = _and([f"${latex(s)} = {latex(e)}$" for s, e in where.items()])
+        text += f" (here {defs})"
+    shows_batch = len(shape) > len(report.input_shape)
+    batch = "" if report.batch == 1 or shows_batch else f", for a batch of ${latex(report.batch)}$"
+    return f"{text}; input ${latex(shape)}${batch}."
+
+
+def window_sentence(layer: Any) -> str:
+    """Why the output sizes are what they are: the window sliding over the padded input."""
+    kernel = layer.kernel_size
+    dilation = tuple(getattr(layer, "dilation", (1,) * len(kernel)))
+    stride = tuple(layer.stride)
+    pads = tuple(p[0] if isinstance(p, tuple) else p for p in layer.padding)
+    one = all(sp.sympify(d) == 1 for d in dilation)
+    span = "window" if one else "dilated window (span $d(k-1)+1$)"
+    padded = "" if all(sp.sympify(p) == 0 for p in pads) else " padded on both sides"
+    del stride
+    return (f"Along each axis the {span} slides with its stride over the input{padded}; "
+            "the number of positions is")
+
+
+def latexify_names(tex: str) -> str:
+    r"""latexify-py's LaTeX with identifiers in the notation's names (``K\_1`` -> ``K_{1}``)."""
+    import re
+
+    def name(match: re.Match[str]) -> str:
+        ident = match.group(1).replace(r"\_", "_")
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", ident):
+            return latex(sym(ident))
+        return match.group(0)
+
+    return re.sub(r"\\mathrm\{([A-Za-z][A-Za-z0-9]*(?:\\_[A-Za-z0-9]+)*)\}", name, tex)
 
 
 def _as_expr(value: Any) -> Any:
@@ -342,6 +422,11 @@ def _evaluate(expr: sp.Expr, values: dict[str, Any]) -> sp.Expr:
 
 def _tidy(expr: sp.Expr) -> sp.Expr:
     """A readable equivalent: factor products, keep floors of the window formula."""
-    if expr.is_number or expr.has(sp.floor, sp.ceiling, sp.Function):
-        return expr  # keep the window formula's floors as derived
+    if expr.is_number:
+        return expr
+    if expr.has(sp.floor, sp.ceiling, sp.Function):
+        # keep the window formula's floors as derived; only pull out common factors
+        # (multiplications + additions: c_o h_out w_out (2 c_i k_h k_w - 1))
+        common = sp.factor_terms(expr)
+        return common if sp.count_ops(common) < sp.count_ops(expr) else expr
     return sp.factor(sp.simplify(expr))

@@ -1,14 +1,14 @@
 """Kind ``prose``: conceptual questions answered by the instructor's own text.
 
-Nothing is derived: the key shows the question and the ``prose`` field
-(paragraphs separated by blank lines; ``$...$`` is math, `` `...` `` code).
+Nothing is derived: the key's Answer is the ``prose`` field (paragraphs
+separated by blank lines; ``$...$`` is math, `` `...` `` code).
 
 Examples
 --------
 >>> from symconv.keys.questions import question_from_table
 >>> q = question_from_table("demo.toml", {"id": "c", "kind": "prose", "text": "Why pool?",
 ...                         "prose": "It shrinks the maps.\\n\\nIt adds invariance."}, 0)
->>> [s.text for s in ProseKind().derive(q).steps]
+>>> [s.value for s in ProseKind().derive(q).steps]
 ['It shrinks the maps.', 'It adds invariance.']
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from symconv.keys.kinds import Derivation, Kind, register
-from symconv.solution import Text
+from symconv.keys.steps import Answer
 
 
 @register
@@ -31,7 +31,7 @@ class ProseKind(Kind):
 
     def derive(self, q: Any) -> Derivation:
         paragraphs = [p.strip() for p in q.prose.split("\n\n") if p.strip()]
-        return Derivation([Text(p) for p in paragraphs], None)
+        return Derivation([Answer("", p) for p in paragraphs], None)
 
     def expected(self, q: Any) -> Any:
         raise q.error("kind", "a prose question has no expression to grade against")
