@@ -9,7 +9,13 @@ near miss, and 2 % of the rows are hostile.  Two runs:
 * ``--mode refs``: about 20 references (engine formulas of Conv2d, pooling, transposed
   convolution, linear layers), the answers spread over them;
 * ``--mode per-row``: a different reference on every row, as per-student variants make
-  them: each row fixes some symbols of an engine formula to that student's numbers.
+  them: each row fixes some symbols of an engine formula to that student's numbers, sent
+  as symconv's per-student grading sends them (``symconv grade --submissions
+  --per-student``, :class:`symconv.keys.roster.StudentVariants`): the formula in the
+  ``expected`` column and the student's numbers in the ``domain`` column
+  (``c_i=17; k=3``);
+* ``--mode per-row-text``: the same variants with the numbers substituted into the
+  ``expected`` text itself (``17*c_o*...``), as a CSV written by hand would carry them.
 
 Every (reference, answer) pair is labelled by an oracle independent of the grader (exact
 ``lambdify`` evaluation over Fractions at random valid instances, ``grade_batch.label``);
@@ -18,8 +24,8 @@ the same rows by naive ``simplify(a - b) == 0``.  Printed: rows/s, CPU, wrong ve
 slowest single answers (in-process, per answer, non-hostile) and the time to prepare a
 reference.
 
-Usage: ``python benchmarks/grade_diverse.py [--mode refs|per-row|both] [--rows N]
-[--workers W] [--sample S] [--seed S]``
+Usage: ``python benchmarks/grade_diverse.py [--mode refs|per-row|per-row-text|both|all]
+[--rows N] [--workers W] [--sample S] [--seed S]``
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import grade_batch as GB  # noqa: E402  (its rewrites, near misses, printers and oracle)
 
 from symconv import AvgPool2d, Conv2d, ConvTranspose2d, Linear, MaxPool2d, analyze  # noqa: E402
+from symconv.cli.grade import row_domain  # noqa: E402  (the batch's own domain column)
 from symconv.grading import api  # noqa: E402
 from symconv.window import product  # noqa: E402
 
@@ -91,8 +98,9 @@ def varied(text: str, rng: random.Random) -> str:
     return text
 
 
-def variant(ref: sp.Expr, rng: random.Random) -> sp.Expr:
-    """A per-student variant: some symbols fixed to this student's numbers."""
+def variant(ref: sp.Expr, rng: random.Random) -> tuple[sp.Expr, dict[str, int]]:
+    """A per-student variant: some symbols fixed to this student's numbers (the variant's
+    expression and those numbers)."""
     values = {"c": (1, 64), "k": (1, 7), "s": (1, 3), "p": (0, 3), "d": (1, 3), "g": (1, 4),
               "n": (1, 512), "m": (1, 512), "h": (8, 256), "w": (8, 256)}
     subs = {}
@@ -101,7 +109,9 @@ def variant(ref: sp.Expr, rng: random.Random) -> sp.Expr:
             low, high = values.get(s.name[0], (1, 32))
             subs[s] = rng.randint(low, high)
     out = ref.xreplace({s: sp.Integer(v) for s, v in subs.items()})
-    return out if out.free_symbols else ref  # keep at least one symbol: a formula question
+    if not out.free_symbols:  # keep at least one symbol: a formula question
+        return ref, {}
+    return out, {s.name: v for s, v in sorted(subs.items(), key=lambda kv: kv[0].name)}
 
 
 def generate(mode: str, n: int, seed: int, labelled: bool = True
@@ -115,8 +125,9 @@ def generate(mode: str, n: int, seed: int, labelled: bool = True
     n_hostile = n // 50
     for i in range(n - n_hostile):
         name, ref = base[i % len(base)]
-        if mode == "per-row":
-            ref = variant(ref, rng)
+        formula, values = ref, {}
+        if mode.startswith("per-row"):
+            ref, values = variant(ref, rng)
         kind = i % 2
         ans = GB.rewrites(ref, rng) if kind == 0 else GB.near_miss(ref, rng)
         key = (sp.srepr(ref), sp.srepr(ans))
@@ -125,15 +136,19 @@ def generate(mode: str, n: int, seed: int, labelled: bool = True
         if key not in labels:
             ref_key = sp.srepr(ref)
             if ref_key not in points:
-                points[ref_key] = GB.instances(ref, rng, 40 if mode == "per-row" else 150)
+                points[ref_key] = GB.instances(ref, rng, 40 if mode.startswith("per-row") else 150)
             labels[key] = GB.label(ref, ans, points[ref_key])
             exprs[key] = (ref, ans)
         text = GB.render(ans, rng, check=i % 25 == 0)
-        rows.append({"id": f"r{i}", "expected": str(ref), "answer": varied(text, rng)
+        shown, domain = str(ref), ""
+        if mode == "per-row" and values:  # the formula, and this student's numbers
+            shown, domain = str(formula), "; ".join(f"{k}={v}" for k, v in values.items())
+        rows.append({"id": f"r{i}", "expected": shown, "domain": domain,
+                     "answer": varied(text, rng)
                      if rng.random() < 0.5 and "\\" not in text else text,
                      "label": labels[key], "key": key})
     for j in range(n_hostile):
-        rows.append({"id": f"x{j}", "expected": str(base[j % len(base)][1]),
+        rows.append({"id": f"x{j}", "expected": str(base[j % len(base)][1]), "domain": "",
                      "answer": GB.HOSTILE[j % len(GB.HOSTILE)], "label": "hostile",
                      "key": None})
     rng.shuffle(rows)
@@ -143,7 +158,11 @@ def generate(mode: str, n: int, seed: int, labelled: bool = True
 def run_batch(rows: list[dict], workers: int) -> tuple[dict[str, dict], float, float, float]:
     with tempfile.TemporaryDirectory() as tmp:
         src, out = Path(tmp) / "rows.csv", Path(tmp) / "results.csv"
-        GB.write_rows(rows, src)
+        with open(src, "w", newline="") as fh:
+            out_rows = csv.DictWriter(fh, ["id", "expected", "domain", "answer"],
+                                      extrasaction="ignore")
+            out_rows.writeheader()
+            out_rows.writerows(rows)
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         load = os.getloadavg()[0]
         before = os.times()
@@ -166,20 +185,23 @@ def slowest(rows: list[dict], count: int, rng: random.Random) -> list[tuple[floa
     picked = rng.sample([r for r in rows if r["label"] != "hostile"], min(count, len(rows)))
     times = []
     for r in picked:
+        domain = row_domain(r["domain"])
         start = time.perf_counter()
-        api.grade(r["expected"], r["answer"])
+        api.grade(r["expected"], r["answer"], **domain)
         times.append((time.perf_counter() - start, r))
     return sorted(times, key=lambda t: -t[0])
 
 
 def preparation(rows: list[dict], count: int) -> float:
     """Mean milliseconds to prepare a reference (parse, domain, sample points, values)."""
-    texts = list(dict.fromkeys(r["expected"] for r in rows if r["label"] != "hostile"))[:count]
-    api._CACHE.clear()
+    refs = list(dict.fromkeys((r["expected"], r["domain"]) for r in rows
+                              if r["label"] != "hostile"))[:count]
+    domains = [row_domain(d) for _, d in refs]
+    api.clear_caches()
     start = time.process_time()
-    for t in texts:
-        api.reference(t, {})
-    return (time.process_time() - start) / max(len(texts), 1) * 1000
+    for (text, _), domain in zip(refs, domains):
+        api.reference(text, domain)
+    return (time.process_time() - start) / max(len(refs), 1) * 1000
 
 
 def naive(rows: list[dict], exprs: dict, sample: int, rng: random.Random) -> tuple[float, int]:
@@ -197,7 +219,7 @@ def report(mode: str, args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
     rows, exprs = generate(mode, args.rows, args.seed)
     distinct = len({r["answer"] for r in rows})
-    refs = len({r["expected"] for r in rows if r["label"] != "hostile"})
+    refs = len({(r["expected"], r["domain"]) for r in rows if r["label"] != "hostile"})
     print(f"\n== mode {mode}: {len(rows):,} rows, {distinct:,} distinct answer texts, "
           f"{refs:,} references (generated and labelled in {time.perf_counter() - t0:.0f} s)")
     results, wall, cpu, load = run_batch(rows, args.workers)
@@ -225,7 +247,8 @@ def report(mode: str, args: argparse.Namespace) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--mode", choices=["refs", "per-row", "both"], default="both")
+    ap.add_argument("--mode", choices=["refs", "per-row", "per-row-text", "both", "all"],
+                    default="both")
     ap.add_argument("--rows", type=int, default=10_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--sample", type=int, default=60, help="rows for naive simplify")
@@ -233,7 +256,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     csv.field_size_limit(2**31 - 1)
-    for mode in (["refs", "per-row"] if args.mode == "both" else [args.mode]):
+    modes = {"both": ["refs", "per-row"], "all": ["refs", "per-row", "per-row-text"]}
+    for mode in modes.get(args.mode, [args.mode]):
         report(mode, args)
 
 

@@ -31,6 +31,7 @@ import multiprocessing as mp
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from fractions import Fraction
 from typing import Any
 
 import sympy as sp
@@ -59,6 +60,15 @@ PROVE_TIME = 10.0
 
 _CACHE: OrderedDict[Any, Reference] = OrderedDict()
 _CACHE_SIZE = 256
+#: References that could not be prepared, with the reason: a broken reference costs its
+#: preparation budget (up to 20 s) once, not once per answer graded against it.
+_FAILED: OrderedDict[Any, str] = OrderedDict()
+
+
+def _remember_failure(key: Any, message: str) -> None:
+    _FAILED[key] = message[:2000]
+    if len(_FAILED) > _CACHE_SIZE:
+        _FAILED.popitem(last=False)
 
 
 def grade(expected: Any, answer: Any, *, conditions: Iterable[Any] = (), report: Any = None,
@@ -182,6 +192,14 @@ def _guarded(expected_text: str, answer: Any, time_limit: float | None,
         return replace(result, extra={"error": short(f"{type(exc).__name__}: {exc}", 300)})
 
 
+def clear_caches() -> None:
+    """Forget every prepared reference and parsed answer (benchmarks time preparation
+    from scratch)."""
+    _CACHE.clear()
+    _FAILED.clear()
+    _PARSED.clear()
+
+
 def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, ...] = (),
               defaults: bool = True, seed: int = 0) -> Reference:
     """The compiled reference for ``expected`` under ``domain`` (cached)."""
@@ -190,30 +208,55 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     elif isinstance(expected, sp.Basic):
         key_expected = ("sympy", expected)
     else:
-        key_expected = ("number", repr(expected))
+        key_expected = ("number", type(expected).__name__,
+                        expected if type(expected) in (int, Fraction) else repr(expected))
     key = (key_expected, repr(sorted(domain.items(), key=lambda kv: kv[0])),
            tuple(c.key() for c in conditions), defaults, seed)
     cached = _CACHE.get(key)
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
+    failed = _FAILED.get(key)
+    if failed is not None:  # it failed before: at once, not after another time budget
+        raise BadReference(failed)
     try:
         tree = expected_tree(expected, declared=frozenset(domain))
         ref = Reference.build(tree, domain, conditions, defaults, seed)
-    except BadReference:
+    except BadReference as exc:
+        _remember_failure(key, str(exc))
         raise
     except (ValueError, TypeError, InvalidAnswer) as exc:
-        raise BadReference(f"the reference cannot be used: {exc}") from None
+        message = f"the reference cannot be used: {exc}"
+        _remember_failure(key, message)
+        raise BadReference(message) from None
     _CACHE[key] = ref
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return ref
 
 
+#: Parsed answers kept (by text, the question's names, limits and whether it is an
+#: equation): one spelling typed by many students, or graded against each student's own
+#: variant of a question, is read once.  Only short texts are kept.
+_PARSED: OrderedDict[Any, N.Node] = OrderedDict()
+_PARSED_SIZE = 4096
+_PARSED_TEXT = 512
+
+
 def _answer_tree(answer: Any, known: frozenset[str], limits: Limits,
                  equation: bool = False) -> N.Node:
     if isinstance(answer, str):
-        return parse(answer, known, limits, equation=equation)
+        if len(answer) > _PARSED_TEXT:
+            return parse(answer, known, limits, equation=equation)
+        key = (answer, known, limits, equation)
+        tree = _PARSED.get(key)
+        if tree is None:
+            tree = _PARSED[key] = parse(answer, known, limits, equation=equation)
+            if len(_PARSED) > _PARSED_SIZE:
+                _PARSED.popitem(last=False)
+        else:
+            _PARSED.move_to_end(key)
+        return tree
     if isinstance(answer, sp.Basic) and answer.is_Rational:
         return from_sympy(answer)
     try:

@@ -399,12 +399,17 @@ class Domain:
             arg = node.args[0]
             movers = self._movers(arg, {})
             done = 0
-            for start in range(0, len(order), 4):  # a few points at a time, vectorised
-                chunk = order[start:start + 4]
+            # the first four points, then (when their divisors are all 1, as when the
+            # stride is fixed at 1) all the others at once: two evaluations per mover
+            for chunk in (order[:4], order[4:]):
+                if not chunk:
+                    break
                 sub = base.subset(chunk)
-                periods = {name: _periods(arg, sub, name) for name in movers}
+                periods: dict[str, list[int | None]] = {}  # by mover, when first needed
                 for j, i in enumerate(chunk):  # the first points whose divisor is > 1
                     for name in movers:
+                        if name not in periods:
+                            periods[name] = _periods(arg, sub, name)
                         period = periods[name][j]
                         if period is None or period > max_period:
                             continue

@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -83,12 +84,11 @@ def evaluate(node: Node, env: Mapping[str, Sequence[Value]], n: int,
     is too close to call (a floor of ``2.0000...``, a comparison of equal values), the
     evaluation is repeated with more bits (and a fresh memo) until it is decided.
     """
-    bits = R.precision()
-    with R.working_precision(bits):
-        try:
-            return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
-        except Undecided as exc:
-            need = exc.bits
+    bits = R.precision()  # the current precision (only _precise below changes it)
+    try:
+        return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
+    except Undecided as exc:
+        need = exc.bits
     if n == 1:
         return _precise(node, env, limits, bits, need)
     # Only the points that need it are evaluated again, each as precisely as it needs.
@@ -196,6 +196,9 @@ def _bound64_of(node: Node) -> int | None:
 
 
 _COLUMN_BITS: dict[int, tuple[Any, int | None]] = {}
+#: id of an environment -> (it, its columns, its names, the names of <= 64 bits); the
+#: environment and its columns are kept, so an id is never reused while its entry lives.
+_NARROW: dict[int, tuple[Any, tuple, tuple, frozenset[str]]] = {}
 
 
 def _column_bits(values: Sequence[Value]) -> int | None:
@@ -218,8 +221,28 @@ _BOUNDED = frozenset(("num", "sym", "add", "mul", "pow", "floor", "ceil", "abs",
 class _Evaluator:
     def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits, memo: Any):
         self.env, self.n, self.limits, self.memo = env, n, limits, memo
-        self.unary = dict(_UNARY, exp=_guard(self.exp))
+        self._exp: Any = None  # exp under these limits, made when first needed
         self.bounds: dict[int, int | None] = {}
+        self._narrow: frozenset[str] | None = None  # names whose values have <= 64 bits
+
+    def narrow(self) -> frozenset[str]:
+        """The names whose every value here has at most 64 bits (found once per set of
+        columns: a reference's points are evaluated again and again)."""
+        if self._narrow is None:
+            env = self.env
+            columns = tuple(env.values())
+            found = _NARROW.get(id(env))
+            if found is not None and found[0] is env and len(found[1]) == len(columns) \
+                    and all(map(operator.is_, found[1], columns)) and found[2] == tuple(env):
+                self._narrow = found[3]
+            else:
+                self._narrow = frozenset(
+                    name for name in env
+                    if (b := self.symbol_bits(name)) is not None and b <= 64)
+                if len(_NARROW) > 512:
+                    _NARROW.clear()
+                _NARROW[id(env)] = (env, columns, tuple(env), self._narrow)
+        return self._narrow
 
     def bound(self, node: Node) -> int | None:
         """An upper bound of the bits of any exact value (numerator or denominator) of
@@ -229,7 +252,7 @@ class _Evaluator:
         key = id(node)
         if key in self.bounds:
             return self.bounds[key]
-        if all(b is not None and b <= 64 for b in map(self.symbol_bits, node.names())):
+        if node.names() <= self.narrow():
             # every symbol within 64 bits: the bound cached on the node serves
             self.bounds[key] = found = _bound64(node)
             return found
@@ -309,8 +332,12 @@ class _Evaluator:
         if op == "pow":
             values = [self.power(b, e) for b, e in zip(*args)]
             return values if self.small(node) else self.check(values)
-        if op in self.unary:
-            fn = self.unary[op]
+        if op in _UNARY or op == "exp":
+            fn = _UNARY.get(op)
+            if fn is None:
+                if self._exp is None:
+                    self._exp = _guard(self.exp)
+                fn = self._exp
             return self.check([fn(x) for x in args[0]])
         if op in ("min", "max"):
             pick = _least if op == "min" else _greatest

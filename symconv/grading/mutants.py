@@ -21,8 +21,10 @@ True
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import role
@@ -81,12 +83,86 @@ def factor_reason(factor: N.Node) -> str:
     return f"the count grows in proportion to {name}"
 
 
+class _Replay:
+    """The items of a generator, kept as they are made and replayed to every later reader:
+    a mutant tree is built once however many references (students' variants of one
+    formula, one reference's answers) read it."""
+
+    def __init__(self, source: Iterator[Mutant], home: OrderedDict, key: Any) -> None:
+        self._source: Iterator[Mutant] | None = source
+        self._seen: list[Mutant] = []
+        self._home, self._key = home, key
+
+    def __iter__(self) -> Iterator[Mutant]:
+        i = 0
+        while True:
+            if i < len(self._seen):
+                yield self._seen[i]
+                i += 1
+                continue
+            if self._source is None:
+                return
+            try:
+                m = next(self._source, None)
+            except BaseException:
+                self._home.pop(self._key, None)  # a broken list is never replayed
+                raise
+            if m is None:
+                self._source = None
+                return
+            self._seen.append(m)
+
+
+#: Mutant lists kept (by tree and kind), each of the two caches (one-edit lists, second-edit
+#: lists) at most this many...
+MUTANT_CACHE = 1024
+#: ...and at most this weight: the nodes of its trees times the mutants made so far, an
+#: upper bound of the nodes it keeps alive (mutants share most nodes with their tree).
+#: Random references of a fuzz run must not fill a grading worker's memory.
+MUTANT_CACHE_WEIGHT = 400_000
+_SINGLES: OrderedDict = OrderedDict()
+_SECONDS: OrderedDict = OrderedDict()
+
+
+def _replayed(home: OrderedDict, key: Any, make: Callable[[], Iterator[Mutant]]
+              ) -> Iterator[Mutant]:
+    found = home.get(key)
+    if found is None:
+        _make_room(home)
+        found = home[key] = _Replay(make(), home, key)
+    else:
+        home.move_to_end(key)
+    return iter(found)
+
+
+_INSERTS = [0]
+
+
+def _make_room(home: OrderedDict) -> None:
+    """Forget the least recently used lists until one more fits: by count at once, by
+    weight every 32 insertions (weighing walks the cache)."""
+    while len(home) >= MUTANT_CACHE:
+        home.popitem(last=False)
+    _INSERTS[0] += 1
+    if _INSERTS[0] % 32:
+        return
+    weight = sum(key[0].size() * len(replay._seen) for key, replay in home.items())
+    while home and weight > MUTANT_CACHE_WEIGHT:
+        key, replay = home.popitem(last=False)
+        weight -= key[0].size() * len(replay._seen)
+
+
 def single_mutants(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:
-    """One-edit mutants of ``ref`` (duplicates and no-ops are removed by the caller).
+    """One-edit mutants of ``ref`` (duplicates and no-ops are removed by the caller), built
+    once per tree and kind (cached) and lazily.
 
     ``kind="shape"``: ``ref`` is a dimension of a shape, so no hint speaks of FLOPs, MACs
     or biases.
     """
+    return _replayed(_SINGLES, (ref, kind), lambda: _singles(ref, kind))
+
+
+def _singles(ref: N.Node, kind: str) -> Iterator[Mutant]:
     whole = list(_whole(ref, kind))
     # When two edits give the same wrong formula the first explanation is kept, so the
     # ones that name a concept (FLOPs vs MACs, a swap, an ignored stride) come first.
@@ -101,10 +177,8 @@ def double_mutants(singles: list[Mutant], limit: int = 500, kind: str = "count"
     first edit of every single mutant's, then the second of each...), at most ``limit``;
     edits of the whole formula (doubled, swapped, a stride ignored) first."""
     def seconds(first: Mutant) -> Iterator[Mutant]:
-        for second in _whole(first.tree, kind):
-            if second.note != "ATMutant_off_by_one":
-                yield first.combine(second)
-        for second in _local_everywhere(first.tree, kind):
+        for second in _replayed(_SECONDS, (first.tree, kind),
+                                lambda: _second_edits(first.tree, kind)):
             yield first.combine(second)
 
     turns = [seconds(first) for first in singles]
@@ -121,6 +195,12 @@ def double_mutants(singles: list[Mutant], limit: int = 500, kind: str = "count"
                 return
             still.append(turn)
         turns = still
+
+
+def _second_edits(tree: N.Node, kind: str) -> Iterator[Mutant]:
+    """The edits a double mutant makes to a single mutant's ``tree``."""
+    yield from (m for m in _whole(tree, kind) if m.note != "ATMutant_off_by_one")
+    yield from _local_everywhere(tree, kind)
 
 
 def _local_everywhere(node: N.Node, kind: str = "count") -> Iterator[Mutant]:

@@ -223,20 +223,25 @@ def rebuild(node: Node, args: tuple[Node, ...]) -> Node:
 
 
 def rename(node: Node, table: dict[str, str]) -> Node:
-    """Swap or rename symbols, e.g. ``{"h": "w", "w": "h"}``."""
+    """Swap or rename symbols, e.g. ``{"h": "w", "w": "h"}``.
+
+    A subtree without any of the names is kept as it is (the same object), so its cached
+    hash, names and values serve the new tree too (mutants share most of the reference).
+    """
+    if node.names().isdisjoint(table):
+        return node
     if node.op == "sym":
         return sym(table.get(node.value, node.value))
-    if not node.args:
-        return node
     return rebuild(node, tuple(rename(a, table) for a in node.args))
 
 
 def substitute(node: Node, table: dict[str, Node]) -> Node:
-    """Replace symbols by trees, e.g. a stride by ``1``."""
+    """Replace symbols by trees, e.g. a stride by ``1`` (untouched subtrees kept as they
+    are, see :func:`rename`)."""
+    if node.names().isdisjoint(table):
+        return node
     if node.op == "sym":
         return table.get(node.value, node)
-    if not node.args:
-        return node
     return rebuild(node, tuple(substitute(a, table) for a in node.args))
 
 

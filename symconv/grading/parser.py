@@ -51,6 +51,7 @@ symconv.grading.limits.InvalidAnswer: '7,3856' is ambiguous: write 73856 (no sep
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from fractions import Fraction
 
@@ -195,27 +196,34 @@ class _Parser:
     def sum(self) -> N.Node:
         self.enter()
         terms = [self.term()]
-        while self.is_op("+", "-"):
-            sign = self.take().text
+        tokens = self.tokens
+        while True:
+            tok = tokens[self.i]
+            if tok.kind != "op" or tok.text not in ("+", "-"):
+                break
+            self.i += 1
             term = self.term()
-            terms.append(N.neg(term) if sign == "-" else term)
+            terms.append(N.neg(term) if tok.text == "-" else term)
         self.depth -= 1
         return N.add(*terms)
 
     def term(self) -> N.Node:
         factors = [self.unary()]
         after_division = False
+        tokens = self.tokens
         while True:
-            if self.is_op("*") or self.times_x():
-                self.take()
+            tok = tokens[self.i]  # read once: this loop runs for every factor
+            text = tok.text if tok.kind == "op" else None
+            if text == "*" or (tok.kind == "name" and self.times_x()):
+                self.i += 1
                 factors.append(self.unary())
                 after_division = False
-            elif self.is_op("/"):
-                self.take()
+            elif text == "/":
+                self.i += 1
                 factors.append(N.power(self.unary(), N.num(-1)))
                 after_division = True
-            elif self.is_op("%"):
-                self.take()
+            elif text == "%":
+                self.i += 1
                 left = N.mul(*factors)
                 factors = [N.func("mod", left, self.unary())]
             elif self.starts_primary():
@@ -230,7 +238,7 @@ class _Parser:
                 return N.mul(*factors)
 
     def starts_primary(self) -> bool:
-        tok = self.tok
+        tok = self.tokens[self.i]
         if tok.kind in ("num", "name", "cmd", "lfloor", "lceil"):
             return True
         if tok.kind == "op" and tok.text == "|":
@@ -251,18 +259,20 @@ class _Parser:
         return follows
 
     def unary(self) -> N.Node:
-        if self.is_op("-", "+"):
+        tok = self.tokens[self.i]
+        if tok.kind == "op" and tok.text in ("-", "+"):
             self.enter()
-            sign = self.take().text
+            self.i += 1
             inner = self.unary()
             self.depth -= 1
-            return N.neg(inner) if sign == "-" else inner
+            return N.neg(inner) if tok.text == "-" else inner
         return self.power()
 
     def power(self) -> N.Node:
         base = self.primary()
-        if self.is_op("^"):
-            self.take()
+        tok = self.tokens[self.i]
+        if tok.kind == "op" and tok.text == "^":
+            self.i += 1
             self.enter()
             exponent = self.unary()
             self.depth -= 1
@@ -274,7 +284,7 @@ class _Parser:
         return base
 
     def primary(self) -> N.Node:
-        tok = self.tok
+        tok = self.tokens[self.i]
         if tok.kind == "num":
             return self.number()
         if tok.kind == "name":
@@ -492,8 +502,17 @@ class _Parser:
         return None
 
 
-def _aliases(name: str) -> list[str]:
-    """``C_{in}`` may mean ``c_i``; ``H`` may mean ``h``."""
+def _aliases(name: str) -> tuple[str, ...]:
+    """``C_{in}`` may mean ``c_i``; ``H`` may mean ``h`` (short names cached: they repeat)."""
+    return _short_aliases(name) if len(name) <= 64 else _alias_list(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_aliases(name: str) -> tuple[str, ...]:
+    return _alias_list(name)
+
+
+def _alias_list(name: str) -> tuple[str, ...]:
     out = [name, name.lower()]
     stem, sep, subscript = name.partition("_")
     if sep and subscript.lower() in _SUBSCRIPT_ALIASES:
@@ -501,7 +520,7 @@ def _aliases(name: str) -> list[str]:
         out += [f"{stem}_{short}", f"{stem.lower()}_{short}"]
         if short == "i":
             out += [stem, stem.lower()]  # h_in -> h
-    return out
+    return tuple(out)
 
 
 def _segment(name: str, known: frozenset[str], longest: int) -> list[str] | None:

@@ -45,7 +45,7 @@ from symconv.grading.parser import parse
 from symconv.grading.shapelayout import LETTER, label, layout_name, orders, reference_layout, symbol_role
 from symconv.grading.shapes import ShapeReference, flatten, structure, tuple_text
 from symconv.grading.shapetext import split_with_separator
-from symconv.grading.verdict import GradeResult
+from symconv.grading.verdict import GradeResult, number_text
 
 OK = ("correct",)
 NEAR = ("correct", "partial")
@@ -318,7 +318,11 @@ class _Judge:
             got = [evaluate(a, row, 1, self.limits)[0] for a in flatten(answer)]
         except (ValueError, ArithmeticError, KeyError):
             return out
-        show = (lambda v: "undefined" if v is UNDEFINED else str(v))  # noqa: E731
+        def show(v: Any) -> str:  # an int past 4,300 digits cannot be str()'d
+            if v is UNDEFINED:
+                return "undefined"
+            return N.int_text(v) if type(v) is int else number_text(v)
+
         out["expected_shape"] = "(" + ", ".join(show(v) for v in expected) + ")"
         out["got_shape"] = "(" + ", ".join(show(v) for v in got) + ")"
         return out

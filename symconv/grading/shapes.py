@@ -52,6 +52,8 @@ Components = list[Union[N.Node, "Components"]]
 
 _CACHE: OrderedDict[Any, ShapeReference] = OrderedDict()
 _CACHE_SIZE = 128
+#: Tuples that could not be prepared, and why (the error, raised again at once).
+_FAILED: OrderedDict[Any, Exception] = OrderedDict()
 
 
 @dataclass
@@ -122,16 +124,25 @@ def shape_reference(expected: Any, overrides: dict[str, Any],
     if cached is not None:
         _CACHE.move_to_end(key)
         return cached
-    with time_budget(REFERENCE_TIME_LIMIT, within=False):
-        try:
-            components = expected_components(expected)
-            if components is None:
-                raise ValueError(f"{expected!r} is not a tuple")
-            ref = _build(components, overrides, conditions, defaults, seed, batch_axis,
-                         strict_order, shape)
-        except OutOfTime:
-            raise ValueError(f"the reference tuple could not be prepared within "
-                             f"{REFERENCE_TIME_LIMIT:g} s") from None
+    failed = _FAILED.get(key)
+    if failed is not None:  # it failed before: at once, not after another time budget
+        raise failed.with_traceback(None)
+    try:
+        with time_budget(REFERENCE_TIME_LIMIT, within=False):
+            try:
+                components = expected_components(expected)
+                if components is None:
+                    raise ValueError(f"{expected!r} is not a tuple")
+                ref = _build(components, overrides, conditions, defaults, seed, batch_axis,
+                             strict_order, shape)
+            except OutOfTime:
+                raise ValueError(f"the reference tuple could not be prepared within "
+                                 f"{REFERENCE_TIME_LIMIT:g} s") from None
+    except (ValueError, TypeError) as exc:
+        _FAILED[key] = exc
+        if len(_FAILED) > _CACHE_SIZE:
+            _FAILED.popitem(last=False)
+        raise
     _CACHE[key] = ref
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -143,6 +154,8 @@ def _key(x: Any) -> Any:
         return ("sympy", x)
     if isinstance(x, (list, tuple)):
         return ("seq", tuple(_key(v) for v in x))
+    if type(x) in (int, Fraction):
+        return (type(x).__name__, x)  # repr() refuses an int past 4,300 digits
     return (type(x).__name__, repr(x))
 
 
@@ -288,6 +301,9 @@ def tuple_text(items: Sequence[Any], show: Any) -> str:
 
 
 def _number_text(v: Any) -> str:
+    """Exact digits (an int past 4,300 digits cannot be ``str()``'d: shortened instead)."""
     if isinstance(v, Fraction):
-        return f"{v.numerator}/{v.denominator}"
+        return f"{N.int_text(v.numerator)}/{N.int_text(v.denominator)}"
+    if isinstance(v, int) and not isinstance(v, bool):
+        return N.int_text(v)
     return str(v)

@@ -28,3 +28,27 @@ def no_eval_traps() -> Iterator[None]:
         for name, fn in saved.items():
             setattr(builtins, name, fn)
         sp.sympify, sympy.parsing.sympy_parser.parse_expr = saved_sympify, saved_parse
+
+
+@contextlib.contextmanager
+def work_meter() -> Iterator[list[int]]:
+    """Count the tree nodes the grader evaluates inside the block (``meter[0]``).
+
+    The evaluator passes its time checkpoint once per node evaluated, so the count is the
+    grader's work, the same on a loaded machine as on an idle one: tests bound it instead
+    of the wall-clock time, which a busy machine stretches at random.
+    """
+    import symconv.grading.evaluate as evaluate
+
+    meter = [0]
+    check = evaluate.check_time
+
+    def counted() -> None:
+        meter[0] += 1
+        check()
+
+    evaluate.check_time = counted
+    try:
+        yield meter
+    finally:
+        evaluate.check_time = check
