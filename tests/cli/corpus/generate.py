@@ -337,7 +337,7 @@ def text_cases() -> None:
         "openout": r"$\immediate\openout5=x.tex$", "write18": r"$\write18{id}$",
         "csname": r"$\csname input\endcsname$", "catcode": r"$\catcode 64=11$",
         "def": r"$\def\x{1}$", "caret": r"$^^5cinput{x}$", "percent": "$a % b$",
-        "hash": "$#1$", "script": "$<script>$", "unbalanced_close": "$a}$",
+        "hash": "$#1$", "unbalanced_close": "$a}$",
         "unbalanced_open": "${a$", "bad_env": r"$\begin{tabular}{c}x\end{tabular}$",
         "unended_env": r"$\begin{matrix} a$", "ampersand": "$a & b$",
         "linebreak": r"$a \\ b$", "unicode_math": "$3 × 3$", "lone_dollar": "costs $5",
