@@ -204,7 +204,9 @@ def instances(ref: sp.Expr, rng: random.Random, n: int = 250) -> list[dict[sp.Sy
     ranges = {"k": (1, 5), "s": (1, 4), "p": (0, 3), "d": (1, 3), "c": (1, 6)}
     args = [evaluator(f.args[0], syms) for f in ref.atoms(sp.floor, sp.ceiling)]
     out = [{s: (0 if s.name.startswith("p") else 1) for s in syms}]
-    while len(out) < n:
+    for _ in range(200 * n):  # bounded: a formula with no valid instance gets none
+        if len(out) >= n:
+            break
         pt = {s: rng.randint(*ranges.get(s.name[0], (1, 40))) for s in syms}
         if valid(pt, args):
             out.append(pt)

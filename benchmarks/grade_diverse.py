@@ -127,7 +127,12 @@ def generate(mode: str, n: int, seed: int, labelled: bool = True
         name, ref = base[i % len(base)]
         formula, values = ref, {}
         if mode.startswith("per-row"):
-            ref, values = variant(ref, rng)
+            for _ in range(10):  # a variant with a valid instance (no window: another)
+                ref, values = variant(formula, rng)
+                if GB.instances(ref, rng, 3):
+                    break
+            else:
+                ref, values = formula, {}
         kind = i % 2
         ans = GB.rewrites(ref, rng) if kind == 0 else GB.near_miss(ref, rng)
         key = (sp.srepr(ref), sp.srepr(ans))
