@@ -50,7 +50,6 @@ from symconv.grading.limits import (
     InvalidAnswer,
     Limits,
     OutOfTime,
-    remaining_time,
     time_budget,
 )
 from symconv.grading.mutants import Mutant, double_mutants, single_mutants
@@ -64,10 +63,12 @@ MUTANT_DOUBLES = 400
 KEY_POINTS = 12
 #: Verdicts kept per reference (by canonical answer tree).
 VERDICT_CACHE = 2048
-#: Mutants kept per key (alike at the key points, told apart at all points).
-MUTANT_BUCKET = 6
-#: A wall-clock safety net for the search of a mutant, in seconds (huge references).
-MUTANT_TIME = 1.0
+#: The work the search for a mutant may do on one reference, in evaluated nodes times
+#: points (a single mutant costs its new nodes at the key points, a double one its new
+#: nodes at the filter point): a bound on huge references that, unlike a deadline, gives
+#: the same feedback on a loaded machine as on an idle one.  A CNN formula of 40 nodes
+#: needs about 10,000.
+MUTANT_WORK = 150_000
 
 
 @dataclass
@@ -88,11 +89,7 @@ class Reference:
     memo: dict = field(default_factory=dict)
     kind: str = "count"
     sides: list[Reference] | None = None
-    _mutants: Iterator[Mutant] | None = None
-    _table: dict = field(default_factory=dict)  # key values -> [(position in order, mutant)]
-    _stage: int = 0  # 0: nothing built, 1: under way, 3: every mutant in the table
-    _count: int = 0
-    _pending: Mutant | None = None
+    _mutants: _MutantSearch | None = None
     _exact: dict = field(default_factory=dict)
     _residues: dict = field(default_factory=dict)
     _needs: Limits | None = None
@@ -167,46 +164,23 @@ class Reference:
         return self._needs
 
     # -- mutants, built lazily, in a fixed order --------------------------------------
-    def _order(self) -> Iterator[Mutant]:
-        """Every mutant considered, always in the same order: the single ones, then at most
-        :data:`MUTANT_DOUBLES` double ones built from those with values of their own."""
-        yield from single_mutants(self.tree, self.kind)
-        singles = [m for _, m in sorted((e for b in self._table.values() for e in b[:1]),
-                                        key=lambda e: e[0]) if m.order == 1]
-        yield from double_mutants(singles, MUTANT_DOUBLES, kind=self.kind)
+    def _search(self) -> _MutantSearch:
+        if self._mutants is None:
+            self._mutants = _MutantSearch(self)
+        return self._mutants
 
-    def explain(self, values: tuple, accept: Callable[[Mutant], bool] | None = None,
-                seconds: float = MUTANT_TIME, singles_only: bool = False) -> Mutant | None:
-        """The first mutant, in the fixed order of :meth:`_order`, whose values at the key
-        points are ``values`` and that ``accept`` confirms (the answer equals it at every
-        point).  The table is built only as far as needed (so only wrong answers pay for
-        it) and persists for later answers; the result does not depend on which answers
-        came before.  ``seconds`` is a safety net for huge references."""
-        for _, m in self._table.get(values, ()):
-            if (not singles_only or m.order == 1) and (accept is None or accept(m)):
-                return m
-        idx, sub, memo = self.key_points()
-        own = tuple(self.values[i] for i in idx)
-        if self._mutants is None and self._stage == 0:
-            self._mutants, self._stage = self._order(), 1
+    def explain(self, values: tuple, accept: Callable[[Mutant], bool] | None = None
+                ) -> Mutant | None:
+        """The first mutant, in the fixed order of :class:`_MutantSearch`, whose values at
+        the key points are ``values`` and that ``accept`` confirms (the answer equals it at
+        every point).  The list is built only as far as needed (so only wrong answers pay
+        for it) and persists for later answers; the result does not depend on which
+        answers came before, nor on the machine's load (the search is bounded by
+        :data:`MUTANT_WORK`, a count of evaluated nodes, not by seconds)."""
         try:
-            with time_budget(seconds):
-                while self._stage == 1 and self._mutants is not None:
-                    m = self._pending if self._pending is not None else next(self._mutants,
-                                                                             None)
-                    self._pending = None
-                    if m is None:
-                        self._stage = 3
-                        break
-                    if singles_only and m.order > 1:
-                        self._pending = m  # kept for the first search of a double
-                        return None
-                    if self._record(m, own, sub, memo) == values and (
-                            accept is None or accept(m)):
-                        return m
-        except OutOfTime:
+            return self._search().find(values, accept)
+        except OutOfTime:  # the answer's own time limit (a huge reference): no hint
             return None
-        return None
 
     def key_points(self) -> tuple[list[int], PointSet, dict]:
         """The few sample points mutants are told apart by (spread over all of them), and
@@ -218,28 +192,26 @@ class Reference:
             def generic(i: int) -> int:
                 return sum(1 for name in pts.names if symbols[name].value is None
                            and pts.env[name][i] != _lowest(symbols[name]))
-            idx = sorted(sorted(range(pts.n), key=lambda i: -generic(i))[:KEY_POINTS])
+            ranked = sorted(range(pts.n), key=lambda i: -generic(i))
+            idx = sorted(ranked[:KEY_POINTS])
             self._exact["key points"] = (idx, pts.subset(idx), {})
+            # the most generic point alone: a mutant is first told apart there
+            self._exact["filter point"] = (idx.index(ranked[0]), pts.subset(ranked[:1]), {})
         return self._exact["key points"]
 
-    def _record(self, m: Mutant, own: tuple, sub: PointSet, memo: dict) -> tuple | None:
-        """Evaluate ``m`` and enter it in the table (unless its values are taken)."""
-        try:
-            vec = tuple(evaluate(m.tree, sub.env, sub.n, REFERENCE_LIMITS, memo=memo))
-        except OutOfTime:
-            raise
-        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
-            return None
-        bucket = self._table.setdefault(vec, [])
-        if vec != own and len(bucket) < MUTANT_BUCKET:
-            bucket.append((self._count, m))  # mutants alike at the key points: a few kept
-        self._count += 1
-        return vec if vec != own else None
+    def filter_point(self) -> tuple[int, PointSet, dict]:
+        """The key point mutants are first compared at (its position among the key points,
+        the point, its memo): one point, not :data:`KEY_POINTS`, for most mutants."""
+        self.key_points()
+        return self._exact["filter point"]
 
-    def single_table(self, seconds: float = MUTANT_TIME) -> dict[tuple, Mutant]:
-        """The single mutants' table (as far as it can be built in ``seconds``)."""
-        self.explain((), None, seconds, singles_only=True)
-        return {k: b[0][1] for k, b in self._table.items() if b and b[0][1].order == 1}
+    def single_table(self) -> dict[tuple, Mutant]:
+        """The single mutants' table: each key-point vector's first single mutant (as far
+        as :data:`MUTANT_WORK` allows)."""
+        try:
+            return self._search().single_table()
+        except OutOfTime:
+            return {}
 
     @property
     def floor_keys(self) -> set[tuple]:
@@ -263,6 +235,136 @@ class Reference:
             pts = self.domain.exact_points(self.points, self.floors, self.tree, skip)
             self._exact[skip] = (pts, evaluate(self.tree, pts.env, pts.n, REFERENCE_LIMITS))
         return self._exact[skip]
+
+
+#: A mutant's value at the filter point not computed, or not usable to rule it out.
+_OPEN = object()
+
+
+class _MutantSearch:
+    """Every mutant of a reference in one fixed order (the single ones, then at most
+    :data:`MUTANT_DOUBLES` double ones built from the single ones with key-point values of
+    their own), built lazily and kept for the reference's later answers.
+
+    A single mutant is evaluated at every key point (its values decide which single
+    mutants the double ones are built from); a double one first at one point only, the
+    filter point, and at the other key points only when it has the answer's value
+    there.  So the result is the same first match in the same order as a table of every
+    mutant's key-point values, at a twelfth of the points for most mutants.  A value
+    that is not exact (an interval) or an evaluation that fails at the filter point
+    rules nothing out: the key points decide.
+
+    The search stops at the first mutant whose place in the order costs more than
+    :data:`MUTANT_WORK` of cumulated work (nodes evaluated times points, counted over the
+    order, so the same for every answer and any load).
+    """
+
+    def __init__(self, ref: Reference) -> None:
+        self.ref = ref
+        idx, self.sub, self.memo = ref.key_points()
+        self.j0, self.sub0, self.memo0 = ref.filter_point()
+        self.own = tuple(ref.values[i] for i in idx)
+        self.mutants: list[Mutant] = []
+        self.first: list[Any] = []   # value at the filter point, or _OPEN
+        self.vectors: list[Any] = []  # key-point values; None: none (failed, or the own)
+        self.work = 0
+        self.singles: list[Mutant] | None = None  # the single ones with values of their own
+        self._source: Iterator[Mutant] | None = single_mutants(ref.tree, ref.kind)
+        self._in_doubles = False
+        self._over = False
+
+    def _vector(self, m: Mutant) -> tuple | None:
+        """``m`` at the key points (None: it cannot be evaluated, or it is the reference
+        there)."""
+        try:
+            vec = tuple(evaluate(m.tree, self.sub.env, self.sub.n, REFERENCE_LIMITS,
+                                 memo=self.memo))
+        except OutOfTime:
+            raise
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            return None
+        return None if vec == self.own else vec
+
+    def _first_value(self, m: Mutant) -> Any:
+        try:
+            v = evaluate(m.tree, self.sub0.env, 1, REFERENCE_LIMITS, memo=self.memo0)[0]
+        except OutOfTime:
+            raise
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            return _OPEN
+        return v if type(v) is int or type(v) is Fraction else _OPEN
+
+    def _grow(self) -> bool:
+        """Enter the next mutant of the order (False: the order, or the work, is spent)."""
+        if self._over or self._source is None:
+            return False
+        m = next(self._source, None)
+        if m is None and not self._in_doubles:
+            self._singles_done()
+            m = next(self._source, None)
+        if m is None:
+            self._source = None
+            return False
+        if m.order == 1:
+            before = len(self.memo)
+            vec = self._vector(m)
+            self.work += (len(self.memo) - before + 1) * self.sub.n
+            first = _OPEN if vec is None else vec[self.j0]
+            if type(first) is not int and type(first) is not Fraction:
+                first = _OPEN
+        else:
+            before = len(self.memo0)
+            vec = _OPEN  # key-point values computed when needed
+            first = self._first_value(m)
+            self.work += len(self.memo0) - before + 1
+        if self.work > MUTANT_WORK:
+            self._over = True
+            return False
+        self.mutants.append(m)
+        self.first.append(first)
+        self.vectors.append(vec)
+        return True
+
+    def _singles_done(self) -> None:
+        """Every single mutant is in: the double ones follow, built from the first single
+        mutant of each key-point vector."""
+        seen: set = set()
+        singles = []
+        for m, vec in zip(self.mutants, self.vectors):
+            if vec is not None and vec not in seen:
+                seen.add(vec)
+                singles.append(m)
+        self.singles = singles
+        self._in_doubles = True
+        self._source = double_mutants(singles, MUTANT_DOUBLES, kind=self.ref.kind)
+
+    def find(self, values: tuple, accept: Callable[[Mutant], bool] | None) -> Mutant | None:
+        if values == self.own:
+            return None  # no mutant has the reference's own values (none is kept)
+        v0 = values[self.j0] if len(values) > self.j0 else _OPEN
+        exact = type(v0) is int or type(v0) is Fraction
+        i = 0
+        while i < len(self.mutants) or self._grow():
+            first = self.first[i]
+            if not exact or first is _OPEN or first == v0:
+                vec = self.vectors[i]
+                if vec is _OPEN:
+                    vec = self.vectors[i] = self._vector(self.mutants[i])
+                if vec is not None and vec == values:
+                    m = self.mutants[i]
+                    if accept is None or accept(m):
+                        return m
+            i += 1
+        return None
+
+    def single_table(self) -> dict[tuple, Mutant]:
+        while not self._in_doubles and self._grow():
+            pass
+        table: dict[tuple, Mutant] = {}
+        for m, vec in zip(self.mutants, self.vectors):
+            if m.order == 1 and vec is not None and vec not in table:
+                table[vec] = m
+        return table
 
 
 def _lowest(d: Any) -> Any:
@@ -510,17 +612,15 @@ def _diagnose(ref: Reference, answer: N.Node, got: list[Any], rel_tol: float | N
         names = ", ".join(sorted(ref.tree.names()))
         return ("ATEquiv_false_constant",
                 f"Your answer is a number, but the expected answer is a formula in {names}.")
-    left = remaining_time()
-    seconds = MUTANT_TIME if left is None else max(min(MUTANT_TIME, left / 2), 0.0)
     idx = ref.key_points()[0]
     mutant = ref.explain(tuple(got[i] for i in idx),
-                         lambda m: _matches(ref, m, answer, got, rel_tol, limits), seconds)
+                         lambda m: _matches(ref, m, answer, got, rel_tol, limits))
     if mutant is not None:
         # A misconception's feedback quotes the expected formula ("drops the +1 of ..."):
         # without reveal only its note is kept.
         return mutant.note, mutant.feedback if reveal else None
     if ref.points.n == 1:
-        return _numeric_near_miss(ref, got[0], reveal, seconds)
+        return _numeric_near_miss(ref, got[0], reveal)
     return "ATEquiv_false", None
 
 
@@ -536,8 +636,8 @@ def _matches(ref: Reference, mutant: Mutant, answer: N.Node, got: list[Any],
         return False
 
 
-def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True,
-                       seconds: float = MUTANT_TIME) -> tuple[str, str | None]:
+def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True
+                       ) -> tuple[str, str | None]:
     """A number close to a mutant's value, or a correct value rounded too far."""
     expected = ref.values[0]
     if not is_exact(got) or not is_exact(expected):
@@ -551,7 +651,7 @@ def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True,
                 f"Your value is the expected one rounded to {figures} significant figures; "
                 "an exact count is expected.")
     best: Any = None
-    for vec, mutant in ref.single_table(seconds).items():
+    for vec, mutant in ref.single_table().items():
         value: Any = vec[0]
         if is_exact(value) and value:
             gap = abs(Fraction(got) - Fraction(value)) / abs(Fraction(value))
