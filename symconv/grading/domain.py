@@ -554,8 +554,12 @@ def _value_at(node: N.Node, row: Mapping[str, Number]) -> Any:
 
 def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
     """:func:`_period` at every point at once (two evaluations in all)."""
-    bumped = PointSet(pts.names, {**pts.env, name: [v + 1 for v in pts.env[name]]}, pts.n)
-    before, after = values_at(arg, pts), values_at(arg, bumped)
+    # the points and the bumped points in one evaluation (each point's value is its own)
+    n = pts.n
+    both = PointSet(pts.names, {k: (v + [x + 1 for x in v]) if k == name else v + v
+                                for k, v in pts.env.items()}, 2 * n)
+    values = values_at(arg, both)
+    before, after = values[:n], values[n:]
     out: list[int | None] = []
     for a, b in zip(before, after):
         if a is UNDEFINED or b is UNDEFINED or not (is_exact(a) and is_exact(b)):
@@ -586,21 +590,18 @@ def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
     """:func:`_shift_to_integer` at every point at once (one evaluation per shift)."""
     periods = _periods(arg, pts, name)
     out: list[int | None] = [None] * pts.n
-    open_ = [i for i, p in enumerate(periods) if p is not None and p <= 64]
-    for t in range(max((periods[i] or 0 for i in open_), default=0)):
-        if not open_:
-            break
-        moved = PointSet(pts.names, {k: [v[i] for i in open_] for k, v in pts.env.items()},
-                         len(open_))
-        moved.env[name] = [v + t for v in moved.env[name]]
-        still = []
-        for i, value in zip(open_, values_at(arg, moved)):
-            period = periods[i] or 0
-            if t < period and is_exact(value) and (Fraction(value).denominator == 1) == want:
-                out[i] = t
-            elif t + 1 < period:
-                still.append(i)
-        open_ = still
+    # every shift below each point's period, all in one evaluation: the first that works
+    # is the one the points would be moved by, shift after shift
+    where = [(i, t) for i, p in enumerate(periods) if p is not None and p <= 64
+             for t in range(p)]
+    if not where:
+        return out
+    moved = PointSet(pts.names, {k: [v[i] for i, _ in where] for k, v in pts.env.items()},
+                     len(where))
+    moved.env[name] = [v + t for v, (_, t) in zip(moved.env[name], where)]
+    for (i, t), value in zip(where, values_at(arg, moved)):
+        if out[i] is None and is_exact(value) and (Fraction(value).denominator == 1) == want:
+            out[i] = t
     return out
 
 

@@ -42,7 +42,7 @@ from typing import Any
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import Domain, PointSet, _floor_nodes
-from symconv.grading.evaluate import UNDEFINED, agree, evaluate, settle
+from symconv.grading.evaluate import UNDEFINED, Evaluation, agree, evaluate, settle
 from symconv.grading.limits import (
     DEFAULT_LIMITS,
     REFERENCE_LIMITS,
@@ -264,6 +264,9 @@ class _MutantSearch:
         idx, self.sub, self.memo = ref.key_points()
         self.j0, self.sub0, self.memo0 = ref.filter_point()
         self.own = tuple(ref.values[i] for i in idx)
+        # one evaluator for each memo, kept for every mutant (not one per evaluation)
+        self.at_keys = Evaluation(self.sub.env, self.sub.n, REFERENCE_LIMITS, self.memo)
+        self.at_filter = Evaluation(self.sub0.env, 1, REFERENCE_LIMITS, self.memo0)
         self.mutants: list[Mutant] = []
         self.first: list[Any] = []   # value at the filter point, or _OPEN
         self.vectors: list[Any] = []  # key-point values; None: none (failed, or the own)
@@ -277,8 +280,7 @@ class _MutantSearch:
         """``m`` at the key points (None: it cannot be evaluated, or it is the reference
         there)."""
         try:
-            vec = tuple(evaluate(m.tree, self.sub.env, self.sub.n, REFERENCE_LIMITS,
-                                 memo=self.memo))
+            vec = tuple(self.at_keys(m.tree))
         except OutOfTime:
             raise
         except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
@@ -287,7 +289,7 @@ class _MutantSearch:
 
     def _first_value(self, m: Mutant) -> Any:
         try:
-            v = evaluate(m.tree, self.sub0.env, 1, REFERENCE_LIMITS, memo=self.memo0)[0]
+            v = self.at_filter(m.tree)[0]
         except OutOfTime:
             raise
         except (InvalidAnswer, ArithmeticError, ValueError, TypeError):

@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import operator
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -84,16 +85,39 @@ def evaluate(node: Node, env: Mapping[str, Sequence[Value]], n: int,
     is too close to call (a floor of ``2.0000...``, a comparison of equal values), the
     evaluation is repeated with more bits (and a fresh memo) until it is decided.
     """
-    bits = R.precision()  # the current precision (only _precise below changes it)
     try:
         return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
     except Undecided as exc:
         need = exc.bits
+    bits = R.precision()  # the current precision (only _precise below changes it)
     if n == 1:
         return _precise(node, env, limits, bits, need)
     # Only the points that need it are evaluated again, each as precisely as it needs.
     return [_precise(node, {k: [v[i]] for k, v in env.items()}, limits, bits, None)[0]
             for i in range(n)]
+
+
+class Evaluation:
+    """:func:`evaluate` of many trees at the same points into the same memo, with one
+    evaluator kept between them (what :func:`symconv.grading.equivalence` does for
+    hundreds of mutant trees sharing most of their nodes).  ``memo`` belongs to it.
+
+    >>> from symconv.grading.parser import parse
+    >>> at = Evaluation({"h": [3, 4]}, 2, DEFAULT_LIMITS, {})
+    >>> at(parse("h + 1")), at(parse("2*(h + 1)"))
+    ([4, 5], [8, 10])
+    """
+
+    def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits,
+                 memo: dict) -> None:
+        self.env, self.n, self.limits, self.memo = env, n, limits, memo
+        self._evaluator = _Evaluator(env, n, limits, memo)
+
+    def __call__(self, node: Node) -> list[Value]:
+        try:
+            return self._evaluator.eval(node)
+        except Undecided:  # more precision needed: evaluate() decides it
+            return evaluate(node, self.env, self.n, self.limits, self.memo)
 
 
 def _precise(node: Node, env: Mapping[str, Sequence[Value]], limits: Limits, bits: int,
@@ -220,7 +244,13 @@ _BOUNDED = frozenset(("num", "sym", "add", "mul", "pow", "floor", "ceil", "abs",
 
 class _Evaluator:
     def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits, memo: Any):
-        self.env, self.n, self.limits, self.memo = env, n, limits, memo
+        self.env, self.n, self.limits = env, n, limits
+        # a ChainMap({}, shared) memo (an answer reusing a reference's values): written to
+        # its first map, read from both, without ChainMap's slow lookups
+        self.shared: Any = None
+        if type(memo) is ChainMap and len(memo.maps) == 2 and type(memo.maps[0]) is dict:
+            memo, self.shared = memo.maps
+        self.memo = memo
         self._exp: Any = None  # exp under these limits, made when first needed
         self.bounds: dict[int, int | None] = {}
         self._narrow: frozenset[str] | None = None  # names whose values have <= 64 bits
@@ -291,14 +321,26 @@ class _Evaluator:
         return bits
 
     def small(self, node: Node) -> bool:
-        bits = self.bound(node)
+        narrow = self._narrow if self._narrow is not None else self.narrow()
+        if node.names() <= narrow:  # the common case: the bound cached on the node
+            bits = node.facts.get("bits64", False)
+            if bits is False:
+                bits = _bound64(node)
+        else:
+            bits = self.bound(node)
         return bits is not None and bits <= self.limits.max_bits
 
     def eval(self, node: Node) -> list[Value]:
-        cached = self.memo.get(node)
+        memo = self.memo
+        cached = memo.get(node)
         if cached is None:
+            shared = self.shared
+            if shared is not None:
+                cached = shared.get(node)
+                if cached is not None:
+                    return cached
             check_time()
-            cached = self.memo[node] = self._eval(node)
+            cached = memo[node] = self._eval(node)
         return cached
 
     def _eval(self, node: Node) -> list[Value]:
@@ -373,10 +415,14 @@ class _Evaluator:
         top: list[Value] | None = None
         bottom: list[Value] | None = None
         unchecked = self.small(node)
-        for factor in node.args:
-            inv = _inverse(factor)
-            values = self.eval(inv if inv is not None else factor)
-            if inv is None:
+        split = node.facts.get("split")
+        if split is None:  # each factor, and whether it is a divisor (x**-1): found once
+            split = node.facts["split"] = tuple(
+                (f, False) if (inv := _inverse(f)) is None else (inv, True)
+                for f in node.args)
+        for factor, inverse in split:
+            values = self.eval(factor)
+            if not inverse:
                 if top is None:
                     top = values
                 else:
