@@ -253,11 +253,18 @@ class Domain:
         names = tuple(self.symbols)
         tame = _in_exponents(reference)
         seen: dict[tuple, bool] = {}  # rows already checked: each is checked once
-        small = self._drawn(rng, count, False, frozenset(), reference, seen)
-        big = self._drawn(rng, large, True, tame, reference, seen)
+        # Rows are judged in as few evaluations as the draws allow (the boundary rows with
+        # the first small draws, the tight rows with the first large ones): the same
+        # points, each judged on its own, in fewer passes over the tree.
+        boundary = self._boundary()
+        small = self._drawn(rng, count, False, frozenset(), reference, seen, boundary)
+        first = _as_rows(small)[:8]
+        early = self._tight(first) if len(first) == 8 or count < 8 else []
+        big = self._drawn(rng, large, True, tame, reference, seen, early)
         drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
-        tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference, seen))
-        rows = self._boundary() + drawn + tight_rows[:tight]
+        tight_rows = _as_rows(self.accept(names, early if drawn[:8] == first and early
+                                          else self._tight(drawn[:8]), reference, seen))
+        rows = boundary + drawn + tight_rows[:tight]
         base = self.accept(names, rows, reference, seen)
         floors = _floor_nodes(reference) + [f for e in extra for f in _floor_nodes(e)]
         residues = self.residues(base, floors, rng)
@@ -265,13 +272,18 @@ class Domain:
                            seen)
 
     def _drawn(self, rng: random.Random, count: int, big: bool, tame: frozenset[str],
-               reference: N.Node, seen: dict[tuple, bool]) -> PointSet:
-        """``count`` valid random points (or as many as three rounds of draws give)."""
+               reference: N.Node, seen: dict[tuple, bool],
+               also: Sequence[tuple[Number, ...]] = ()) -> PointSet:
+        """``count`` valid random points (or as many as three rounds of draws give);
+        ``also``: rows judged with the first draws (in the same evaluation)."""
         names = tuple(self.symbols)
         rows: list[tuple[Number, ...]] = []
         pts = PointSet.from_rows(names, [])
         for size in (count + count // 2 + 1, count, count):
             rows += [self._draw(rng, big, tame) for _ in range(size)]
+            if also:
+                self.accept(names, rows + list(also), reference, seen)
+                also = ()
             pts = self.accept(names, rows, reference, seen)
             if pts.n >= count:
                 break
@@ -361,19 +373,35 @@ class Domain:
                 continue
             slack_node = N.sub(cond.args[1], cond.args[0]) if cond.value == "<=" \
                 else N.sub(cond.args[0], cond.args[1])
-            try:
-                slack = evaluate(slack_node, pts.env, pts.n)
+            # only the condition's own symbols move
+            movers = [name for name in sorted(slack_node.names())
+                      if (d := self.symbols.get(name)) is not None and d.value is None
+                      and d.integer]
+            n = pts.n
+            steps: dict[str, list[Any]] = {}
+            try:  # the slack and every bumped slack in one evaluation
+                env = {k: v * (1 + len(movers)) for k, v in pts.env.items()}
+                for j, name in enumerate(movers):
+                    env[name] = env[name][:(j + 1) * n] + [v + 1 for v in pts.env[name]] \
+                        + env[name][(j + 2) * n:]
+                every = evaluate(slack_node, env, n * (1 + len(movers)))
+                slack = every[:n]
+                steps = {name: every[(j + 1) * n:(j + 2) * n] for j, name in enumerate(movers)}
             except (InvalidAnswer, ValueError, ArithmeticError):
-                continue
-            for name in sorted(slack_node.names()):  # only the condition's own symbols move
-                d = self.symbols.get(name)
-                if d is None or d.value is not None or not d.integer:
-                    continue
-                bumped = dict(pts.env)
-                bumped[name] = [v + 1 for v in pts.env[name]]
-                try:
-                    step = evaluate(slack_node, bumped, pts.n)
+                try:  # one of them fails: each on its own, as far as it goes
+                    slack = evaluate(slack_node, pts.env, n)
                 except (InvalidAnswer, ValueError, ArithmeticError):
+                    continue
+                for name in movers:
+                    bumped = dict(pts.env)
+                    bumped[name] = [v + 1 for v in pts.env[name]]
+                    try:
+                        steps[name] = evaluate(slack_node, bumped, n)
+                    except (InvalidAnswer, ValueError, ArithmeticError):
+                        pass
+            for name in movers:
+                step = steps.get(name)
+                if step is None:
                     continue
                 col = names.index(name)
                 for i in range(pts.n):
