@@ -42,7 +42,14 @@ from typing import Any
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import Domain, PointSet, _floor_nodes
-from symconv.grading.evaluate import UNDEFINED, Evaluation, agree, evaluate, settle
+from symconv.grading.evaluate import (
+    UNDEFINED,
+    Evaluation,
+    agree,
+    evaluate,
+    exact_at,
+    settle,
+)
 from symconv.grading.limits import (
     DEFAULT_LIMITS,
     REFERENCE_LIMITS,
@@ -266,7 +273,7 @@ class _MutantSearch:
         self.own = tuple(ref.values[i] for i in idx)
         # one evaluator for each memo, kept for every mutant (not one per evaluation)
         self.at_keys = Evaluation(self.sub.env, self.sub.n, REFERENCE_LIMITS, self.memo)
-        self.at_filter = Evaluation(self.sub0.env, 1, REFERENCE_LIMITS, self.memo0)
+        self.row0 = self.sub0.row(0)
         self.mutants: list[Mutant] = []
         self.first: list[Any] = []   # value at the filter point, or _OPEN
         self.vectors: list[Any] = []  # key-point values; None: none (failed, or the own)
@@ -288,13 +295,8 @@ class _MutantSearch:
         return None if vec == self.own else vec
 
     def _first_value(self, m: Mutant) -> Any:
-        try:
-            v = self.at_filter(m.tree)[0]
-        except OutOfTime:
-            raise
-        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
-            return _OPEN
-        return v if type(v) is int or type(v) is Fraction else _OPEN
+        v = exact_at(m.tree, self.row0, self.memo0)
+        return _OPEN if v is None else v
 
     def _grow(self) -> bool:
         """Enter the next mutant of the order (False: the order, or the work, is spent)."""
