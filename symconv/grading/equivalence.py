@@ -14,8 +14,9 @@ The cascade:
    assumption is which divisions must be exact), else ``incorrect`` with the
    smallest counterexample found and, when the answer's values coincide with
    a mutant's (:mod:`symconv.grading.mutants`), that mutant's explanation.
-   Mutants are evaluated lazily, only for wrong answers, and within a time
-   budget of their own (a large reference never makes feedback slow).
+   Mutants are evaluated lazily, only for wrong answers, and within a work
+   budget of their own (:data:`MUTANT_WORK` evaluated nodes: a large reference never
+   makes feedback slow, and a loaded machine never changes it).
 
 An equation reference (``7 = 11a + c``) is compared side by side (either order,
 or any equation whose ``left - right`` is a constant multiple of the reference's).
