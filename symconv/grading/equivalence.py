@@ -312,7 +312,7 @@ class _MutantSearch:
             return False
         if m.order == 1:
             before = len(self.memo)
-            vec = self._vector(m)
+            vec: Any = self._vector(m)
             self.work += (len(self.memo) - before + 1) * self.sub.n
             first = _OPEN if vec is None else vec[self.j0]
             if type(first) is not int and type(first) is not Fraction:
