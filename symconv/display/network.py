@@ -158,8 +158,10 @@ def definitions(names: dict[sp.Expr, sp.Symbol]) -> list[tuple[sp.Symbol, sp.Exp
 
 def definitions_text(names: dict[sp.Expr, sp.Symbol]) -> str:
     """``where h_1 = floor(h/2), ...`` as text ("" without names)."""
+    from symconv.notation.text import readable_str
+
     pairs = definitions(names)
-    return ("where " + ", ".join(f"{n} = {d}" for n, d in pairs)) if pairs else ""
+    return ("where " + ", ".join(f"{n} = {readable_str(d)}" for n, d in pairs)) if pairs else ""
 
 
 def definitions_html(names: dict[sp.Expr, sp.Symbol]) -> str:

@@ -56,15 +56,18 @@ def rows(report: Any) -> list[list[Any]]:
 def rich_table(report: Any) -> Any:
     """A :class:`rich.table.Table` of the report."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"input {cell_text(report.input_shape)}, batch {report.batch}")
+    # plain Text cells: a layer's or a symbol's name in brackets is not rich markup
+    table = Table(title=Text(f"input {cell_text(report.input_shape)}, batch {report.batch}"))
     for col in COLUMNS:
         table.add_column(col, justify="left" if col in COLUMNS[:3] else "right")
     body = rows(report)
     for cells in body[:-1]:
-        table.add_row(*(cell_text(c) if i != 1 else _short(c) for i, c in enumerate(cells)))
+        table.add_row(*(Text(cell_text(c) if i != 1 else _short(c))
+                        for i, c in enumerate(cells)))
     table.add_section()
-    table.add_row(*(cell_text(c) for c in body[-1]))
+    table.add_row(*(Text(cell_text(c)) for c in body[-1]))
     return table
 
 
