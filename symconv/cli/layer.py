@@ -30,6 +30,7 @@ from symconv.analyze import analyze
 from symconv.cli import UsageError
 from symconv.printing import LABELS, cell_text
 from symconv.symbols import to_expr
+from symconv.validity import readable
 
 #: ``KIND`` names accepted (lower-case torch class names).
 KINDS = {name.lower(): getattr(L, name) for name in L.__all__ if name not in ("Layer", "LayerError")}
@@ -210,7 +211,7 @@ def print_table(report: Any, numeric: Any, dtype: str) -> None:
         if numeric is not None:
             cells.append(cell_text(values.get(key, "")))
         table.add_row(*(Text(c or "") for c in cells))
-    for cond in report.conditions:
+    for cond in readable(report.conditions):
         table.add_row(*map(Text, ["valid when", str(cond), *([""] if numeric is not None
                                                             else [])]))
     Console().print(table)

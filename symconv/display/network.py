@@ -26,6 +26,7 @@ import sympy as sp
 from symconv.display import html as H
 from symconv.display.latex import array, label, tt
 from symconv.printing import shape_latex
+from symconv.validity import readable
 
 #: Keyword arguments shown only when they differ from torch's default.
 DEFAULTS = {"stride": "1", "padding": "0", "dilation": "1", "groups": "1", "bias": "True",
@@ -185,7 +186,7 @@ def _rows(report: Any) -> list[list[Any]]:
 
 def footnotes_html(report: Any) -> list[str]:
     lines = [f"assuming {H.escape(a)}" for a in report.assumptions]
-    lines += [f"valid when {H.math_html(c)}" for c in report.conditions]
+    lines += [f"valid when {H.math_html(c)}" for c in readable(report.conditions)]
     lines += [H.escape(n) for n in report.notes]
     rf = report.receptive_field
     if rf is not None:

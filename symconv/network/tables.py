@@ -22,6 +22,7 @@ import sympy as sp
 
 from symconv.exprmap import map_exprs, to_json_value
 from symconv.printing import cell_text, latex
+from symconv.validity import readable
 
 COLUMNS = ("name", "layer", "output shape", "params", "MACs", "FLOPs", "activations",
            "RF size", "RF stride", "RF padding")
@@ -86,7 +87,7 @@ def text_table(report: Any, width: int = 200) -> str:
 
 def _footnotes(report: Any) -> list[str]:
     lines = [f"assuming {a}" for a in report.assumptions]
-    lines += [f"valid when {c}" for c in report.conditions]
+    lines += [f"valid when {c}" for c in readable(report.conditions)]
     lines += list(report.notes)
     rf = report.receptive_field
     if rf is not None:
@@ -163,7 +164,7 @@ def report_dict(report: Any, dtype: str = "float32") -> dict[str, Any]:
         "layers": layers,
         "total": total,
         "receptive_field": _rf_dict(report.receptive_field),
-        "conditions": [str(c) for c in report.conditions],
+        "conditions": [str(c) for c in readable(report.conditions)],
         "assumptions": list(report.assumptions),
         "notes": list(report.notes),
         **({"output_shapes": [list(_json(s)) for s in report.output_shapes]}
