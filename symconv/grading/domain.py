@@ -638,8 +638,9 @@ def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
     Where raising ``name`` by 1 moves ``arg`` by ``a/m`` (any ``a``: ``2*p/3`` moves by
     2/3, ``(185 - k)/3`` by -1/3) the shift is solved modulo ``m``; where ``name`` is
     the divisor (``212/s``, ``(h - 7)/s``) it is raised to the next divisor of the
-    numerator (``s = 4`` for 212, ``151`` for 151: no scan reaches it); otherwise the
-    next few values are tried.  Every shift found is checked by evaluating ``arg``."""
+    numerator (``s = 4`` for 212, ``151`` for 151: no scan reaches it); where neither
+    gives a shift the next few values are tried.  Every shift is checked by evaluating
+    ``arg`` (a point whose candidates all fail gets ``None``)."""
     n = pts.n
     out: list[int | None] = [None] * n
     if n == 0:
@@ -666,7 +667,8 @@ def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
             d = _next_divisor(abs(top), v)
             if d is not None:
                 cands.append(d - v)
-        cands += [t for t in range(1, 9) if t not in cands]
+        if not cands:  # no shift solved for: the next few values
+            cands = list(range(1, 5))
         tries.append(cands)
     open_ = list(range(n))
     for rank in range(max(len(c) for c in tries)):
