@@ -34,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import random
 from collections import ChainMap, OrderedDict
 from collections.abc import Callable, Iterator
@@ -585,15 +586,57 @@ def _partial(ref: Reference, answer: N.Node, rel_tol: float | None,
         loose, values = ref.exact(skip=j)
         if loose.n == 0 or not _equal_on(ref, answer, loose, values, rel_tol, limits):
             needed.append(j)
-    if not needed:
-        return None
-    return " and ".join(_divides(ref.floors[j].args[0]) for j in needed), needed
+    if not needed or not all(_divides_somewhere(ref.floors[j].args[0], pts) for j in needed):
+        return None  # right only where every division it needs is by 1: not partial
+    # a floor the formula has twice (max pool comparisons) is one assumption
+    return " and ".join(dict.fromkeys(_divides(ref.floors[j].args[0]) for j in needed)), needed
 
 
 def _equal_on(ref: Reference, answer: N.Node, pts: PointSet, expected: list[Any],
               rel_tol: float | None, limits: Limits) -> bool:
     got = evaluate(answer, pts.env, pts.n, limits)
     return all(equal_at(ref.tree, answer, pts, expected, got, rel_tol, limits))
+
+
+def _divides_somewhere(arg: N.Node, pts: PointSet) -> bool:
+    """Whether ``arg`` divides by more than 1 at some of ``pts`` (where it is exact).
+
+    An answer right only where every division it needs is by 1 (``s = 1``: the
+    stride-1 formula, right "when s divides 31 and s divides 44") is not partially
+    right: docs/grading.md, "partial"."""
+    for row in pts.rows():
+        try:
+            d = _divisor(arg, row)
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            continue
+        if d is not None and abs(d) > 1:
+            return True
+    return False
+
+
+def _divisor(node: N.Node, row: dict[str, Any]) -> Any:
+    """The divisor of ``node`` at ``row``: the product of its denominators (``s`` in
+    ``(h - k)/s``, 3 in ``2*p/3 + 4/3``: the lcm over a sum's terms)."""
+    if node.op == "num":
+        return Fraction(node.value).denominator if is_exact(node.value) else 1
+    if node.op == "mul":
+        out: Any = 1
+        for f in node.args:
+            d = _divisor(f, row)
+            out = out * d if d is not None else out
+        return out
+    if node.op == "add":
+        out = 1
+        for t in node.args:
+            d = _divisor(t, row)
+            if type(d) is int and d != 0:
+                out = abs(out * d) // math.gcd(out, d)
+        return out
+    if node.op == "pow" and node.args[1].op == "num" and type(node.args[1].value) is int \
+            and node.args[1].value < 0:
+        return evaluate(node.args[0], {k: [v] for k, v in row.items()}, 1)[0] \
+            ** -node.args[1].value
+    return 1
 
 
 def _divides(arg: N.Node) -> str:
