@@ -452,7 +452,8 @@ def _judge(ref: Reference, answer: N.Node, rel_tol: float | None, limits: Limits
             "equal in general. " + _example_text(example, reveal, chain=chain, limits=limits),
             "ATEquiv_chain_false", counterexample=example, method="sampled", points=pts.n,
             **base)
-    partial = _partial(ref, answer, rel_tol, limits)
+    partial = None if _wrong_where_exact(ref, pts, wrong) else _partial(ref, answer, rel_tol,
+                                                                          limits)
     if partial is not None:
         assumption, needed = partial
         keep = ", ".join(N.to_text(ref.floors[j]) for j in needed)
@@ -590,6 +591,24 @@ def _partial(ref: Reference, answer: N.Node, rel_tol: float | None,
         return None  # right only where every division it needs is by 1: not partial
     # a floor the formula has twice (max pool comparisons) is one assumption
     return " and ".join(dict.fromkeys(_divides(ref.floors[j].args[0]) for j in needed)), needed
+
+
+def _wrong_where_exact(ref: Reference, pts: PointSet, wrong: list[int]) -> bool:
+    """Whether the answer is wrong at a sample point where every floor argument of the
+    reference is already an integer: then it is not right wherever the divisions are
+    exact, and the search for exact points (the costly part of :func:`_partial`) is
+    not needed."""
+    if not ref.floors or not wrong:
+        return False
+    sub = pts.subset(wrong)
+    exact = [True] * sub.n
+    for f in ref.floors:
+        try:
+            values = evaluate(f.args[0], sub.env, sub.n, REFERENCE_LIMITS)
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            return False
+        exact = [e and type(v) is int for e, v in zip(exact, values)]
+    return any(exact)
 
 
 def _equal_on(ref: Reference, answer: N.Node, pts: PointSet, expected: list[Any],

@@ -74,3 +74,25 @@ def test_floor_of_fixed_numbers_is_no_condition():
 def test_right_only_at_stride_one_is_incorrect(expected, answer, domain):
     result = grade(expected, answer, **domain)
     assert result.verdict == "incorrect", result
+
+
+def test_wrong_where_every_division_is_exact_is_not_partial_without_a_search():
+    """An answer wrong at a sample point whose floor arguments are already integers is not
+    right wherever the divisions are exact: no exact-point search is made for it (the
+    costly part of partial credit), and the verdict is the one the search would give."""
+    from symconv.grading import equivalence as E
+    from symconv.grading.parser import parse
+
+    ref = E.Reference.build(parse("floor((h - k)/s) + 1"), {}, ())
+    answer = parse("(h - k)/s + 2", known=ref.known)
+    searched = []
+    original = E._partial
+    try:
+        E._partial = lambda *a, **k: searched.append(a) or original(*a, **k)
+        result = E.judge(ref, answer)
+    finally:
+        E._partial = original
+    assert result.verdict == "incorrect" and searched == []
+    assert E._partial(ref, answer, None, ref.needs()) is None  # what the search would say
+    dropped = E.judge(ref, parse("(h - k)/s + 1", known=ref.known))
+    assert dropped.verdict == "partial"
