@@ -88,6 +88,10 @@ def cell_text(value: Any) -> str:
         return shape_text(value)
     if isinstance(value, sp.Integer):
         return f"{int(value):,}"
+    if isinstance(value, sp.Basic):
+        from symconv.notation.text import readable_str
+
+        return readable_str(value)
     return str(value)
 
 
@@ -125,9 +129,11 @@ def shape_latex(shape: Any, values: Mapping[str, Any] | None = None) -> str:
 
 
 def _text(value: Any) -> str:
+    from symconv.notation.text import readable_str
+
     if isinstance(value, tuple):
-        return " x ".join(str(v) for v in value)
-    return str(value)
+        return " x ".join(readable_str(v) for v in value)
+    return readable_str(value)
 
 
 def _tt(text: str) -> str:

@@ -212,6 +212,91 @@ def distinct(conditions: Sequence[sp.Basic], reasons: Sequence[Reason | str]
     return tuple(seen), tuple(seen.values())
 
 
+def readable(conditions: Sequence[sp.Basic]) -> tuple[sp.Basic, ...]:
+    """The conditions as a reader wants them shown: the one-symbol conditions on a positive
+    integer size that only get easier as it grows (sums, positive multiples, floors and
+    ceilings of it) folded into the one bound they amount to, in the first one's place;
+    every other condition as it is.  (``report.conditions`` itself keeps every condition
+    with its reason; this is for the "valid when" lines.)
+
+    >>> from symconv.symbols import sym
+    >>> h, w = sym("h"), sym("w")
+    >>> readable([h >= 2, sp.floor(h / 2) + 2 >= 3, w >= 5, sp.floor(w / 3) >= 2])
+    (h >= 2, w >= 6)
+    >>> readable([sp.floor(h / 2) - h >= -3])  # gets harder as h grows: kept
+    (-h + floor(h/2) >= -3,)
+    """
+    groups: dict[sp.Symbol, list[sp.Basic]] = {}
+    for c in conditions:
+        s = _size_symbol(c)
+        if s is not None:
+            groups.setdefault(s, []).append(c)
+    out: list[sp.Basic] = []
+    for c in conditions:
+        s = _size_symbol(c)
+        if s is None:
+            out.append(c)
+            continue
+        group = groups.pop(s, None)
+        if group is None:
+            continue  # folded into the group's first condition
+        least = _least_size(group, s)
+        if least is None:
+            out.extend(group)
+        elif least > 1:
+            out.append(sp.Ge(s, least))
+    return tuple(out)
+
+
+def _size_symbol(c: sp.Basic) -> sp.Symbol | None:
+    """The one symbol of ``c`` when it is a positive integer and ``c`` only gets easier as
+    it grows (the difference of the sides is built of sums, positive multiples, floors and
+    ceilings of it); else None."""
+    if not isinstance(c, sp.GreaterThan | sp.StrictGreaterThan | sp.LessThan
+                      | sp.StrictLessThan) or len(c.free_symbols) != 1:
+        return None
+    (s,) = c.free_symbols
+    if not (getattr(s, "is_integer", False) and getattr(s, "is_positive", False)):
+        return None
+    slack = c.lhs - c.rhs if isinstance(c, sp.GreaterThan | sp.StrictGreaterThan) \
+        else c.rhs - c.lhs
+    return s if _nondecreasing(slack, s) else None  # type: ignore[return-value]
+
+
+def _nondecreasing(e: sp.Basic, s: sp.Basic) -> bool:
+    if e.is_number or e == s:
+        return True
+    if isinstance(e, sp.Add):
+        return all(_nondecreasing(a, s) for a in e.args)
+    if isinstance(e, sp.Mul):
+        moving = [a for a in e.args if a.has(s)]
+        fixed = sp.Mul(*(a for a in e.args if not a.has(s)))
+        return len(moving) == 1 and bool(fixed.is_nonnegative) and _nondecreasing(moving[0], s)
+    if isinstance(e, sp.floor | sp.ceiling):
+        return _nondecreasing(e.args[0], s)
+    return False
+
+
+def _least_size(group: Sequence[sp.Basic], s: sp.Symbol, limit: int = 2**40) -> int | None:
+    """The least positive integer at which every (non-decreasing) condition of ``group``
+    holds, by doubling then bisection (None: none up to ``limit``)."""
+    def holds(n: int) -> bool:
+        return all(c.xreplace({s: sp.Integer(n)}) is sp.true for c in group)
+
+    if holds(1):
+        return 1
+    high = 2
+    while not holds(high):
+        high *= 2
+        if high > limit:
+            return None
+    low = high // 2  # fails at low, holds at high
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (low, mid) if holds(mid) else (mid, high)
+    return high
+
+
 def unknown_names(keys: Iterable[Any], free: set[sp.Symbol]) -> list[str]:
     """Keys of a substitution (names or symbols) that match no symbol in ``free`` by name."""
     names = {s.name for s in free}
@@ -244,4 +329,4 @@ class UnknownSymbol(ValueError):
 
 __all__ = ["LayerError", "InvalidLayer", "UnknownSymbol", "Reason", "must_hold", "distinct",
            "positive_integer", "domain_problem", "check_values", "settle", "check_names",
-           "reason_text"]
+           "reason_text", "readable"]

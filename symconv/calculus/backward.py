@@ -64,8 +64,31 @@ def partial(tensor: sp.Indexed) -> sp.Derivative:
     return sp.Derivative(LOSS, tensor, evaluate=False)
 
 
-@dataclass(frozen=True)
-class ConvBackward:
+class BackwardDisplay:
+    """How a backward result shows itself (Jupyter HTML and LaTeX, the terminal): its
+    formulas, laid out by :mod:`symconv.display.backward` (imported when first shown, so
+    the calculus never loads the display package)."""
+
+    def _repr_html_(self) -> str:
+        from symconv.display.backward import formulas_html
+
+        return formulas_html(self)
+
+    def _repr_latex_(self) -> str:
+        from symconv.display.backward import formulas_latex
+
+        return formulas_latex(self)
+
+    def __str__(self) -> str:
+        from symconv.display.backward import formulas_text
+
+        return formulas_text(self)
+
+    __repr__ = __str__
+
+
+@dataclass(frozen=True, repr=False)  # the formulas are its repr (BackwardDisplay)
+class ConvBackward(BackwardDisplay):
     """The derived forward and backward index formulas of one convolution layer.
 
     Build it with :func:`conv_backward`.  Every formula is an ``Eq`` whose
@@ -153,22 +176,6 @@ class ConvBackward:
 
         return Steps(conv_backward_steps(self, check=check, **options), title="Backward pass")
 
-    def _repr_html_(self) -> str:
-        from symconv.display.backward import formulas_html
-
-        return formulas_html(self)
-
-    def _repr_latex_(self) -> str:
-        from symconv.display.backward import formulas_latex
-
-        return formulas_latex(self)
-
-    def __str__(self) -> str:
-        from symconv.display.backward import formulas_text
-
-        return formulas_text(self)
-
-    __repr__ = __str__
 
 
 def size_symbols(expr: sp.Expr) -> set[sp.Symbol]:

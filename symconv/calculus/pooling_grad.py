@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symconv.calculus.backward import DY, LOSS, X, partial, spatial_indices
+from symconv.calculus.backward import DY, LOSS, BackwardDisplay, X, partial, spatial_indices
 from symconv.calculus.evaluate import evaluate
 from symconv.calculus.indexing import index, primed, resolve_deltas
 from symconv.layers.base import as_shape
@@ -41,8 +41,8 @@ from symconv.window import product
 _ARGMAX_NAMES = {1: ("a",), 2: ("a_h", "a_w"), 3: ("a_d", "a_h", "a_w")}
 
 
-@dataclass(frozen=True)
-class PoolBackward:
+@dataclass(frozen=True, repr=False)  # the formulas are its repr (BackwardDisplay)
+class PoolBackward(BackwardDisplay):
     """Derived forward and backward index formulas of a pooling layer."""
 
     layer: Any
@@ -104,23 +104,6 @@ class PoolBackward:
         from symconv.display.steps import Steps
 
         return Steps(pool_backward_steps(self, check), title="Backward pass")
-
-    def _repr_html_(self) -> str:
-        from symconv.display.backward import formulas_html
-
-        return formulas_html(self)
-
-    def _repr_latex_(self) -> str:
-        from symconv.display.backward import formulas_latex
-
-        return formulas_latex(self)
-
-    def __str__(self) -> str:
-        from symconv.display.backward import formulas_text
-
-        return formulas_text(self)
-
-    __repr__ = __str__
 
 
 def pool_backward(layer: Any, input_shape: Any) -> PoolBackward:

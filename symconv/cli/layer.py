@@ -30,6 +30,7 @@ from symconv.analyze import analyze
 from symconv.cli import UsageError
 from symconv.printing import LABELS, cell_text
 from symconv.symbols import to_expr
+from symconv.validity import readable
 
 #: ``KIND`` names accepted (lower-case torch class names).
 KINDS = {name.lower(): getattr(L, name) for name in L.__all__ if name not in ("Layer", "LayerError")}
@@ -190,8 +191,10 @@ def run(args: argparse.Namespace) -> int:
 def print_table(report: Any, numeric: Any, dtype: str) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=report.layer, show_lines=False)
+    # plain Text cells: nothing a user typed is read as rich markup
+    table = Table(title=Text(str(report.layer)), show_lines=False)
     table.add_column("quantity")
     table.add_column("formula")
     if numeric is not None:
@@ -207,8 +210,9 @@ def print_table(report: Any, numeric: Any, dtype: str) -> None:
         cells = [LABELS.get(key, key), cell_text(formula)]
         if numeric is not None:
             cells.append(cell_text(values.get(key, "")))
-        table.add_row(*cells)
-    for cond in report.conditions:
-        table.add_row("valid when", str(cond), *([""] if numeric is not None else []))
+        table.add_row(*(Text(c or "") for c in cells))
+    for cond in readable(report.conditions):
+        table.add_row(*map(Text, ["valid when", str(cond), *([""] if numeric is not None
+                                                            else [])]))
     Console().print(table)
 

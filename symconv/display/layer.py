@@ -24,6 +24,7 @@ from symconv.display.backward import gradients_html, gradients_text
 from symconv.display.latex import array, label, tt
 from symconv.display.memory import memory_html
 from symconv.printing import cell_text, report_rows, shape_latex, shape_text
+from symconv.validity import readable
 
 
 def _heading(report: Any) -> str:
@@ -34,7 +35,7 @@ def _heading(report: Any) -> str:
 
 def conditions_html(report: Any) -> list[str]:
     """Small-print lines: validity conditions, then notes."""
-    lines = [f"valid when {H.math_html(c)}" for c in report.conditions]
+    lines = [f"valid when {H.math_html(c)}" for c in readable(report.conditions)]
     return lines + [H.markup(n) for n in report.notes]
 
 
@@ -64,14 +65,14 @@ def layer_latex(report: Any) -> str:
     """The report as one displayed ``array`` (``_repr_latex_``)."""
     rows = [[tt(report.layer), ""]]
     rows += [[label(label_), H.tex(value)] for label_, value in report_rows(report)]
-    rows += [[label("valid when"), H.tex(c)] for c in report.conditions]
+    rows += [[label("valid when"), H.tex(c)] for c in readable(report.conditions)]
     return array(rows)
 
 
 def layer_text(report: Any) -> str:
     """Plain text (``str`` and ``repr``): the layer, its input, then aligned rows."""
     rows = [(label_, cell_text(value)) for label_, value in report_rows(report)]
-    rows += [("valid when", str(c)) for c in report.conditions]
+    rows += [("valid when", str(c)) for c in readable(report.conditions)]
     width = max(len(label_) for label_, _ in rows)
     head = [report.layer, f"input {shape_text(report.input_shape)}, batch {report.batch}"]
     body = [f"{label_:<{width}}  {value}" for label_, value in rows]

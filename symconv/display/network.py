@@ -26,6 +26,7 @@ import sympy as sp
 from symconv.display import html as H
 from symconv.display.latex import array, label, tt
 from symconv.printing import shape_latex
+from symconv.validity import readable
 
 #: Keyword arguments shown only when they differ from torch's default.
 DEFAULTS = {"stride": "1", "padding": "0", "dilation": "1", "groups": "1", "bias": "True",
@@ -158,8 +159,10 @@ def definitions(names: dict[sp.Expr, sp.Symbol]) -> list[tuple[sp.Symbol, sp.Exp
 
 def definitions_text(names: dict[sp.Expr, sp.Symbol]) -> str:
     """``where h_1 = floor(h/2), ...`` as text ("" without names)."""
+    from symconv.notation.text import readable_str
+
     pairs = definitions(names)
-    return ("where " + ", ".join(f"{n} = {d}" for n, d in pairs)) if pairs else ""
+    return ("where " + ", ".join(f"{n} = {readable_str(d)}" for n, d in pairs)) if pairs else ""
 
 
 def definitions_html(names: dict[sp.Expr, sp.Symbol]) -> str:
@@ -183,7 +186,7 @@ def _rows(report: Any) -> list[list[Any]]:
 
 def footnotes_html(report: Any) -> list[str]:
     lines = [f"assuming {H.escape(a)}" for a in report.assumptions]
-    lines += [f"valid when {H.math_html(c)}" for c in report.conditions]
+    lines += [f"valid when {H.math_html(c)}" for c in readable(report.conditions)]
     lines += [H.escape(n) for n in report.notes]
     rf = report.receptive_field
     if rf is not None:

@@ -346,9 +346,12 @@ class Summary:
         """A :class:`rich.table.Table` of the summary (what ``verbose=1`` prints)."""
         from rich import box
         from rich.table import Table
+        from rich.text import Text
 
+        # Every cell is plain Text: a shape such as [b, c, h, w] is not rich markup ([b] bold)
         table = Table(box=box.SIMPLE_HEAD if "ascii_only" not in self.row_settings else box.ASCII,
-                      title=f"{self.name}: input {_list(self._batched(tuple(self.report.input_shape)))}")
+                      title=Text(f"{self.name}: input "
+                                 f"{_list(self._batched(tuple(self.report.input_shape)))}"))
         table.add_column("Layer (type:depth-idx)" if "depth" in self.row_settings else "Layer (type)",
                          no_wrap=True)
         for col in self.col_names:  # fold, never cut: a value is never shown in part
@@ -359,10 +362,10 @@ class Summary:
                                                              if c == "output_size" else
                                                              self.report.input_shape)), c)
                               for c in self.col_names]
-        table.add_row(*root)
+        table.add_row(*map(Text, root))
         for row in self.rows:
-            table.add_row(self._label(row), *(self._text(self._value(row, c), c)
-                                              for c in self.col_names))
+            table.add_row(Text(self._label(row)), *(Text(self._text(self._value(row, c), c))
+                                                    for c in self.col_names))
         return table
 
     def totals_text(self) -> str:

@@ -41,13 +41,13 @@ import sympy as sp
 
 from symconv.figures.step import Figure
 from symconv.keys.outline import (
+    AnswerLayout,
     Block,
     CheckGroup,
     Section,
+    answer_line,
     check_groups,
-    close_sentence,
     outline,
-    split_answers,
 )
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
 from symconv.keys.texsafe import DOLLAR, MARKUP, checked_math
@@ -314,29 +314,13 @@ def step_latex(step: Any) -> str:
 
 
 def answer_latex(q: Any, solution: Solution) -> str:
-    """The Answer line: every answer; prose after it, long formulas displayed, never cut."""
-    inline, paragraphs, display = split_answers(q, solution)
-    if not (inline or paragraphs or display):
-        return ""
-    items = []
-    for a in inline:
-        if isinstance(a.value, str):
-            items.append((source_text(a.label) + ": " if a.label else "") + source_text(a.value))
-        else:
-            items.append(f"{text_latex(a.label)} $= {math(a.value)}$" if a.label
-                         else f"${math(a.value)}$")
-    texts = [source_text(a.value) for a in paragraphs]
-    room = 3 + 3 * len(display)  # the line, and the first displayed answer with it
-    head = f"\\needspace{{{min(room, 12)}\\baselineskip}}\\noindent\\textbf{{Answer.}} "
-    if items:
-        head += close_sentence("; ".join(items), ":" if display else ".")
-    elif texts:
-        head += texts.pop(0)
-    out = [head]
-    if display:
-        out.append(_align(answer_rows(display, fit_line)))
-    out += texts
-    return "\n\n".join(out)
+    """The Answer line (:func:`~symconv.keys.outline.answer_line`) in LaTeX."""
+    return answer_line(q, solution, AnswerLayout(
+        text=source_text, label=text_latex, formula=lambda tex: f"${tex}$",
+        # room for the line and the first displayed answer with it
+        head=lambda shown: f"\\needspace{{{min(3 + 3 * shown, 12)}\\baselineskip}}"
+                           "\\noindent\\textbf{Answer.} ",
+        display=lambda answers: _align(answer_rows(answers, fit_line))))
 
 
 def question_latex(q: Any, solution: Solution | None, block: Block | None = None) -> str:

@@ -34,12 +34,12 @@ from typing import Any
 
 from symconv.figures.step import Figure
 from symconv.keys.outline import (
+    AnswerLayout,
     Block,
     Section,
+    answer_line,
     check_groups,
-    close_sentence,
     outline,
-    split_answers,
 )
 from symconv.keys.steps import Answer, Display, Setup, Shared, Table
 from symconv.keys.texsafe import DOLLAR, MARKUP, checked_math
@@ -186,30 +186,12 @@ def steps_markdown(steps: list[Any], options: MarkdownOptions | None = None) -> 
 
 
 def answer_markdown(q: Any, solution: Solution, options: MarkdownOptions | None = None) -> str:
-    """The Answer line, with the same items as the LaTeX key's."""
-    inline, paragraphs, display = split_answers(q, solution)
-    if not (inline or paragraphs or display):
-        return ""
-    items = []
-    for a in inline:
-        if isinstance(a.value, str):
-            items.append((source_text(a.label, options) + ": " if a.label else "")
-                         + source_text(a.value, options))
-        else:
-            items.append(f"{text_markdown(a.label, options)} "
-                         f"{math_md('= ' + math(a.value), False, options)}" if a.label
-                         else math_md(math(a.value), False, options))
-    texts = [source_text(a.value, options) for a in paragraphs]
-    head = "**Answer.** "
-    if items:
-        head += close_sentence("; ".join(items), ":" if display else ".")
-    elif texts:
-        head += texts.pop(0)
-    out = [head]
-    if display:
-        out.append(_aligned(answer_rows(display), options))
-    out += texts
-    return "\n\n".join(out)
+    """The Answer line (:func:`~symconv.keys.outline.answer_line`) in Markdown: the same
+    items as the LaTeX key's."""
+    return answer_line(q, solution, AnswerLayout(
+        text=lambda t: source_text(t, options), label=lambda t: text_markdown(t, options),
+        formula=lambda tex: math_md(tex, False, options), head=lambda shown: "**Answer.** ",
+        display=lambda answers: _aligned(answer_rows(answers), options)))
 
 
 def checks_markdown(solution: Solution, options: MarkdownOptions | None = None) -> str:

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,45 @@ def split_answers(q: Any, solution: Solution) -> tuple[list[Answer], list[Answer
         (inline if not tall and width(tex) <= INLINE and width(tex) + width(a.label)
          <= 2 * INLINE else display).append(a)
     return inline, paragraphs, display
+
+
+@dataclass(frozen=True)
+class AnswerLayout:
+    """How one output format writes the pieces of an Answer line (the pieces and their
+    order are :func:`answer_line`'s, the same in every format)."""
+
+    text: Callable[[str], str]  # question-file text: a label or a written answer
+    label: Callable[[str], str]  # the label before a formula
+    formula: Callable[[str], str]  # inline math, from its LaTeX source
+    head: Callable[[int], str]  # the line's opening, given how many answers are displayed
+    display: Callable[[list[Answer]], str]  # the displayed answers, below the line
+
+
+def answer_line(q: Any, solution: Solution, layout: AnswerLayout) -> str:
+    """The Answer line: the short answers in one sentence, long formulas displayed below
+    it, long written answers as paragraphs after it; never cut."""
+    inline, paragraphs, display = split_answers(q, solution)
+    if not (inline or paragraphs or display):
+        return ""
+    items = []
+    for a in inline:
+        if isinstance(a.value, str):
+            items.append((layout.text(a.label) + ": " if a.label else "")
+                         + layout.text(a.value))
+        elif a.label:
+            items.append(f"{layout.label(a.label)} {layout.formula('= ' + math(a.value))}")
+        else:
+            items.append(layout.formula(math(a.value)))
+    texts = [layout.text(a.value) for a in paragraphs]
+    head = layout.head(len(display))
+    if items:
+        head += close_sentence("; ".join(items), ":" if display else ".")
+    elif texts:
+        head += texts.pop(0)
+    out = [head]
+    if display:
+        out.append(layout.display(display))
+    return "\n\n".join(out + texts)
 
 
 def close_sentence(text: str, mark: str) -> str:

@@ -22,6 +22,7 @@ import sympy as sp
 
 from symconv.exprmap import map_exprs, to_json_value
 from symconv.printing import cell_text, latex
+from symconv.validity import readable
 
 COLUMNS = ("name", "layer", "output shape", "params", "MACs", "FLOPs", "activations",
            "RF size", "RF stride", "RF padding")
@@ -56,15 +57,18 @@ def rows(report: Any) -> list[list[Any]]:
 def rich_table(report: Any) -> Any:
     """A :class:`rich.table.Table` of the report."""
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"input {cell_text(report.input_shape)}, batch {report.batch}")
+    # plain Text cells: a layer's or a symbol's name in brackets is not rich markup
+    table = Table(title=Text(f"input {cell_text(report.input_shape)}, batch {report.batch}"))
     for col in COLUMNS:
         table.add_column(col, justify="left" if col in COLUMNS[:3] else "right")
     body = rows(report)
     for cells in body[:-1]:
-        table.add_row(*(cell_text(c) if i != 1 else _short(c) for i, c in enumerate(cells)))
+        table.add_row(*(Text(cell_text(c) if i != 1 else _short(c))
+                        for i, c in enumerate(cells)))
     table.add_section()
-    table.add_row(*(cell_text(c) for c in body[-1]))
+    table.add_row(*(Text(cell_text(c)) for c in body[-1]))
     return table
 
 
@@ -83,7 +87,7 @@ def text_table(report: Any, width: int = 200) -> str:
 
 def _footnotes(report: Any) -> list[str]:
     lines = [f"assuming {a}" for a in report.assumptions]
-    lines += [f"valid when {c}" for c in report.conditions]
+    lines += [f"valid when {c}" for c in readable(report.conditions)]
     lines += list(report.notes)
     rf = report.receptive_field
     if rf is not None:
@@ -160,7 +164,7 @@ def report_dict(report: Any, dtype: str = "float32") -> dict[str, Any]:
         "layers": layers,
         "total": total,
         "receptive_field": _rf_dict(report.receptive_field),
-        "conditions": [str(c) for c in report.conditions],
+        "conditions": [str(c) for c in readable(report.conditions)],
         "assumptions": list(report.assumptions),
         "notes": list(report.notes),
         **({"output_shapes": [list(_json(s)) for s in report.output_shapes]}

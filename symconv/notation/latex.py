@@ -43,7 +43,7 @@ from sympy.printing.precedence import PRECEDENCE
 from symconv.notation.context import Notation, current, use
 from symconv.notation.names import name_latex
 from symconv.notation.order import ordered_factors, ordered_terms
-from symconv.notation.transform import drop_trivial_sums, one_based
+from symconv.notation.transform import drop_trivial_sums, one_based, over_denominator
 
 #: Default display of the tensors the engine's derivations use (label -> role, default name).
 TENSORS = {
@@ -283,6 +283,20 @@ class NotationLatexPrinter(LatexPrinter):
                 tex = self._print(value)
                 return tex if exp is None else r"%s^{%s}" % (tex, exp)
         return str(super()._print_Function(expr, exp))
+
+    def _rounded(self, expr: Any, left: str, right: str, exp: Any) -> str:
+        """A floor or ceiling whose argument ``h/2 - 1/2`` reads as one fraction."""
+        parts = over_denominator(expr.args[0])
+        inner = self._print(expr.args[0]) if parts is None else \
+            r"\frac{%s}{%s}" % (self._print(parts[0]), self._print(parts[1]))
+        tex = r"\left\%s{%s}\right\%s" % (left, inner, right)
+        return tex if exp is None else r"%s^{%s}" % (tex, exp)
+
+    def _print_floor(self, expr: Any, exp: Any = None) -> str:
+        return self._rounded(expr, "lfloor", "rfloor", exp)
+
+    def _print_ceiling(self, expr: Any, exp: Any = None) -> str:
+        return self._rounded(expr, "lceil", "rceil", exp)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         # A custom function's ``_latex(printer)`` hook may not take ``exp`` (its power).

@@ -10,6 +10,8 @@ Examples
 >>> h, k, p, s = sym("h"), sym("k"), sym("p"), sym("s")
 >>> text(sp.floor((h - k + 2 * p) / s) + 1)
 '⌊(h + 2·p - k)/s⌋ + 1'
+>>> text(sp.floor(h / 2 - sp.Rational(1, 2)) + 1)
+'⌊(h - 1)/2⌋ + 1'
 >>> text(sp.Tuple(sym("c_o"), sym("h_out"), sym("w_out")))
 'c_o × h_out × w_out'
 >>> text(sym("sigma_g") ** 2 * (sym("n") - k + 1) ** 2)
@@ -27,7 +29,7 @@ from sympy.printing.str import StrPrinter
 from symconv.notation.context import Notation, current
 from symconv.notation.names import name_text
 from symconv.notation.order import ordered_factors, ordered_terms
-from symconv.notation.transform import drop_trivial_sums
+from symconv.notation.transform import drop_trivial_sums, over_denominator
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
@@ -82,15 +84,47 @@ class NotationTextPrinter(StrPrinter):
             return tex + str(int(exp)).translate(_SUPERSCRIPT)
         return str(super()._print_Pow(expr, rational))
 
+    def _rounded(self, arg: Any) -> str:
+        parts = over_denominator(arg)
+        if parts is None:
+            return self._print(arg)
+        return f"({self._print(parts[0])})/{parts[1]}"
+
     def _print_floor(self, expr: Any) -> str:
-        return f"⌊{self._print(expr.args[0])}⌋"
+        return f"⌊{self._rounded(expr.args[0])}⌋"
 
     def _print_ceiling(self, expr: Any) -> str:
-        return f"⌈{self._print(expr.args[0])}⌉"
+        return f"⌈{self._rounded(expr.args[0])}⌉"
 
     def _print_Tuple(self, expr: sp.Tuple) -> str:
         return " × ".join(f"({self._print(e)})" if isinstance(e, sp.Add) else self._print(e)
                           for e in expr.args)
+
+
+class ReadableStrPrinter(StrPrinter):
+    """SymPy's ``str`` (what can be pasted back into Python) with each floor's or ceiling's
+    argument over one denominator: ``floor((h - 1)/2)``, not SymPy's ``floor(h/2 - 1/2)``."""
+
+    def _rounded(self, name: str, arg: Any) -> str:
+        parts = over_denominator(arg)
+        inner = self._print(arg) if parts is None else f"({self._print(parts[0])})/{parts[1]}"
+        return f"{name}({inner})"
+
+    def _print_floor(self, expr: Any) -> str:
+        return self._rounded("floor", expr.args[0])
+
+    def _print_ceiling(self, expr: Any) -> str:
+        return self._rounded("ceiling", expr.args[0])
+
+
+def readable_str(expr: Any) -> str:
+    """``str(expr)`` as :class:`ReadableStrPrinter` writes it (terminal tables).
+
+    >>> h = sp.Symbol("h")
+    >>> readable_str(sp.floor(h / 2 - sp.Rational(3, 2)) + 1)
+    'floor((h - 3)/2) + 1'
+    """
+    return ReadableStrPrinter().doprint(expr)
 
 
 def text(expr: Any, notation: Notation | None = None) -> str:

@@ -4,7 +4,9 @@
   at that value;
 * :func:`squeeze` -- an axis of size one (one channel, a batch of one) is left
   out of a tensor's subscripts, as a hand-written key would;
-* :func:`one_based` -- every index shown from 1 (``W_{h,l}`` with ``1 <= h <= k``).
+* :func:`one_based` -- every index shown from 1 (``W_{h,l}`` with ``1 <= h <= k``);
+* :func:`over_denominator` -- a floor's argument ``h/2 - 1/2`` (SymPy distributes the
+  1/2) read as one fraction, ``(h - 1)/2``, as a TA writes it.
 
 Examples
 --------
@@ -53,6 +55,31 @@ def _rebuild(expr: Any, fn: Any) -> Any:
                   else expr.func(*args))
     except (TypeError, ValueError):
         return fn(expr)
+
+
+def over_denominator(arg: Any) -> tuple[sp.Expr, sp.Integer] | None:
+    """``(numerator, d)`` when the sum ``arg`` is a polynomial-like sum with rational
+    coefficients over the common denominator ``d > 1`` (None otherwise: one term, a
+    symbol in a denominator, or integer coefficients).
+
+    >>> h = sp.Symbol("h")
+    >>> over_denominator(h / 2 - sp.Rational(1, 2))
+    (h - 1, 2)
+    >>> over_denominator(h / sp.Symbol("s") - sp.Rational(1, 2)) is None
+    True
+    """
+    if not isinstance(arg, sp.Add):
+        return None
+    denominators = []
+    for term in arg.args:
+        coeff, rest = term.as_coeff_Mul()
+        if not coeff.is_Rational or sp.fraction(rest)[1] != 1:
+            return None
+        denominators.append(int(coeff.q))
+    d = sp.ilcm(*denominators)
+    if d == 1:
+        return None
+    return sp.Add(*(t * d for t in arg.args)), sp.Integer(d)
 
 
 def drop_trivial_sums(expr: Any) -> Any:

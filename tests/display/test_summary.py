@@ -111,7 +111,8 @@ def test_summary_html_parses_in_katex(node_modules, torch):
     found = formulas(text)
     assert len(found) > 40 and katex_errors(node_modules, found) == []
     assert "$" not in leftover(text) and r"\frac" not in leftover(text)
-    assert r"h_{2} = \left\lfloor{\frac{h_{1}}{2} - \frac{1}{2}}\right\rfloor + 1" in text
+    # the next size through the one before it, its floor argument as one fraction
+    assert r"h_{2} = \left\lfloor{\frac{h_{1} - 1}{2}}\right\rfloor + 1" in text
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [
@@ -128,3 +129,29 @@ def test_bad_arguments_say_what_is_wrong(kwargs, message):
 def test_batch_dim_zero_means_no_batch_in_input_size():
     s = symconv.summary(symconv.Conv2d(3, 8, 3), (3, 32, 32), batch_dim=0, verbose=0)
     assert s.batch == 1 and s.rows[0].output_size == (8, 30, 30)
+
+
+def test_symbolic_shapes_print_in_the_terminal_table():
+    """A shape such as ``[b, 8, h, w]`` is text, not rich markup (``[b]`` is rich's bold
+    tag): the terminal table used to print an empty Output Shape column and an input-less
+    title for symbolic sizes."""
+    net = symconv.Sequential(symconv.Conv2d("c", 8, 3, padding=1), symconv.ReLU(),
+                             symconv.MaxPool2d(2))
+    text = str(symconv.summary(net, ("b", "c", "h", "w"), verbose=0))
+    assert "input [b, c, h, w]" in text
+    for shape in ("[b, 8, h, w]", "[b, 8, h_1, w_1]"):
+        assert shape in text
+    from symconv.network.tables import text_table
+
+    table = text_table(symconv.analyze(net, ("c", "h", "w"), batch="b"))
+    assert "8 × h × w" in table
+
+
+def test_terminal_floors_read_as_one_fraction():
+    """SymPy writes floor((h - 1)/2) as floor(h/2 - 1/2); tables show the TA's form, and
+    the text still reads back as the same expression."""
+    net = symconv.Sequential(symconv.Conv2d(3, 8, 3, stride=2, padding=1), symconv.ReLU())
+    text = str(symconv.summary(net, (1, 3, "h", "h"), verbose=0))
+    assert "h_1 = floor((h - 1)/2) + 1" in text and "h/2 - 1/2" not in text
+    h = sp.Symbol("h")
+    assert sp.sympify("floor((h - 1)/2) + 1") == sp.floor(h / 2 - sp.Rational(1, 2)) + 1

@@ -19,10 +19,10 @@ import pytest
 
 from symconv.keys.build import build_key
 from symconv.keys.latex import document as tex_document
-from symconv.keys.latex import math, split_answers
+from symconv.keys.latex import math
 from symconv.keys.markdown import MarkdownOptions
 from symconv.keys.markdown import document as md_document
-from symconv.keys.outline import answer_items
+from symconv.keys.outline import answer_items, split_answers
 from symconv.keys.questions import load_assignment
 from symconv.notation.context import use
 
