@@ -81,7 +81,7 @@ def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
         start = match.end(1)
         if start > i:
             space = True
-        kind = match.lastgroup
+        kind = match.lastgroup or "op"  # never None: every alternative is named
         if kind == "cmd":
             i, space = _command(text, start, tokens, space)
             continue

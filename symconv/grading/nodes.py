@@ -25,7 +25,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import Any
 
@@ -57,7 +57,7 @@ class Node:
             if op in _LEAVES:
                 key = (op, type(self.value).__name__, self.value)
             else:
-                args = self.args
+                args: Iterable[Node] = self.args
                 if op in _COMMUTATIVE:  # any fixed order works: equal multisets alike
                     args = sorted(args, key=hash)
                 value = self.value
