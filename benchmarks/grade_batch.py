@@ -5,9 +5,12 @@ misses, 2 % hostile.  References come from :func:`symconv.analyze`; rewrites and
 are built as SymPy expressions and printed by SymPy (``str``/``latex``) or by a random
 ASCII printer here (shuffled terms and factors, ``^``/``**``, implicit products, Unicode
 floors).  Every distinct pair is labelled by an oracle independent of the grader: exact
-evaluation of the two SymPy expressions with ``lambdify`` over Fractions at 600 random
-valid instances and the smallest ones (correct: equal everywhere; partial: equal wherever
-the reference's floor arguments are integers; incorrect otherwise); every ASCII string is
+evaluation of the two SymPy expressions with ``lambdify`` over Fractions at 250 random
+valid instances (the grader's ranges; strides also at every divisor of the formula's
+numbers and their differences), up to 125 more where every floor argument is an integer,
+and the smallest one (correct: equal everywhere; partial: equal wherever the reference's
+floor arguments are integers, with some needed division exact by more than 1, see
+docs/grading.md; incorrect otherwise); every ASCII string is
 checked to print the expression it claims (SymPy's ``parse_expr``, on our own trusted
 text).  Hostile rows must come back ``invalid`` or ``incorrect``.
 
@@ -103,7 +106,7 @@ def rewrites(e: sp.Expr, rng: random.Random) -> sp.Expr:
 
 
 def near_miss(e: sp.Expr, rng: random.Random) -> sp.Expr:
-    names = {s.name: s for s in e.free_symbols}
+    names = {s.name: s for s in sorted(e.free_symbols, key=str)}  # an order a seed fixes
     for _ in range(20):
         choice = rng.randrange(8)
         if choice == 0 and floors(e):
@@ -199,23 +202,85 @@ def render(e: sp.Expr, rng: random.Random, check: bool = True) -> str:
 
 
 # -- the independent oracle -----------------------------------------------------------------
+# Ranges the oracle draws from: the grader's own typical ranges (domain.py: kernels 1-7,
+# strides 1-7, padding 0-3) and, for strides, every divisor of the reference's constants
+# and of their differences (151/s is exact at s = 151; (190 - k)/s and (123 - k)/s at
+# once at s = 67), where strides 1-4 alone would all divide 168.
+_RANGES = {"k": (1, 7), "s": (1, 7), "p": (0, 3), "d": (1, 3), "c": (1, 6)}
+
+
+def stride_values(ref: sp.Expr, most: int = 400) -> list[int]:
+    """Strides 1-7 and the divisors (up to ``most``) of the reference's integers and their
+    differences."""
+    consts = {abs(int(c)) for c in ref.atoms(sp.Integer)} | {
+        abs(int(r.p)) for r in ref.atoms(sp.Rational)}
+    consts |= {abs(a - b) for a in consts for b in consts}
+    out = set(range(1, 8))
+    for c in consts:
+        out |= {d for d in range(1, min(c, most) + 1) if c % d == 0}
+    return sorted(out)
+
+
+def _draw(syms: list[sp.Symbol], strides: list[int], rng: random.Random
+          ) -> dict[sp.Symbol, int]:
+    pt = {}
+    for s in syms:
+        if s.name[0] == "s" and rng.random() < 0.5:
+            pt[s] = rng.choice(strides)
+        else:
+            pt[s] = rng.randint(*_RANGES.get(s.name[0], (1, 40)))
+    return pt
+
+
 def instances(ref: sp.Expr, rng: random.Random, n: int = 250) -> list[dict[sp.Symbol, int]]:
+    """``n`` random valid instances and up to ``n // 2`` more where every floor/ceil
+    argument is an integer (drawn until found, bounded: a formula with no valid instance
+    gets none)."""
     syms = sorted(ref.free_symbols, key=str)
-    ranges = {"k": (1, 5), "s": (1, 4), "p": (0, 3), "d": (1, 3), "c": (1, 6)}
-    args = [evaluator(f.args[0], syms) for f in ref.atoms(sp.floor, sp.ceiling)]
+    strides = stride_values(ref)
+    fl = [f for f in ref.atoms(sp.floor, sp.ceiling) if f.free_symbols]
+    conds = conditions(ref, syms)
+    args = [evaluator(f.args[0], syms) for f in fl]
     out = [{s: (0 if s.name.startswith("p") else 1) for s in syms}]
-    for _ in range(200 * n):  # bounded: a formula with no valid instance gets none
+    for _ in range(200 * n):
         if len(out) >= n:
             break
-        pt = {s: rng.randint(*ranges.get(s.name[0], (1, 40))) for s in syms}
-        if valid(pt, args):
+        pt = _draw(syms, strides, rng)
+        if valid(pt, conds):
             out.append(pt)
-    return [pt for pt in out if valid(pt, args)]
+    out = [pt for pt in out if valid(pt, conds)]
+    exact: list[dict[sp.Symbol, int]] = []
+    for _ in range(40 * n if fl else 0):
+        if len(exact) >= n // 2:
+            break
+        pt = _draw(syms, strides, rng)
+        if all(Fraction(a(pt)).denominator == 1 for a in args) and valid(pt, conds):
+            exact.append(pt)
+    return out + exact
 
 
-def valid(pt: dict, floor_args: list) -> bool:
-    """Every floor/ceil argument of the reference is >= 0 and every kernel fits."""
-    if any(a(pt) < 0 for a in floor_args):
+def conditions(ref: sp.Expr, syms: list[sp.Symbol]) -> list:
+    """The default validity conditions (docs/grading.md) as functions that must be >= 0:
+    a window count ``floor(x) + c`` (c >= 1, however SymPy arranged it:
+    ``floor(-k/2) + 64``) is >= 1, any other floor/ceil argument >= 0."""
+    counted, out = set(), []
+    for node in sp.preorder_traversal(ref):
+        if node.is_Add:
+            fl = [a for a in node.args if isinstance(a, (sp.floor, sp.ceiling))
+                  and a.free_symbols]
+            const = sum((a for a in node.args if a.is_number), sp.Integer(0))
+            if len(fl) == 1 and const.is_integer and const >= 1:
+                out.append(evaluator(fl[0] + const - 1, syms))
+                counted.add(fl[0])
+    for f in ref.atoms(sp.floor, sp.ceiling):
+        if f not in counted and f.free_symbols:
+            out.append(evaluator(f.args[0], syms))
+    return out
+
+
+def valid(pt: dict, conds: list) -> bool:
+    """Every default condition holds and every kernel fits its padded input."""
+    if any(c(pt) < 0 for c in conds):
         return False
     names = {s.name: v for s, v in pt.items()}
     for k, size, pad in (("k_h", "h", "p_h"), ("k_w", "w", "p_w"), ("k", "h", "p"),
@@ -240,18 +305,31 @@ def evaluator(e: sp.Expr, syms: list[sp.Symbol]):
 
 
 def label(ref: sp.Expr, ans: sp.Expr, pts: list[dict]) -> str:
+    """correct: equal at every instance; partial: equal wherever the reference's floor
+    arguments are integers (and wrong elsewhere), where each floor the answer needs exact
+    divides by more than 1 at some such instance (an answer right only at stride 1 is
+    not partial, docs/grading.md); incorrect otherwise."""
     syms = sorted(ref.free_symbols | ans.free_symbols, key=str)
     f, g = evaluator(ref, syms), evaluator(ans, syms)
     full = [{s: pt.get(s, 1) for s in syms} for pt in pts]
-    diff = [pt for pt in full if f(pt) != g(pt)]
-    if not diff:
+    same = [f(pt) == g(pt) for pt in full]
+    if all(same):
         return "correct"
-    fl = list(ref.atoms(sp.floor, sp.ceiling))
+    fl = [x for x in ref.atoms(sp.floor, sp.ceiling) if x.free_symbols]
     if not fl:
         return "incorrect"
     args = [evaluator(x.args[0], syms) for x in fl]
-    exact = [pt for pt in full if all(Fraction(a(pt)).denominator == 1 for a in args)]
-    return "partial" if exact and all(f(pt) == g(pt) for pt in exact) else "incorrect"
+    divisors = [evaluator(sp.fraction(sp.together(x.args[0]))[1], syms) for x in fl]
+    exact_at = [[Fraction(a(pt)).denominator == 1 for a in args] for pt in full]
+    exact = [i for i, e in enumerate(exact_at) if all(e)]
+    if not exact or not all(same[i] for i in exact):
+        return "incorrect"
+    for j in range(len(fl)):  # floor j is needed: wrong where only it is not exact
+        needed = any(not same[i] and not e[j] and sum(e) == len(e) - 1
+                     for i, e in enumerate(exact_at))
+        if needed and not any(abs(divisors[j](full[i])) > 1 for i in exact):
+            return "incorrect"
+    return "partial"
 
 
 def generate(n: int, seed: int = 0, pool: int = 16) -> tuple[list[dict], dict]:

@@ -240,7 +240,7 @@ def readable(conditions: Sequence[sp.Basic]) -> tuple[sp.Basic, ...]:
         group = groups.pop(s, None)
         if group is None:
             continue  # folded into the group's first condition
-        least = _least_size(group, s)
+        least = least_size(group, s)
         if least is None:
             out.extend(group)
         elif least > 1:
@@ -277,9 +277,15 @@ def _nondecreasing(e: sp.Basic, s: sp.Basic) -> bool:
     return False
 
 
-def _least_size(group: Sequence[sp.Basic], s: sp.Symbol, limit: int = 2**40) -> int | None:
-    """The least positive integer at which every (non-decreasing) condition of ``group``
-    holds, by doubling then bisection (None: none up to ``limit``)."""
+def least_size(group: Sequence[sp.Basic], s: sp.Symbol, limit: int = 2**40) -> int | None:
+    """The least positive integer at which every condition of ``group`` holds, for
+    conditions that only get easier as ``s`` grows: by doubling, then bisection (None:
+    none up to ``limit``).
+
+    >>> h = sp.Symbol("h", integer=True, positive=True)
+    >>> least_size([sp.floor(h / 4) >= 3, h + 1 >= 5], h)
+    12
+    """
     def holds(n: int) -> bool:
         return all(c.xreplace({s: sp.Integer(n)}) is sp.true for c in group)
 
@@ -329,4 +335,4 @@ class UnknownSymbol(ValueError):
 
 __all__ = ["LayerError", "InvalidLayer", "UnknownSymbol", "Reason", "must_hold", "distinct",
            "positive_integer", "domain_problem", "check_values", "settle", "check_names",
-           "reason_text", "readable"]
+           "reason_text", "readable", "least_size"]

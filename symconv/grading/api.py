@@ -49,7 +49,7 @@ from symconv.grading.limits import (
     time_budget,
 )
 from symconv.grading.normalize import normalize
-from symconv.grading.parser import parse, parse_relation
+from symconv.grading.parser import FUNCTIONS, parse, parse_relation
 from symconv.grading.shapejudge import judge_shape, tuple_for_scalar
 from symconv.grading.shapes import is_tuple, read_answer, shape_reference, tuple_text
 from symconv.grading.shapetext import split_with_separator
@@ -198,6 +198,7 @@ def clear_caches() -> None:
     _CACHE.clear()
     _FAILED.clear()
     _PARSED.clear()
+    _REF_TREES.clear()
 
 
 def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, ...] = (),
@@ -220,7 +221,7 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     if failed is not None:  # it failed before: at once, not after another time budget
         raise BadReference(failed)
     try:
-        tree = expected_tree(expected, declared=frozenset(domain))
+        tree = _reference_tree(expected, frozenset(domain))
         ref = Reference.build(tree, domain, conditions, defaults, seed)
     except BadReference as exc:
         _remember_failure(key, str(exc))
@@ -233,6 +234,31 @@ def reference(expected: Any, domain: dict[str, Any], conditions: tuple[N.Node, .
     if len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return ref
+
+
+#: Parsed reference texts kept (by text and declared names): every student's variant of
+#: one question (the formula in ``expected``, the student's numbers in the domain) is
+#: read once, and its variants share one tree, so what is cached on the tree (mutant
+#: trees, bounds) is shared too.
+_REF_TREES: OrderedDict[Any, N.Node] = OrderedDict()
+_REF_TREES_SIZE = 512
+_REF_TREE_TEXT = 20_000
+
+
+def _reference_tree(expected: Any, declared: frozenset[str]) -> N.Node:
+    if not isinstance(expected, str) or len(expected) > _REF_TREE_TEXT:
+        return expected_tree(expected, declared=declared)
+    # only declared names that would otherwise read as a function or constant matter
+    key = (expected, frozenset(n for n in declared if n in FUNCTIONS or n in ("pi", "e")
+                               or n.startswith(("log", "Log"))))
+    tree = _REF_TREES.get(key)
+    if tree is None:
+        tree = _REF_TREES[key] = expected_tree(expected, declared=declared)
+        if len(_REF_TREES) > _REF_TREES_SIZE:
+            _REF_TREES.popitem(last=False)
+    else:
+        _REF_TREES.move_to_end(key)
+    return tree
 
 
 #: Parsed answers kept (by text, the question's names, limits and whether it is an

@@ -253,11 +253,18 @@ class Domain:
         names = tuple(self.symbols)
         tame = _in_exponents(reference)
         seen: dict[tuple, bool] = {}  # rows already checked: each is checked once
-        small = self._drawn(rng, count, False, frozenset(), reference, seen)
-        big = self._drawn(rng, large, True, tame, reference, seen)
+        # Rows are judged in as few evaluations as the draws allow (the boundary rows with
+        # the first small draws, the tight rows with the first large ones): the same
+        # points, each judged on its own, in fewer passes over the tree.
+        boundary = self._boundary()
+        small = self._drawn(rng, count, False, frozenset(), reference, seen, boundary)
+        first = _as_rows(small)[:8]
+        early = self._tight(first) if len(first) == 8 or count < 8 else []
+        big = self._drawn(rng, large, True, tame, reference, seen, early)
         drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
-        tight_rows = _as_rows(self.accept(names, self._tight(drawn[:8]), reference, seen))
-        rows = self._boundary() + drawn + tight_rows[:tight]
+        tight_rows = _as_rows(self.accept(names, early if drawn[:8] == first and early
+                                          else self._tight(drawn[:8]), reference, seen))
+        rows = boundary + drawn + tight_rows[:tight]
         base = self.accept(names, rows, reference, seen)
         floors = _floor_nodes(reference) + [f for e in extra for f in _floor_nodes(e)]
         residues = self.residues(base, floors, rng)
@@ -265,13 +272,18 @@ class Domain:
                            seen)
 
     def _drawn(self, rng: random.Random, count: int, big: bool, tame: frozenset[str],
-               reference: N.Node, seen: dict[tuple, bool]) -> PointSet:
-        """``count`` valid random points (or as many as three rounds of draws give)."""
+               reference: N.Node, seen: dict[tuple, bool],
+               also: Sequence[tuple[Number, ...]] = ()) -> PointSet:
+        """``count`` valid random points (or as many as three rounds of draws give);
+        ``also``: rows judged with the first draws (in the same evaluation)."""
         names = tuple(self.symbols)
         rows: list[tuple[Number, ...]] = []
         pts = PointSet.from_rows(names, [])
         for size in (count + count // 2 + 1, count, count):
             rows += [self._draw(rng, big, tame) for _ in range(size)]
+            if also:
+                self.accept(names, rows + list(also), reference, seen)
+                also = ()
             pts = self.accept(names, rows, reference, seen)
             if pts.n >= count:
                 break
@@ -361,19 +373,35 @@ class Domain:
                 continue
             slack_node = N.sub(cond.args[1], cond.args[0]) if cond.value == "<=" \
                 else N.sub(cond.args[0], cond.args[1])
-            try:
-                slack = evaluate(slack_node, pts.env, pts.n)
+            # only the condition's own symbols move
+            movers = [name for name in sorted(slack_node.names())
+                      if (d := self.symbols.get(name)) is not None and d.value is None
+                      and d.integer]
+            n = pts.n
+            steps: dict[str, list[Any]] = {}
+            try:  # the slack and every bumped slack in one evaluation
+                env = {k: v * (1 + len(movers)) for k, v in pts.env.items()}
+                for j, name in enumerate(movers):
+                    env[name] = env[name][:(j + 1) * n] + [v + 1 for v in pts.env[name]] \
+                        + env[name][(j + 2) * n:]
+                every = evaluate(slack_node, env, n * (1 + len(movers)))
+                slack = every[:n]
+                steps = {name: every[(j + 1) * n:(j + 2) * n] for j, name in enumerate(movers)}
             except (InvalidAnswer, ValueError, ArithmeticError):
-                continue
-            for name in sorted(slack_node.names()):  # only the condition's own symbols move
-                d = self.symbols.get(name)
-                if d is None or d.value is not None or not d.integer:
-                    continue
-                bumped = dict(pts.env)
-                bumped[name] = [v + 1 for v in pts.env[name]]
-                try:
-                    step = evaluate(slack_node, bumped, pts.n)
+                try:  # one of them fails: each on its own, as far as it goes
+                    slack = evaluate(slack_node, pts.env, n)
                 except (InvalidAnswer, ValueError, ArithmeticError):
+                    continue
+                for name in movers:
+                    bumped = dict(pts.env)
+                    bumped[name] = [v + 1 for v in pts.env[name]]
+                    try:
+                        steps[name] = evaluate(slack_node, bumped, n)
+                    except (InvalidAnswer, ValueError, ArithmeticError):
+                        pass
+            for name in movers:
+                step = steps.get(name)
+                if step is None:
                     continue
                 col = names.index(name)
                 for i in range(pts.n):
@@ -436,33 +464,74 @@ class Domain:
 
     def exact_points(self, base: PointSet, floors: Sequence[N.Node], reference: N.Node,
                      skip: int | None = None) -> PointSet:
-        """Points where every floor/ceil argument (except number ``skip``) is an integer:
-        each base point moved, floor after floor, along the first symbol that can make it
-        so (vectorised over the points)."""
+        """Points where every floor/ceil argument (except number ``skip``, which must not
+        be) is an integer: each base point moved, floor after floor, along the first
+        symbol that can make it so (vectorised over the points).  A second pass mends the
+        points where a later floor's move (a shared stride) undid an earlier floor's;
+        points still wrong after it are left out."""
         names = list(base.names)
+        # and a few points with each divisor symbol at its smallest value (s = 1: every
+        # division exact; the sample may have none, and an answer wrong there is wrong
+        # where the divisions are exact)
+        divisors = {n for f in floors for n in f.args[0].names()
+                    if n in self.symbols and self.symbols[n].value is None
+                    and self.symbols[n].integer and _divided_by(f.args[0], n) is not None}
+        if divisors and base.n:
+            low = [tuple(_smallest(self.symbols[n]) if n in divisors else row[n]
+                         for n in names) for row in base.rows()[:4]]
+            base = PointSet.from_rows(names, _as_rows(base) + low)
         env = {k: list(v) for k, v in base.env.items()}
-        failed: set[int] = set()  # points no symbol could make right: left out
-        for j, node in enumerate(floors):
-            arg = node.args[0]
-            want = j != skip
-            todo = list(range(base.n))
-            for name in self._movers(arg, {}):
-                if not todo:
-                    break
-                pts = PointSet(base.names, {k: [v[i] for i in todo] for k, v in env.items()},
-                               len(todo))
-                shifts = _shifts_to_integer(arg, pts, name, want)
-                left = []
-                for i, shift in zip(todo, shifts):
-                    if shift is None:
-                        left.append(i)
-                    else:
-                        env[name][i] += shift
-                todo = left
-            failed.update(todo)
+        # a floor whose argument moves by whole numbers only (every symbol fixed, or
+        # floor(p + 93/2) once w and k are a student's numbers) never rounds differently:
+        # it is a number or a polynomial, not a division that must be exact
+        wants = [j != skip if self._rounds(f.args[0], base) else None
+                 for j, f in enumerate(floors)]
+        todo_all = list(range(base.n))
+        failed: set[int] = set()
+        for _ in range(2):
+            for j, node in enumerate(floors):
+                arg = node.args[0]
+                if wants[j] is None:
+                    continue
+                todo = _not_as_wanted(arg, base.names, env, todo_all, bool(wants[j]))
+                for name in self._movers(arg, {}):
+                    if not todo:
+                        break
+                    pts = PointSet(base.names, {k: [v[i] for i in todo] for k, v in env.items()},
+                                   len(todo))
+                    shifts = _shifts_to_integer(arg, pts, name, bool(wants[j]))
+                    left = []
+                    for i, shift in zip(todo, shifts):
+                        if shift is None:
+                            left.append(i)
+                        else:
+                            env[name][i] += shift
+                    todo = left
+            failed = set()
+            for j, node in enumerate(floors):
+                if wants[j] is not None:
+                    failed.update(_not_as_wanted(node.args[0], base.names, env, todo_all,
+                                                 bool(wants[j])))
+            if not failed:
+                break
         rows = list(zip(*(env[n] for n in names))) if names else [()] * base.n
         return self.accept(names, [r for i, r in enumerate(rows) if i not in failed],
                            reference)
+
+    def _rounds(self, arg: N.Node, base: PointSet) -> bool:
+        """Whether raising some free symbol by 1 moves ``arg`` by a fraction at some base
+        point (a declared real symbol: always)."""
+        free = [n for n in arg.names() if n in self.symbols and self.symbols[n].value is None]
+        if any(not self.symbols[n].integer for n in free):
+            return True
+        before = values_at(arg, base)
+        for name in free:
+            bumped = PointSet(base.names, {**base.env, name: [v + 1 for v in base.env[name]]},
+                              base.n)
+            for a, b in zip(before, values_at(arg, bumped)):
+                if not (is_exact(a) and is_exact(b)) or Fraction(b - a).denominator != 1:
+                    return True
+        return False
 
 
 @functools.lru_cache(maxsize=4096)
@@ -554,8 +623,12 @@ def _value_at(node: N.Node, row: Mapping[str, Number]) -> Any:
 
 def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
     """:func:`_period` at every point at once (two evaluations in all)."""
-    bumped = PointSet(pts.names, {**pts.env, name: [v + 1 for v in pts.env[name]]}, pts.n)
-    before, after = values_at(arg, pts), values_at(arg, bumped)
+    # the points and the bumped points in one evaluation (each point's value is its own)
+    n = pts.n
+    both = PointSet(pts.names, {k: (v + [x + 1 for x in v]) if k == name else v + v
+                                for k, v in pts.env.items()}, 2 * n)
+    values = values_at(arg, both)
+    before, after = values[:n], values[n:]
     out: list[int | None] = []
     for a, b in zip(before, after):
         if a is UNDEFINED or b is UNDEFINED or not (is_exact(a) and is_exact(b)):
@@ -581,27 +654,99 @@ def _period(arg: N.Node, row: Mapping[str, Number], name: str) -> int | None:
     return step.denominator
 
 
+def _not_as_wanted(arg: N.Node, names: tuple[str, ...], env: dict[str, list[Number]],
+                   idx: list[int], want: bool) -> list[int]:
+    """The points of ``idx`` where ``arg`` is not (``want``) an integer, or is not exact."""
+    pts = PointSet(names, {k: [v[i] for i in idx] for k, v in env.items()}, len(idx))
+    return [i for i, v in zip(idx, values_at(arg, pts))
+            if not (is_exact(v) and (Fraction(v).denominator == 1) == want)]
+
+
 def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
                        ) -> list[int | None]:
-    """:func:`_shift_to_integer` at every point at once (one evaluation per shift)."""
-    periods = _periods(arg, pts, name)
-    out: list[int | None] = [None] * pts.n
-    open_ = [i for i, p in enumerate(periods) if p is not None and p <= 64]
-    for t in range(max((periods[i] or 0 for i in open_), default=0)):
+    """How far to raise ``name`` at each point so ``arg`` is (``want``) or is not an
+    integer (``None``: no shift found), every point at once.
+
+    Where raising ``name`` by 1 moves ``arg`` by ``a/m`` (any ``a``: ``2*p/3`` moves by
+    2/3, ``(185 - k)/3`` by -1/3) the shift is solved modulo ``m``; where ``name`` is
+    the divisor (``212/s``, ``(h - 7)/s``) it is raised to the next divisor of the
+    numerator (``s = 4`` for 212, ``151`` for 151: no scan reaches it); where neither
+    gives a shift the next few values are tried.  Every shift is checked by evaluating
+    ``arg`` (a point whose candidates all fail gets ``None``)."""
+    n = pts.n
+    out: list[int | None] = [None] * n
+    if n == 0:
+        return out
+    bumped = PointSet(pts.names, {**pts.env, name: [v + 1 for v in pts.env[name]]}, n)
+    before, after = values_at(arg, pts), values_at(arg, bumped)
+    tops = _divided_by(arg, name)
+    top_values = values_at(tops, pts) if tops is not None else [UNDEFINED] * n
+    tries: list[list[int]] = []
+    for x, y, top, v in zip(before, after, top_values, pts.env[name]):
+        cands: list[int] = []
+        if is_exact(x) and is_exact(y):
+            x, step = Fraction(x), Fraction(y) - Fraction(x)
+            if (x.denominator == 1) == want:
+                cands.append(0)
+            elif step and step.denominator > 1 and x.denominator > 1 and want:
+                m = step.denominator  # x + t*a/m integer: t*a = -x*m (mod m)
+                if m % x.denominator == 0:
+                    t = (-x * m) * pow(step.numerator, -1, m) % m
+                    cands.append(int(t))
+            elif step and step.denominator > 1 and not want:
+                cands.append(1)
+        if want and type(top) is int and top != 0 and type(v) is int and abs(top) < 10**12:
+            d = _next_divisor(abs(top), v)
+            if d is not None:
+                cands.append(d - v)
+        if not cands:  # no shift solved for: the next few values
+            cands = list(range(1, 5))
+        tries.append(cands)
+    open_ = list(range(n))
+    for rank in range(max(len(c) for c in tries)):
+        open_ = [i for i in open_ if rank < len(tries[i])]
         if not open_:
             break
         moved = PointSet(pts.names, {k: [v[i] for i in open_] for k, v in pts.env.items()},
                          len(open_))
-        moved.env[name] = [v + t for v in moved.env[name]]
+        moved.env[name] = [v + tries[i][rank] for v, i in zip(moved.env[name], open_)]
         still = []
         for i, value in zip(open_, values_at(arg, moved)):
-            period = periods[i] or 0
-            if t < period and is_exact(value) and (Fraction(value).denominator == 1) == want:
-                out[i] = t
-            elif t + 1 < period:
+            if is_exact(value) and (Fraction(value).denominator == 1) == want:
+                out[i] = tries[i][rank]
+            else:
                 still.append(i)
         open_ = still
     return out
+
+
+def _divided_by(arg: N.Node, name: str) -> N.Node | None:
+    """``top`` when ``arg`` is ``top/name`` with ``name`` not in ``top``."""
+    if arg.op != "mul":
+        return None
+    inverse = N.power(N.sym(name), N.num(-1))
+    rest = [f for f in arg.args if f != inverse]
+    if len(rest) != len(arg.args) - 1 or any(name in f.names() for f in rest):
+        return None
+    return N.mul(*rest) if rest else N.num(1)
+
+
+def _next_divisor(top: int, start: int, limit: int = 10**6) -> int | None:
+    """The smallest divisor ``d >= start`` of ``top`` with ``d > 1`` (trial division up
+    to ``limit``: a huge numerator is not factored)."""
+    small: list[int] = []
+    large: list[int] = []
+    d = 1
+    while d * d <= top and d <= limit:
+        if top % d == 0:
+            small.append(d)
+            large.append(top // d)
+        d += 1
+    if d <= limit or d * d > top:
+        for c in sorted(set(small + large)):
+            if c >= start and c > 1:
+                return c
+    return None
 
 
 def _shift_to_integer(arg: N.Node, row: Mapping[str, Number], name: str,

@@ -14,8 +14,9 @@ The cascade:
    assumption is which divisions must be exact), else ``incorrect`` with the
    smallest counterexample found and, when the answer's values coincide with
    a mutant's (:mod:`symconv.grading.mutants`), that mutant's explanation.
-   Mutants are evaluated lazily, only for wrong answers, and within a time
-   budget of their own (a large reference never makes feedback slow).
+   Mutants are evaluated lazily, only for wrong answers, and within a work
+   budget of their own (:data:`MUTANT_WORK` evaluated nodes: a large reference never
+   makes feedback slow, and a loaded machine never changes it).
 
 An equation reference (``7 = 11a + c``) is compared side by side (either order,
 or any equation whose ``left - right`` is a constant multiple of the reference's).
@@ -33,6 +34,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import random
 from collections import ChainMap, OrderedDict
 from collections.abc import Callable, Iterator
@@ -42,7 +44,14 @@ from typing import Any
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import Domain, PointSet, _floor_nodes
-from symconv.grading.evaluate import UNDEFINED, agree, evaluate, settle
+from symconv.grading.evaluate import (
+    UNDEFINED,
+    Evaluation,
+    agree,
+    evaluate,
+    exact_at,
+    settle,
+)
 from symconv.grading.limits import (
     DEFAULT_LIMITS,
     REFERENCE_LIMITS,
@@ -50,7 +59,6 @@ from symconv.grading.limits import (
     InvalidAnswer,
     Limits,
     OutOfTime,
-    remaining_time,
     time_budget,
 )
 from symconv.grading.mutants import Mutant, double_mutants, single_mutants
@@ -64,10 +72,12 @@ MUTANT_DOUBLES = 400
 KEY_POINTS = 12
 #: Verdicts kept per reference (by canonical answer tree).
 VERDICT_CACHE = 2048
-#: Mutants kept per key (alike at the key points, told apart at all points).
-MUTANT_BUCKET = 6
-#: A wall-clock safety net for the search of a mutant, in seconds (huge references).
-MUTANT_TIME = 1.0
+#: The work the search for a mutant may do on one reference, in evaluated nodes times
+#: points (a single mutant costs its new nodes at the key points, a double one its new
+#: nodes at the filter point): a bound on huge references that, unlike a deadline, gives
+#: the same feedback on a loaded machine as on an idle one.  A CNN formula of 40 nodes
+#: needs about 10,000.
+MUTANT_WORK = 150_000
 
 
 @dataclass
@@ -88,11 +98,7 @@ class Reference:
     memo: dict = field(default_factory=dict)
     kind: str = "count"
     sides: list[Reference] | None = None
-    _mutants: Iterator[Mutant] | None = None
-    _table: dict = field(default_factory=dict)  # key values -> [(position in order, mutant)]
-    _stage: int = 0  # 0: nothing built, 1: under way, 3: every mutant in the table
-    _count: int = 0
-    _pending: Mutant | None = None
+    _mutants: _MutantSearch | None = None
     _exact: dict = field(default_factory=dict)
     _residues: dict = field(default_factory=dict)
     _needs: Limits | None = None
@@ -167,46 +173,23 @@ class Reference:
         return self._needs
 
     # -- mutants, built lazily, in a fixed order --------------------------------------
-    def _order(self) -> Iterator[Mutant]:
-        """Every mutant considered, always in the same order: the single ones, then at most
-        :data:`MUTANT_DOUBLES` double ones built from those with values of their own."""
-        yield from single_mutants(self.tree, self.kind)
-        singles = [m for _, m in sorted((e for b in self._table.values() for e in b[:1]),
-                                        key=lambda e: e[0]) if m.order == 1]
-        yield from double_mutants(singles, MUTANT_DOUBLES, kind=self.kind)
+    def _search(self) -> _MutantSearch:
+        if self._mutants is None:
+            self._mutants = _MutantSearch(self)
+        return self._mutants
 
-    def explain(self, values: tuple, accept: Callable[[Mutant], bool] | None = None,
-                seconds: float = MUTANT_TIME, singles_only: bool = False) -> Mutant | None:
-        """The first mutant, in the fixed order of :meth:`_order`, whose values at the key
-        points are ``values`` and that ``accept`` confirms (the answer equals it at every
-        point).  The table is built only as far as needed (so only wrong answers pay for
-        it) and persists for later answers; the result does not depend on which answers
-        came before.  ``seconds`` is a safety net for huge references."""
-        for _, m in self._table.get(values, ()):
-            if (not singles_only or m.order == 1) and (accept is None or accept(m)):
-                return m
-        idx, sub, memo = self.key_points()
-        own = tuple(self.values[i] for i in idx)
-        if self._mutants is None and self._stage == 0:
-            self._mutants, self._stage = self._order(), 1
+    def explain(self, values: tuple, accept: Callable[[Mutant], bool] | None = None
+                ) -> Mutant | None:
+        """The first mutant, in the fixed order of :class:`_MutantSearch`, whose values at
+        the key points are ``values`` and that ``accept`` confirms (the answer equals it at
+        every point).  The list is built only as far as needed (so only wrong answers pay
+        for it) and persists for later answers; the result does not depend on which
+        answers came before, nor on the machine's load (the search is bounded by
+        :data:`MUTANT_WORK`, a count of evaluated nodes, not by seconds)."""
         try:
-            with time_budget(seconds):
-                while self._stage == 1 and self._mutants is not None:
-                    m = self._pending if self._pending is not None else next(self._mutants,
-                                                                             None)
-                    self._pending = None
-                    if m is None:
-                        self._stage = 3
-                        break
-                    if singles_only and m.order > 1:
-                        self._pending = m  # kept for the first search of a double
-                        return None
-                    if self._record(m, own, sub, memo) == values and (
-                            accept is None or accept(m)):
-                        return m
-        except OutOfTime:
+            return self._search().find(values, accept)
+        except OutOfTime:  # the answer's own time limit (a huge reference): no hint
             return None
-        return None
 
     def key_points(self) -> tuple[list[int], PointSet, dict]:
         """The few sample points mutants are told apart by (spread over all of them), and
@@ -218,28 +201,26 @@ class Reference:
             def generic(i: int) -> int:
                 return sum(1 for name in pts.names if symbols[name].value is None
                            and pts.env[name][i] != _lowest(symbols[name]))
-            idx = sorted(sorted(range(pts.n), key=lambda i: -generic(i))[:KEY_POINTS])
+            ranked = sorted(range(pts.n), key=lambda i: -generic(i))
+            idx = sorted(ranked[:KEY_POINTS])
             self._exact["key points"] = (idx, pts.subset(idx), {})
+            # the most generic point alone: a mutant is first told apart there
+            self._exact["filter point"] = (idx.index(ranked[0]), pts.subset(ranked[:1]), {})
         return self._exact["key points"]
 
-    def _record(self, m: Mutant, own: tuple, sub: PointSet, memo: dict) -> tuple | None:
-        """Evaluate ``m`` and enter it in the table (unless its values are taken)."""
-        try:
-            vec = tuple(evaluate(m.tree, sub.env, sub.n, REFERENCE_LIMITS, memo=memo))
-        except OutOfTime:
-            raise
-        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
-            return None
-        bucket = self._table.setdefault(vec, [])
-        if vec != own and len(bucket) < MUTANT_BUCKET:
-            bucket.append((self._count, m))  # mutants alike at the key points: a few kept
-        self._count += 1
-        return vec if vec != own else None
+    def filter_point(self) -> tuple[int, PointSet, dict]:
+        """The key point mutants are first compared at (its position among the key points,
+        the point, its memo): one point, not :data:`KEY_POINTS`, for most mutants."""
+        self.key_points()
+        return self._exact["filter point"]
 
-    def single_table(self, seconds: float = MUTANT_TIME) -> dict[tuple, Mutant]:
-        """The single mutants' table (as far as it can be built in ``seconds``)."""
-        self.explain((), None, seconds, singles_only=True)
-        return {k: b[0][1] for k, b in self._table.items() if b and b[0][1].order == 1}
+    def single_table(self) -> dict[tuple, Mutant]:
+        """The single mutants' table: each key-point vector's first single mutant (as far
+        as :data:`MUTANT_WORK` allows)."""
+        try:
+            return self._search().single_table()
+        except OutOfTime:
+            return {}
 
     @property
     def floor_keys(self) -> set[tuple]:
@@ -263,6 +244,133 @@ class Reference:
             pts = self.domain.exact_points(self.points, self.floors, self.tree, skip)
             self._exact[skip] = (pts, evaluate(self.tree, pts.env, pts.n, REFERENCE_LIMITS))
         return self._exact[skip]
+
+
+#: A mutant's value at the filter point not computed, or not usable to rule it out.
+_OPEN = object()
+
+
+class _MutantSearch:
+    """Every mutant of a reference in one fixed order (the single ones, then at most
+    :data:`MUTANT_DOUBLES` double ones built from the single ones with key-point values of
+    their own), built lazily and kept for the reference's later answers.
+
+    A single mutant is evaluated at every key point (its values decide which single
+    mutants the double ones are built from); a double one first at one point only, the
+    filter point, and at the other key points only when it has the answer's value
+    there.  So the result is the same first match in the same order as a table of every
+    mutant's key-point values, at a twelfth of the points for most mutants.  A value
+    that is not exact (an interval) or an evaluation that fails at the filter point
+    rules nothing out: the key points decide.
+
+    The search stops at the first mutant whose place in the order costs more than
+    :data:`MUTANT_WORK` of cumulated work (nodes evaluated times points, counted over the
+    order, so the same for every answer and any load).
+    """
+
+    def __init__(self, ref: Reference) -> None:
+        self.ref = ref
+        idx, self.sub, self.memo = ref.key_points()
+        self.j0, self.sub0, self.memo0 = ref.filter_point()
+        self.own = tuple(ref.values[i] for i in idx)
+        # one evaluator for each memo, kept for every mutant (not one per evaluation)
+        self.at_keys = Evaluation(self.sub.env, self.sub.n, REFERENCE_LIMITS, self.memo)
+        self.row0 = self.sub0.row(0)
+        self.mutants: list[Mutant] = []
+        self.first: list[Any] = []   # value at the filter point, or _OPEN
+        self.vectors: list[Any] = []  # key-point values; None: none (failed, or the own)
+        self.work = 0
+        self.singles: list[Mutant] | None = None  # the single ones with values of their own
+        self._source: Iterator[Mutant] | None = single_mutants(ref.tree, ref.kind)
+        self._in_doubles = False
+        self._over = False
+
+    def _vector(self, m: Mutant) -> tuple | None:
+        """``m`` at the key points (None: it cannot be evaluated, or it is the reference
+        there)."""
+        try:
+            vec = tuple(self.at_keys(m.tree))
+        except OutOfTime:
+            raise
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            return None
+        return None if vec == self.own else vec
+
+    def _first_value(self, m: Mutant) -> Any:
+        v = exact_at(m.tree, self.row0, self.memo0)
+        return _OPEN if v is None else v
+
+    def _grow(self) -> bool:
+        """Enter the next mutant of the order (False: the order, or the work, is spent)."""
+        if self._over or self._source is None:
+            return False
+        m = next(self._source, None)
+        if m is None and not self._in_doubles:
+            self._singles_done()
+            m = next(self._source, None)
+        if m is None:
+            self._source = None
+            return False
+        if m.order == 1:
+            before = len(self.memo)
+            vec: Any = self._vector(m)
+            self.work += (len(self.memo) - before + 1) * self.sub.n
+            first = _OPEN if vec is None else vec[self.j0]
+            if type(first) is not int and type(first) is not Fraction:
+                first = _OPEN
+        else:
+            before = len(self.memo0)
+            vec = _OPEN  # key-point values computed when needed
+            first = self._first_value(m)
+            self.work += len(self.memo0) - before + 1
+        if self.work > MUTANT_WORK:
+            self._over = True
+            return False
+        self.mutants.append(m)
+        self.first.append(first)
+        self.vectors.append(vec)
+        return True
+
+    def _singles_done(self) -> None:
+        """Every single mutant is in: the double ones follow, built from the first single
+        mutant of each key-point vector."""
+        seen: set = set()
+        singles = []
+        for m, vec in zip(self.mutants, self.vectors):
+            if vec is not None and vec not in seen:
+                seen.add(vec)
+                singles.append(m)
+        self.singles = singles
+        self._in_doubles = True
+        self._source = double_mutants(singles, MUTANT_DOUBLES, kind=self.ref.kind)
+
+    def find(self, values: tuple, accept: Callable[[Mutant], bool] | None) -> Mutant | None:
+        if values == self.own:
+            return None  # no mutant has the reference's own values (none is kept)
+        v0 = values[self.j0] if len(values) > self.j0 else _OPEN
+        exact = type(v0) is int or type(v0) is Fraction
+        i = 0
+        while i < len(self.mutants) or self._grow():
+            first = self.first[i]
+            if not exact or first is _OPEN or first == v0:
+                vec = self.vectors[i]
+                if vec is _OPEN:
+                    vec = self.vectors[i] = self._vector(self.mutants[i])
+                if vec is not None and vec == values:
+                    m = self.mutants[i]
+                    if accept is None or accept(m):
+                        return m
+            i += 1
+        return None
+
+    def single_table(self) -> dict[tuple, Mutant]:
+        while not self._in_doubles and self._grow():
+            pass
+        table: dict[tuple, Mutant] = {}
+        for m, vec in zip(self.mutants, self.vectors):
+            if m.order == 1 and vec is not None and vec not in table:
+                table[vec] = m
+        return table
 
 
 def _lowest(d: Any) -> Any:
@@ -478,15 +586,57 @@ def _partial(ref: Reference, answer: N.Node, rel_tol: float | None,
         loose, values = ref.exact(skip=j)
         if loose.n == 0 or not _equal_on(ref, answer, loose, values, rel_tol, limits):
             needed.append(j)
-    if not needed:
-        return None
-    return " and ".join(_divides(ref.floors[j].args[0]) for j in needed), needed
+    if not needed or not all(_divides_somewhere(ref.floors[j].args[0], pts) for j in needed):
+        return None  # right only where every division it needs is by 1: not partial
+    # a floor the formula has twice (max pool comparisons) is one assumption
+    return " and ".join(dict.fromkeys(_divides(ref.floors[j].args[0]) for j in needed)), needed
 
 
 def _equal_on(ref: Reference, answer: N.Node, pts: PointSet, expected: list[Any],
               rel_tol: float | None, limits: Limits) -> bool:
     got = evaluate(answer, pts.env, pts.n, limits)
     return all(equal_at(ref.tree, answer, pts, expected, got, rel_tol, limits))
+
+
+def _divides_somewhere(arg: N.Node, pts: PointSet) -> bool:
+    """Whether ``arg`` divides by more than 1 at some of ``pts`` (where it is exact).
+
+    An answer right only where every division it needs is by 1 (``s = 1``: the
+    stride-1 formula, right "when s divides 31 and s divides 44") is not partially
+    right: docs/grading.md, "partial"."""
+    for row in pts.rows():
+        try:
+            d = _divisor(arg, row)
+        except (InvalidAnswer, ArithmeticError, ValueError, TypeError):
+            continue
+        if d is not None and abs(d) > 1:
+            return True
+    return False
+
+
+def _divisor(node: N.Node, row: dict[str, Any]) -> Any:
+    """The divisor of ``node`` at ``row``: the product of its denominators (``s`` in
+    ``(h - k)/s``, 3 in ``2*p/3 + 4/3``: the lcm over a sum's terms)."""
+    if node.op == "num":
+        return Fraction(node.value).denominator if is_exact(node.value) else 1
+    if node.op == "mul":
+        out: Any = 1
+        for f in node.args:
+            d = _divisor(f, row)
+            out = out * d if d is not None else out
+        return out
+    if node.op == "add":
+        out = 1
+        for t in node.args:
+            d = _divisor(t, row)
+            if type(d) is int and d != 0:
+                out = abs(out * d) // math.gcd(out, d)
+        return out
+    if node.op == "pow" and node.args[1].op == "num" and type(node.args[1].value) is int \
+            and node.args[1].value < 0:
+        return evaluate(node.args[0], {k: [v] for k, v in row.items()}, 1)[0] \
+            ** -node.args[1].value
+    return 1
 
 
 def _divides(arg: N.Node) -> str:
@@ -510,17 +660,15 @@ def _diagnose(ref: Reference, answer: N.Node, got: list[Any], rel_tol: float | N
         names = ", ".join(sorted(ref.tree.names()))
         return ("ATEquiv_false_constant",
                 f"Your answer is a number, but the expected answer is a formula in {names}.")
-    left = remaining_time()
-    seconds = MUTANT_TIME if left is None else max(min(MUTANT_TIME, left / 2), 0.0)
     idx = ref.key_points()[0]
     mutant = ref.explain(tuple(got[i] for i in idx),
-                         lambda m: _matches(ref, m, answer, got, rel_tol, limits), seconds)
+                         lambda m: _matches(ref, m, answer, got, rel_tol, limits))
     if mutant is not None:
         # A misconception's feedback quotes the expected formula ("drops the +1 of ..."):
         # without reveal only its note is kept.
         return mutant.note, mutant.feedback if reveal else None
     if ref.points.n == 1:
-        return _numeric_near_miss(ref, got[0], reveal, seconds)
+        return _numeric_near_miss(ref, got[0], reveal)
     return "ATEquiv_false", None
 
 
@@ -536,8 +684,8 @@ def _matches(ref: Reference, mutant: Mutant, answer: N.Node, got: list[Any],
         return False
 
 
-def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True,
-                       seconds: float = MUTANT_TIME) -> tuple[str, str | None]:
+def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True
+                       ) -> tuple[str, str | None]:
     """A number close to a mutant's value, or a correct value rounded too far."""
     expected = ref.values[0]
     if not is_exact(got) or not is_exact(expected):
@@ -551,7 +699,7 @@ def _numeric_near_miss(ref: Reference, got: Any, reveal: bool = True,
                 f"Your value is the expected one rounded to {figures} significant figures; "
                 "an exact count is expected.")
     best: Any = None
-    for vec, mutant in ref.single_table(seconds).items():
+    for vec, mutant in ref.single_table().items():
         value: Any = vec[0]
         if is_exact(value) and value:
             gap = abs(Fraction(got) - Fraction(value)) / abs(Fraction(value))

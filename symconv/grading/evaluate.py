@@ -30,6 +30,7 @@ Examples
 from __future__ import annotations
 
 import operator
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -84,16 +85,135 @@ def evaluate(node: Node, env: Mapping[str, Sequence[Value]], n: int,
     is too close to call (a floor of ``2.0000...``, a comparison of equal values), the
     evaluation is repeated with more bits (and a fresh memo) until it is decided.
     """
-    bits = R.precision()  # the current precision (only _precise below changes it)
     try:
         return _Evaluator(env, n, limits, {} if memo is None else memo).eval(node)
     except Undecided as exc:
         need = exc.bits
+    bits = R.precision()  # the current precision (only _precise below changes it)
     if n == 1:
         return _precise(node, env, limits, bits, need)
     # Only the points that need it are evaluated again, each as precisely as it needs.
     return [_precise(node, {k: [v[i]] for k, v in env.items()}, limits, bits, None)[0]
             for i in range(n)]
+
+
+class Evaluation:
+    """:func:`evaluate` of many trees at the same points into the same memo, with one
+    evaluator kept between them (what :func:`symconv.grading.equivalence` does for
+    hundreds of mutant trees sharing most of their nodes).  ``memo`` belongs to it.
+
+    >>> from symconv.grading.parser import parse
+    >>> at = Evaluation({"h": [3, 4]}, 2, DEFAULT_LIMITS, {})
+    >>> at(parse("h + 1")), at(parse("2*(h + 1)"))
+    ([4, 5], [8, 10])
+    """
+
+    def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits,
+                 memo: dict) -> None:
+        self.env, self.n, self.limits, self.memo = env, n, limits, memo
+        self._evaluator = _Evaluator(env, n, limits, memo)
+
+    def __call__(self, node: Node) -> list[Value]:
+        try:
+            return self._evaluator.eval(node)
+        except Undecided:  # more precision needed: evaluate() decides it
+            return evaluate(node, self.env, self.n, self.limits, self.memo)
+
+
+class _Bail(Exception):
+    """Not a plain exact computation: :func:`exact_at` gives up."""
+
+
+#: :func:`exact_at` gives up on a value larger than this (bits of numerator/denominator).
+EXACT_AT_BITS = 4096
+
+
+def exact_at(node: Node, row: Mapping[str, Value], memo: dict) -> Value | None:
+    """The exact value of ``node`` at one point, when it is a plain computation with
+    integers and Fractions (``+``, ``*``, ``/``, small integer powers, floor, ceil, all
+    values within :data:`EXACT_AT_BITS` bits); None for anything else (an interval, an
+    undefined value, a large number, another operator), which :func:`evaluate` decides.
+
+    A lean walk for telling hundreds of mutant trees apart at one point: where it gives
+    a value it is the value :func:`evaluate` gives there (the same exact arithmetic), and
+    ``memo`` (its own, by node) shares the trees' common subtrees.
+
+    >>> from symconv.grading.parser import parse
+    >>> exact_at(parse("floor((h - 3)/2) + 1"), {"h": 8}, {}), exact_at(parse("1/h"), {"h": 0}, {})
+    (3, None)
+    """
+    try:
+        return _exact(node, row, memo)
+    except (_Bail, RecursionError, ZeroDivisionError):
+        return None
+
+
+def _exact(node: Node, row: Mapping[str, Value], memo: dict) -> Value:
+    v = memo.get(node)
+    if v is not None:
+        return v
+    check_time()
+    op = node.op
+    if op == "num":
+        v = node.value
+        if type(v) is not int and type(v) is not Fraction:
+            raise _Bail
+    elif op == "sym":
+        v = row[node.value]
+        if type(v) is not int and type(v) is not Fraction:
+            raise _Bail
+    elif op == "add":
+        v = 0
+        for a in node.args:
+            v += _exact(a, row, memo)
+    elif op == "mul":
+        split = node.facts.get("split")
+        if split is None:
+            split = node.facts["split"] = tuple(
+                (f, False) if (inv := _inverse(f)) is None else (inv, True)
+                for f in node.args)
+        top: Value = 1
+        bottom: Value = 1
+        for factor, inverse in split:
+            if inverse:
+                bottom *= _exact(factor, row, memo)
+            else:
+                top *= _exact(factor, row, memo)
+        if bottom == 0:
+            raise _Bail
+        if bottom != 1:
+            v = Fraction(top) / bottom
+            if v.denominator == 1:
+                v = v.numerator
+        else:
+            v = top
+    elif op == "pow":
+        exponent = node.args[1]
+        if exponent.op != "num" or type(exponent.value) is not int \
+                or abs(exponent.value) > 64:
+            raise _Bail
+        base = _exact(node.args[0], row, memo)
+        e = exponent.value
+        if _bits(base) * max(abs(e), 1) > EXACT_AT_BITS or (base == 0 and e < 0):
+            raise _Bail
+        v = base**e if e >= 0 else Fraction(1) / base**-e
+        if type(v) is Fraction and v.denominator == 1:
+            v = v.numerator
+    elif op == "floor" or op == "ceil":
+        x = _exact(node.args[0], row, memo)
+        v = x if type(x) is int else (x.__floor__() if op == "floor" else x.__ceil__())
+    else:
+        raise _Bail
+    if type(v) is int:
+        if v.bit_length() > EXACT_AT_BITS:
+            raise _Bail
+    elif type(v) is Fraction:
+        if v.numerator.bit_length() > EXACT_AT_BITS or v.denominator.bit_length() > EXACT_AT_BITS:
+            raise _Bail
+    else:
+        raise _Bail
+    memo[node] = v
+    return v
 
 
 def _precise(node: Node, env: Mapping[str, Sequence[Value]], limits: Limits, bits: int,
@@ -220,7 +340,13 @@ _BOUNDED = frozenset(("num", "sym", "add", "mul", "pow", "floor", "ceil", "abs",
 
 class _Evaluator:
     def __init__(self, env: Mapping[str, Sequence[Value]], n: int, limits: Limits, memo: Any):
-        self.env, self.n, self.limits, self.memo = env, n, limits, memo
+        self.env, self.n, self.limits = env, n, limits
+        # a ChainMap({}, shared) memo (an answer reusing a reference's values): written to
+        # its first map, read from both, without ChainMap's slow lookups
+        self.shared: Any = None
+        if type(memo) is ChainMap and len(memo.maps) == 2 and type(memo.maps[0]) is dict:
+            memo, self.shared = memo.maps
+        self.memo = memo
         self._exp: Any = None  # exp under these limits, made when first needed
         self.bounds: dict[int, int | None] = {}
         self._narrow: frozenset[str] | None = None  # names whose values have <= 64 bits
@@ -291,14 +417,26 @@ class _Evaluator:
         return bits
 
     def small(self, node: Node) -> bool:
-        bits = self.bound(node)
+        narrow = self._narrow if self._narrow is not None else self.narrow()
+        if node.names() <= narrow:  # the common case: the bound cached on the node
+            bits = node.facts.get("bits64", False)
+            if bits is False:
+                bits = _bound64(node)
+        else:
+            bits = self.bound(node)
         return bits is not None and bits <= self.limits.max_bits
 
     def eval(self, node: Node) -> list[Value]:
-        cached = self.memo.get(node)
+        memo = self.memo
+        cached = memo.get(node)
         if cached is None:
+            shared = self.shared
+            if shared is not None:
+                cached = shared.get(node)
+                if cached is not None:
+                    return cached
             check_time()
-            cached = self.memo[node] = self._eval(node)
+            cached = memo[node] = self._eval(node)
         return cached
 
     def _eval(self, node: Node) -> list[Value]:
@@ -373,10 +511,14 @@ class _Evaluator:
         top: list[Value] | None = None
         bottom: list[Value] | None = None
         unchecked = self.small(node)
-        for factor in node.args:
-            inv = _inverse(factor)
-            values = self.eval(inv if inv is not None else factor)
-            if inv is None:
+        split = node.facts.get("split")
+        if split is None:  # each factor, and whether it is a divisor (x**-1): found once
+            split = node.facts["split"] = tuple(
+                (f, False) if (inv := _inverse(f)) is None else (inv, True)
+                for f in node.args)
+        for factor, inverse in split:
+            values = self.eval(factor)
+            if not inverse:
                 if top is None:
                     top = values
                 else:

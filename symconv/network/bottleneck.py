@@ -40,6 +40,7 @@ from typing import Any
 import sympy as sp
 
 from symconv.printing import shape_text
+from symconv.validity import least_size
 
 
 class UndecidedBottleneck(ValueError):
@@ -274,29 +275,10 @@ def minimums(conditions: Sequence[sp.Basic]) -> dict[sp.Symbol, int]:
         (s,) = c.free_symbols
         if not (s.is_integer and s.is_positive):  # type: ignore[attr-defined]
             continue
-        least = _least(c, s)  # type: ignore[arg-type]
+        least = least_size([c], s, limit=2**20)  # type: ignore[arg-type]
         if least is not None:
             out[s] = max(out.get(s, 1), least)  # type: ignore[index]
     return out
-
-
-def _least(condition: sp.Basic, s: sp.Symbol, limit: int = 2**20) -> int | None:
-    """The least positive integer at which a monotone condition holds (None: none up to limit)."""
-    def holds(n: int) -> bool:
-        return condition.xreplace({s: sp.Integer(n)}) is sp.true
-
-    if holds(1):
-        return 1
-    high = 2
-    while not holds(high):
-        high *= 2
-        if high > limit:
-            return None
-    low = high // 2  # fails at low, holds at high
-    while high - low > 1:
-        mid = (low + high) // 2
-        low, high = (low, mid) if holds(mid) else (mid, high)
-    return high
 
 
 def _condition(diff: sp.Expr) -> sp.Expr:

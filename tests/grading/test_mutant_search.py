@@ -1,0 +1,147 @@
+"""The mutant search: the same first match as a full table, independent of history, load.
+
+The search compares a double mutant at one key point before the others and is bounded
+by a count of evaluated nodes; these tests hold it to what a plain table of every
+mutant's values at every key point gives, whatever answers came before and however
+slow the clock runs.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import pytest
+
+import symconv.grading.limits as limits_module
+from symconv.grading import equivalence as E
+from symconv.grading.api import grade
+from symconv.grading.evaluate import UNDEFINED, evaluate, exact_at
+from symconv.grading.limits import REFERENCE_LIMITS
+from symconv.grading.mutants import double_mutants, single_mutants
+from symconv.grading.parser import parse
+
+CONV = "c_i*c_o*k_h*k_w*(floor((h - k_h + 2*p_h)/s_h) + 1)*(floor((w - k_w + 2*p_w)/s_w) + 1)"
+POOL = "c*(floor((h - k)/s) + 1)*(floor((w - k)/s) + 1)"
+CASES = [
+    (CONV, {}, "c_i*c_o*k_h*k_w*(floor((h - k_h + 2*p_h)/s_h) + 1)*(floor((w - k_w + p_w)/s_w) + 1)"),
+    (CONV, {"c_i": 17, "k_w": 3},
+     "c_o*k_h*3*(floor((h - k_h + 2*p_h)/s_h) + 1)*(floor((w - 3 + 2*p_w)/s_w))"),
+    (CONV, {}, "2*c_o*k_h*k_w*(floor((h - k_h + 2*p_h)/s_h) + 1)*(floor((w - k_w + 2*p_w)/s_w) + 1)"),
+    (CONV, {}, "c_i*c_o*k_h*k_w*(floor((w - k_w + 2*p_w)/s_w) + 1)*((h - k_h + p_h)/s_h + 1)"),
+    (POOL, {}, "c*(floor((h - k)/s) + 1)*(floor((w - k)/s))"),
+    (POOL, {"c": 3}, "3*(floor((h - k)/s))*(floor((w - k)/s)) + 1"),
+    (POOL, {}, "c*h*w"),
+]
+
+
+def table_first_match(ref: E.Reference, answer_text: str) -> str | None:
+    """The note of the first mutant, in the search's order, equal to the answer at every
+    key point and confirmed at every point: every mutant evaluated at every key point."""
+    answer = parse(answer_text, known=ref.known)
+    pts = ref.points
+    got = evaluate(answer, pts.env, pts.n)
+    idx, sub, _ = ref.key_points()
+    own = tuple(ref.values[i] for i in idx)
+    values = tuple(got[i] for i in idx)
+
+    def at_keys(m):
+        try:
+            vec = tuple(evaluate(m.tree, sub.env, sub.n, REFERENCE_LIMITS))
+        except (ValueError, ArithmeticError, TypeError):
+            return None
+        return None if vec == own else vec
+
+    singles, seen, order = [], set(), []
+    for m in single_mutants(ref.tree, ref.kind):
+        vec = at_keys(m)
+        order.append((m, vec))
+        if vec is not None and vec not in seen:
+            seen.add(vec)
+            singles.append(m)
+    order += [(m, at_keys(m)) for m in double_mutants(singles, E.MUTANT_DOUBLES, ref.kind)]
+    for m, vec in order:
+        if vec is not None and vec == values and E._matches(ref, m, answer, got, None,
+                                                            limits_module.DEFAULT_LIMITS):
+            return m.note
+    return None
+
+
+@pytest.mark.parametrize("expected, domain, answer", CASES)
+def test_search_finds_the_tables_first_match(expected, domain, answer):
+    ref = E.Reference.build(parse(expected), domain, ())
+    want = table_first_match(ref, answer)
+    result = E.judge(ref, parse(answer, known=ref.known))
+    note = result.note.removeprefix("ATEquiv_partial_")
+    if want is None:
+        assert not note.startswith("ATMutant"), result.note
+    else:
+        assert note.removeprefix("ATMutant_") == want.removeprefix("ATMutant_"), result.note
+
+
+def test_feedback_does_not_depend_on_answers_graded_before():
+    answers = [a for _, _, a in CASES[:4]]
+    alone = []
+    for a in answers:
+        ref = E.Reference.build(parse(CONV), {}, ())  # a fresh reference for each answer
+        alone.append(E.judge(ref, parse(a, known=ref.known)).note)
+    rng = random.Random(5)
+    print("seed 5")
+    for _ in range(3):
+        ref = E.Reference.build(parse(CONV), {}, ())  # one reference, answers in any order
+        order = list(range(len(answers)))
+        rng.shuffle(order)
+        for i in order:
+            assert E.judge(ref, parse(answers[i], known=ref.known)).note == alone[i]
+
+
+def test_feedback_does_not_depend_on_the_clock(monkeypatch):
+    """A clock running 10 s per reading (a loaded machine) changes nothing: the search is
+    bounded by counted work, not seconds (a wall-clock net of 1 s used to drop the note)."""
+    answer = CASES[0][2]
+    ref = E.Reference.build(parse(CONV), {}, ())  # prepared at the normal pace
+    now = [0.0]
+
+    def slow_clock() -> float:
+        now[0] += 10.0
+        return now[0]
+
+    monkeypatch.setattr(limits_module.time, "monotonic", slow_clock)
+    note = E.judge(ref, parse(answer, known=ref.known)).note
+    monkeypatch.undo()
+    assert note == "ATMutant_coefficient_2_dropped"
+    assert grade(CONV, answer).note == note
+
+
+def test_a_spent_work_budget_gives_no_note_but_a_verdict(monkeypatch):
+    monkeypatch.setattr(E, "MUTANT_WORK", 50)
+    ref = E.Reference.build(parse(CONV), {}, ())
+    result = E.judge(ref, parse(CASES[2][2], known=ref.known))
+    assert result.verdict == "incorrect" and result.note == "ATEquiv_false"
+    monkeypatch.setattr(E, "MUTANT_WORK", 150_000)
+    ref = E.Reference.build(parse(CONV), {}, ())
+    assert E.judge(ref, parse(CASES[2][2], known=ref.known)).note == \
+        "ATMutant_factor_dropped_c_i+doubled"
+
+
+def test_exact_at_agrees_with_evaluate_on_every_mutant():
+    """Wherever the lean walk gives a value it is evaluate's value (seeded points)."""
+    rng = random.Random(11)
+    print("seed 11")
+    checked = 0
+    for text in (CONV, POOL, "floor((h + 2*p - d*(k - 1) - 1)/s) + 1", "c*(h/s)^2 - 1/(k + 1)"):
+        tree = parse(text)
+        singles = list(single_mutants(tree))
+        trees = [tree] + [m.tree for m in singles] + [
+            m.tree for m in double_mutants(singles, 60)]
+        for t in trees:
+            row = {name: rng.randint(0, 9) for name in sorted(tree.names())}
+            value = exact_at(t, row, {})
+            want = evaluate(t, {k: [v] for k, v in row.items()}, 1, REFERENCE_LIMITS)[0]
+            if value is None:
+                continue
+            assert want is not UNDEFINED and want == value and type(value) in (int, Fraction)
+            checked += 1
+    assert checked > 100
+    assert exact_at(parse("1/(h - 2)"), {"h": 2}, {}) is None  # undefined: left to evaluate
+    assert exact_at(parse("sqrt(h)"), {"h": 2}, {}) is None  # irrational: left to evaluate
