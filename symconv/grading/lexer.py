@@ -54,45 +54,54 @@ class Token(NamedTuple):
     space_before: bool = False
 
 
+#: One token and the spaces before it (group 1): one match per token.
 _TOKEN = re.compile(
-    r"(?P<space> +)|(?P<num>" + _NUMBER.pattern + r")|(?P<name>" + _NAME.pattern
-    + r")|(?P<cmd>\\)|(?P<op>\*\*|<=|>=|!=|==|[-+*/^%()\[\]{},=<>|])"
+    r"( *)(?:(?P<num>" + _NUMBER.pattern + r")|(?P<name>" + _NAME.pattern
+    + r")|(?P<cmd>\\)|(?P<op>\*\*|<=|>=|!=|==|[-+*/^%()\[\]{},=<>|]))"
 )
+_new_token = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
 
 
 def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
     """Tokens of ``text`` (already normalised), ending with an ``end`` token."""
     tokens: list[Token] = []
+    append = tokens.append
     i, n, space = 0, len(text), False
     match_at = _TOKEN.match
+    most = limits.max_tokens
     while i < n:
         match = match_at(text, i)
         if match is None:
+            rest = len(text) - len(text[i:].lstrip(" "))
+            if rest == n:  # only spaces to the end
+                space = True
+                break
             raise InvalidAnswer("bad_character",
-                                f"unexpected character {text[i]!r} at position {i + 1}")
-        kind = match.lastgroup
-        if kind == "space":
-            space, i = True, match.end()
-            continue
+                                f"unexpected character {text[rest]!r} at position {rest + 1}")
+        start = match.end(1)
+        if start > i:
+            space = True
+        kind = match.lastgroup or "op"  # never None: every alternative is named
         if kind == "cmd":
-            i, space = _command(text, i, tokens, space)
+            i, space = _command(text, start, tokens, space)
             continue
-        value = match.group()
-        if kind == "name" and value[0] in "xX" and value[1:2].isdigit() and not space \
-                and tokens and (tokens[-1].kind == "num" or tokens[-1].text in (")", "]")):
-            # "3x3x64": a times sign between numbers, not a name x3x64
-            tokens.append(Token("name", value[0], i, False))
-            i += 1
-            continue
+        value = match.group(kind)
         if kind == "name":
-            value = value.replace("{", "").replace("}", "")
-        elif kind == "op" and value == "**":
+            if value[0] in "xX" and value[1:2].isdigit() and not space and tokens \
+                    and (tokens[-1].kind == "num" or tokens[-1].text in (")", "]")):
+                # "3x3x64": a times sign between numbers, not a name x3x64
+                append(_new_token(Token, ("name", value[0], start, False)))
+                i = start + 1
+                continue
+            if "{" in value:
+                value = value.replace("{", "").replace("}", "")
+        elif value == "**":
             value = "^"
-        tokens.append(Token(kind or "op", value, i, space))
-        if len(tokens) > limits.max_tokens:
+        append(_new_token(Token, (kind, value, start, space)))
+        if len(tokens) > most:
             _check_count(tokens, limits)
         i, space = match.end(), False
-    tokens.append(Token("end", "", n, space))
+    append(_new_token(Token, ("end", "", n, space)))
     return tokens
 
 

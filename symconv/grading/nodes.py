@@ -51,15 +51,20 @@ class Node:
 
     def key(self) -> tuple:
         """A hashable canonical form: sums and products compare regardless of order."""
-        if self._key is None:
-            if self.op in ("num", "sym", "const"):
-                self._key = (self.op, type(self.value).__name__, self.value)
+        key = self._key
+        if key is None:
+            op = self.op
+            if op in _LEAVES:
+                key = (op, type(self.value).__name__, self.value)
             else:
-                args = self.args
-                if self.op in _COMMUTATIVE:  # any fixed order works: equal multisets alike
-                    args = tuple(sorted(args, key=hash))
-                self._key = (self.op, repr(self.value), tuple(a.key() for a in args))
-        return self._key
+                args: Iterable[Node] = self.args
+                if op in _COMMUTATIVE:  # any fixed order works: equal multisets alike
+                    args = sorted(args, key=hash)
+                value = self.value
+                key = (op, "None" if value is None else repr(value),
+                       tuple([a._key or a.key() for a in args]))
+            self._key = key
+        return key
 
     def names(self) -> frozenset[str]:
         """Names of the free symbols."""
@@ -72,9 +77,13 @@ class Node:
 
     def size(self) -> int:
         """Number of nodes."""
-        if self._size is None:
-            self._size = 1 + sum(a.size() for a in self.args)
-        return self._size
+        size = self._size
+        if size is None:
+            size = 1
+            for a in self.args:  # a loop, not sum(generator): fresh parses size every node
+                size += a._size or a.size()
+            self._size = size
+        return size
 
     def walk(self) -> Iterator[Node]:
         """This node and all below it, parents first."""
@@ -83,20 +92,25 @@ class Node:
             yield from a.walk()
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Node) and self.key() == other.key()
+        # Equal keys imply equal hashes (a hash is computed from what the key holds), so
+        # different hashes settle it without building either key.
+        return isinstance(other, Node) and (self is other or (
+            hash(self) == hash(other) and self.key() == other.key()))
 
     def __hash__(self) -> int:
         """Cached, and computed from the children's cached hashes (a node is a memo key of
         the evaluator: hashing must not walk the tree every time)."""
         h = self._hash
         if h is None:
-            if self.op in ("num", "sym", "const"):
-                h = hash((self.op, type(self.value).__name__, self.value))
+            op = self.op
+            if op in _LEAVES:
+                h = hash((op, type(self.value).__name__, self.value))
             else:
-                hashes = [hash(a) for a in self.args]
-                if self.op in _COMMUTATIVE:
+                hashes = [a._hash or hash(a) for a in self.args]
+                if op in _COMMUTATIVE:
                     hashes.sort()
-                h = hash((self.op, repr(self.value), tuple(hashes)))
+                value = self.value
+                h = hash((op, "None" if value is None else repr(value), tuple(hashes)))
             self._hash = h
         return h
 
@@ -105,24 +119,19 @@ class Node:
 
 
 _COMMUTATIVE = frozenset(("add", "mul", "min", "max", "and", "or"))
+_LEAVES = frozenset(("num", "sym", "const"))
 
 
 # -- constructors -----------------------------------------------------------
 def num(value: Number) -> Node:
-    if isinstance(value, Fraction) and value.denominator == 1:
+    # type() first: isinstance(v, Fraction) goes through ABCMeta, and most values are ints
+    if type(value) is not int and isinstance(value, Fraction) and value.denominator == 1:
         value = int(value)
-    return Node("num", value=value)
+    return Node("num", (), value)
 
 
 def sym(name: str) -> Node:
-    return Node("sym", value=name)
-
-
-def _flat(op: str, items: Iterable[Node]) -> tuple[Node, ...]:
-    out: list[Node] = []
-    for item in items:
-        out.extend(item.args if item.op == op else (item,))
-    return tuple(out)
+    return Node("sym", (), name)
 
 
 #: Numbers are folded (``2*3`` -> ``6``) only while the result stays this small: folding
@@ -132,6 +141,8 @@ FOLD_BITS = 1024
 
 
 def _bits(v: Number) -> int:
+    if type(v) is int:
+        return v.bit_length()
     if isinstance(v, Fraction):
         return max(v.numerator.bit_length(), v.denominator.bit_length())
     return int(v).bit_length()
@@ -139,14 +150,14 @@ def _bits(v: Number) -> int:
 
 def add(*terms: Node) -> Node:
     """Sum, flattened, with its (small) numbers added up into one last term."""
-    flat = _flat("add", terms)
     total: Number = 0
     rest = []
-    for t in flat:
-        if t.op == "num" and _bits(t.value) + _bits(total) <= FOLD_BITS:
-            total += t.value
-        else:
-            rest.append(t)
+    for item in terms:
+        for t in (item.args if item.op == "add" else (item,)):
+            if t.op == "num" and _bits(t.value) + _bits(total) <= FOLD_BITS:
+                total += t.value
+            else:
+                rest.append(t)
     if total != 0 or not rest:
         rest.append(num(total))
     return rest[0] if len(rest) == 1 else Node("add", tuple(rest))
@@ -154,14 +165,14 @@ def add(*terms: Node) -> Node:
 
 def mul(*factors: Node) -> Node:
     """Product, flattened, with its (small) numbers multiplied into one first factor."""
-    flat = _flat("mul", factors)
     coeff: Number = 1
     rest = []
-    for f in flat:
-        if f.op == "num" and (f.value == 0 or _bits(f.value) + _bits(coeff) <= FOLD_BITS):
-            coeff *= f.value
-        else:
-            rest.append(f)
+    for item in factors:
+        for f in (item.args if item.op == "mul" else (item,)):
+            if f.op == "num" and (f.value == 0 or _bits(f.value) + _bits(coeff) <= FOLD_BITS):
+                coeff *= f.value
+            else:
+                rest.append(f)
     if coeff == 0 or not rest:
         return num(coeff)
     if coeff != 1:
@@ -350,9 +361,12 @@ def _mul_text(node: Node) -> str:
     sign = ""
     if factors[0].op == "num" and factors[0].value == -1 and len(factors) > 1:
         sign, factors = "-", factors[1:]
-    top = [f for f in factors if not (f.op == "pow" and f.args[1].op == "num"
-                                      and f.args[1].value == -1)]
-    bottom = [f.args[0] for f in factors if f not in top]
+    top, bottom = [], []
+    for f in factors:  # one pass by the factor itself (``f in top`` compared whole trees)
+        if f.op == "pow" and f.args[1].op == "num" and f.args[1].value == -1:
+            bottom.append(f.args[0])
+        else:
+            top.append(f)
     num_text = "*".join(_wrap(f, 2) for f in top) if top else "1"
     if not bottom:
         return sign + num_text

@@ -74,6 +74,8 @@ _ARITY = {"floor": (1, 1), "ceil": (1, 1), "sqrt": (1, 1), "abs": (1, 1), "exp":
 _SUBSCRIPT_ALIASES = {"in": "i", "out": "o", "input": "i", "output": "o"}
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _RELATIONS = {"<", "<=", ">", ">=", "=", "==", "!="}
+#: Token kinds that always start a primary (an operator may, see starts_primary).
+_PRIMARY_KINDS = frozenset(("num", "name", "cmd", "lfloor", "lceil"))
 
 
 def parse(text: str, known: Collection[str] | None = None,
@@ -195,45 +197,52 @@ class _Parser:
 
     def sum(self) -> N.Node:
         self.enter()
-        terms = [self.term()]
+        term = self.term
+        terms = [term()]
         tokens = self.tokens
         while True:
             tok = tokens[self.i]
             if tok.kind != "op" or tok.text not in ("+", "-"):
                 break
             self.i += 1
-            term = self.term()
-            terms.append(N.neg(term) if tok.text == "-" else term)
+            one = term()
+            terms.append(N.neg(one) if tok.text == "-" else one)
         self.depth -= 1
+        if len(terms) == 1 and terms[0].op not in ("add", "num"):
+            return terms[0]  # what N.add would return: nothing to flatten or fold
         return N.add(*terms)
 
     def term(self) -> N.Node:
-        factors = [self.unary()]
+        unary = self.unary
+        factors = [unary()]
         after_division = False
         tokens = self.tokens
         while True:
             tok = tokens[self.i]  # read once: this loop runs for every factor
-            text = tok.text if tok.kind == "op" else None
-            if text == "*" or (tok.kind == "name" and self.times_x()):
+            kind = tok.kind
+            text = tok.text if kind == "op" else None
+            if text == "*" or (kind == "name" and tok.text in ("x", "X") and self.times_x()):
                 self.i += 1
-                factors.append(self.unary())
+                factors.append(unary())
                 after_division = False
             elif text == "/":
                 self.i += 1
-                factors.append(N.power(self.unary(), N.num(-1)))
+                factors.append(N.power(unary(), N.num(-1)))
                 after_division = True
             elif text == "%":
                 self.i += 1
                 left = N.mul(*factors)
-                factors = [N.func("mod", left, self.unary())]
-            elif self.starts_primary():
+                factors = [N.func("mod", left, unary())]
+            elif kind in _PRIMARY_KINDS or (text is not None and self.starts_primary()):
                 if after_division:
                     raise InvalidAnswer(
                         "ambiguous", "a product right after '/' is ambiguous (is 1/2h "
                         "1/(2h) or h/2?): add brackets or '*'")
-                if self.tok.kind == "num" and factors[-1].op == "num":
+                if kind == "num" and factors[-1].op == "num":
                     raise self.ambiguous_numbers()
-                factors.append(self.unary())
+                factors.append(unary())
+            elif len(factors) == 1 and factors[0].op not in ("mul", "num"):
+                return factors[0]  # what N.mul would return: nothing to flatten or fold
             else:
                 return N.mul(*factors)
 
@@ -260,7 +269,9 @@ class _Parser:
 
     def unary(self) -> N.Node:
         tok = self.tokens[self.i]
-        if tok.kind == "op" and tok.text in ("-", "+"):
+        if tok.kind != "op":
+            return self.power()
+        if tok.text in ("-", "+"):
             self.enter()
             self.i += 1
             inner = self.unary()
@@ -285,10 +296,10 @@ class _Parser:
 
     def primary(self) -> N.Node:
         tok = self.tokens[self.i]
-        if tok.kind == "num":
-            return self.number()
         if tok.kind == "name":
             return self.name()
+        if tok.kind == "num":
+            return self.number()
         if tok.kind == "op" and tok.text in _OPEN:
             self.take()
             return self.group(_OPEN[tok.text])
@@ -316,9 +327,10 @@ class _Parser:
         inner = self.sum()
         self.in_bars.pop()
         self.commas_separate.pop()
-        if not (self.tok.kind == "op" and self.tok.text == closing):
+        tok = self.tokens[self.i]
+        if not (tok.kind == "op" and tok.text == closing):
             raise self.error(f"expected {closing!r}")
-        self.take()
+        self.i += 1
         return inner
 
     def command(self) -> N.Node:
@@ -357,8 +369,14 @@ class _Parser:
         raise InvalidAnswer("syntax", "\\frac needs braces: \\frac{a}{b}")
 
     def number(self) -> N.Node:
-        first = self.take()
+        first = self.tokens[self.i]
+        self.i += 1
         text = first.text
+        nxt = self.tokens[self.i]
+        if nxt.kind != "num" and nxt.text != "," and text.isdigit() \
+                and len(text) <= self.limits.max_digits:
+            # the common case: no grouping or separator can follow, an exact int
+            return N.Node("num", (), int(text))
         plain = text.isdigit()
         groups = [text]
         # a thousands grouping starts with 1-3 digits, not with a 0 ("0,111" is no number)
@@ -411,12 +429,20 @@ class _Parser:
 
     # -- names --------------------------------------------------------------
     def name(self) -> N.Node:
-        tok = self.take()
-        name = tok.text
+        tokens = self.tokens
+        name = tokens[self.i].text
+        self.i += 1
         if len(name) > self.limits.max_name:
             raise InvalidAnswer("too_long", f"a name of {len(name):,} characters is too long "
                                 f"(at most {self.limits.max_name})")
-        calls = self.is_op("(")
+        known = self.known
+        if known is not None and name in known:
+            # a symbol of the question as spelled: known names are declared, so none of
+            # the readings below (function, log_b, constant) applies, and resolve() would
+            # find the name itself first
+            return N.Node("sym", (), name)
+        nxt = tokens[self.i]
+        calls = nxt.kind == "op" and nxt.text == "("
         if name in FUNCTIONS and name not in self.declared:
             return self.call(FUNCTIONS[name], name)
         stem, _, base = name.partition("_")
