@@ -617,12 +617,9 @@ def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:
     return list(zip(*(pts.env[n] for n in pts.names)))
 
 
-def _value_at(node: N.Node, row: Mapping[str, Number]) -> Any:
-    return evaluate(node, {k: [v] for k, v in row.items()}, 1)[0]
-
-
 def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
-    """:func:`_period` at every point at once (two evaluations in all)."""
+    """At each point, ``m`` when raising ``name`` by 1 raises ``arg`` by exactly ``1/m``
+    (None otherwise)."""
     # the points and the bumped points in one evaluation (each point's value is its own)
     n = pts.n
     both = PointSet(pts.names, {k: (v + [x + 1 for x in v]) if k == name else v + v
@@ -637,21 +634,6 @@ def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
         step = Fraction(b - a)
         out.append(step.denominator if step > 0 and step.numerator == 1 else None)
     return out
-
-
-def _period(arg: N.Node, row: Mapping[str, Number], name: str) -> int | None:
-    """``m`` when raising ``name`` by 1 raises ``arg`` by exactly ``1/m``."""
-    try:
-        a = _value_at(arg, row)
-        b = _value_at(arg, {**row, name: row[name] + 1})
-    except (InvalidAnswer, ValueError, ZeroDivisionError):
-        return None
-    if a is UNDEFINED or b is UNDEFINED:
-        return None
-    step = Fraction(b - a) if isinstance(b - a, (int, Fraction)) else None
-    if step is None or step <= 0 or step.numerator != 1:
-        return None
-    return step.denominator
 
 
 def _not_as_wanted(arg: N.Node, names: tuple[str, ...], env: dict[str, list[Number]],
@@ -731,36 +713,10 @@ def _divided_by(arg: N.Node, name: str) -> N.Node | None:
     return N.mul(*rest) if rest else N.num(1)
 
 
-def _next_divisor(top: int, start: int, limit: int = 10**6) -> int | None:
-    """The smallest divisor ``d >= start`` of ``top`` with ``d > 1`` (trial division up
-    to ``limit``: a huge numerator is not factored)."""
-    small: list[int] = []
-    large: list[int] = []
-    d = 1
-    while d * d <= top and d <= limit:
-        if top % d == 0:
-            small.append(d)
-            large.append(top // d)
-        d += 1
-    if d <= limit or d * d > top:
-        for c in sorted(set(small + large)):
-            if c >= start and c > 1:
-                return c
-    return None
-
-
-def _shift_to_integer(arg: N.Node, row: Mapping[str, Number], name: str,
-                      want: bool) -> int | None:
-    """How far to move ``name`` so ``arg`` is (``want``) or is not an integer."""
-    period = _period(arg, row, name)
-    if period is None or period > 64:
-        return None
-    for t in range(period):
-        value = _value_at(arg, {**row, name: row[name] + t})
-        if isinstance(value, (int, Fraction)) and (Fraction(value).denominator == 1) == want:
-            return t
-    return None
-
+def _next_divisor(top: int, start: int) -> int | None:
+    """The smallest divisor ``d >= start`` of ``top`` with ``d > 1`` (the caller keeps
+    ``top`` below 10**12, which SymPy factors at once)."""
+    return next((d for d in sp.divisors(top) if d >= start and d > 1), None)
 
 def _floor_nodes(node: N.Node | None) -> list[N.Node]:
     if node is None:

@@ -84,37 +84,34 @@ class NotationTextPrinter(StrPrinter):
             return tex + str(int(exp)).translate(_SUPERSCRIPT)
         return str(super()._print_Pow(expr, rational))
 
-    def _rounded(self, arg: Any) -> str:
-        parts = over_denominator(arg)
-        if parts is None:
-            return self._print(arg)
-        return f"({self._print(parts[0])})/{parts[1]}"
-
     def _print_floor(self, expr: Any) -> str:
-        return f"⌊{self._rounded(expr.args[0])}⌋"
+        return f"⌊{_one_fraction(self, expr.args[0])}⌋"
 
     def _print_ceiling(self, expr: Any) -> str:
-        return f"⌈{self._rounded(expr.args[0])}⌉"
+        return f"⌈{_one_fraction(self, expr.args[0])}⌉"
 
     def _print_Tuple(self, expr: sp.Tuple) -> str:
         return " × ".join(f"({self._print(e)})" if isinstance(e, sp.Add) else self._print(e)
                           for e in expr.args)
 
 
+def _one_fraction(printer: StrPrinter, arg: Any) -> str:
+    """A floor's argument as ``printer`` writes it, over one denominator when it has one."""
+    parts = over_denominator(arg)
+    if parts is None:
+        return str(printer._print(arg))
+    return f"({printer._print(parts[0])})/{parts[1]}"
+
+
 class ReadableStrPrinter(StrPrinter):
     """SymPy's ``str`` (what can be pasted back into Python) with each floor's or ceiling's
     argument over one denominator: ``floor((h - 1)/2)``, not SymPy's ``floor(h/2 - 1/2)``."""
 
-    def _rounded(self, name: str, arg: Any) -> str:
-        parts = over_denominator(arg)
-        inner = self._print(arg) if parts is None else f"({self._print(parts[0])})/{parts[1]}"
-        return f"{name}({inner})"
-
     def _print_floor(self, expr: Any) -> str:
-        return self._rounded("floor", expr.args[0])
+        return f"floor({_one_fraction(self, expr.args[0])})"
 
     def _print_ceiling(self, expr: Any) -> str:
-        return self._rounded("ceiling", expr.args[0])
+        return f"ceiling({_one_fraction(self, expr.args[0])})"
 
 
 def readable_str(expr: Any) -> str:
