@@ -25,7 +25,12 @@ slowest single answers (in-process, per answer, non-hostile) and the time to pre
 reference.
 
 Usage: ``python benchmarks/grade_diverse.py [--mode refs|per-row|per-row-text|both|all]
-[--rows N] [--workers W] [--sample S] [--seed S]``
+[--rows N] [--workers W] [--sample S] [--seed S] [--rows-cache DIR]``
+
+Labelling a per-row run takes about two minutes per thousand rows (a ``lambdify`` per
+pair); ``--rows-cache DIR`` keeps the generated, labelled rows of each (mode, rows, seed)
+in ``DIR`` and reuses them, so a 10,000-row per-row run can be labelled once and graded
+again after every change.  Only generation is reused: grading is always timed afresh.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import pickle
 import random
 import subprocess
 import sys
@@ -220,13 +226,30 @@ def naive(rows: list[dict], exprs: dict, sample: int, rng: random.Random) -> tup
     return sample / (time.perf_counter() - start), wrong
 
 
+def rows_for(mode: str, args: argparse.Namespace) -> tuple[list[dict], dict, str]:
+    """The rows of this run (generated and labelled, or read from ``--rows-cache``) and
+    where they came from."""
+    if args.rows_cache is None:
+        return (*generate(mode, args.rows, args.seed), "generated and labelled")
+    path = Path(args.rows_cache) / f"diverse-{mode}-{args.rows}-{args.seed}.pickle"
+    if path.exists():
+        with open(path, "rb") as fh:
+            rows, exprs = pickle.load(fh)
+        return rows, exprs, "read from --rows-cache"
+    made = generate(mode, args.rows, args.seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as fh:
+        pickle.dump(made, fh)
+    return (*made, "generated, labelled and kept")
+
+
 def report(mode: str, args: argparse.Namespace) -> None:
     t0 = time.perf_counter()
-    rows, exprs = generate(mode, args.rows, args.seed)
+    rows, exprs, source = rows_for(mode, args)
     distinct = len({r["answer"] for r in rows})
     refs = len({(r["expected"], r["domain"]) for r in rows if r["label"] != "hostile"})
     print(f"\n== mode {mode}: {len(rows):,} rows, {distinct:,} distinct answer texts, "
-          f"{refs:,} references (generated and labelled in {time.perf_counter() - t0:.0f} s)")
+          f"{refs:,} references ({source} in {time.perf_counter() - t0:.0f} s)")
     results, wall, cpu, load = run_batch(rows, args.workers)
     bad = [(r, results[r["id"]]) for r in rows if GB.wrong(results[r["id"]]["verdict"],
                                                            r["label"])]
@@ -259,6 +282,8 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=60, help="rows for naive simplify")
     ap.add_argument("--single", type=int, default=500, help="answers timed one by one")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--rows-cache", metavar="DIR",
+                    help="keep generated, labelled rows here and reuse them")
     args = ap.parse_args()
     csv.field_size_limit(2**31 - 1)
     modes = {"both": ["refs", "per-row"], "all": ["refs", "per-row", "per-row-text"]}
