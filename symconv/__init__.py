@@ -34,7 +34,8 @@ if TYPE_CHECKING:
         transposed_conv_scatter,
     )
     from symconv.display.summary import summary
-    from symconv.network import Concat, NetworkReport, Residual, Sequential, from_torch
+    from symconv.network import Concat, NetworkReport, Residual, Sequential
+    from symconv.network.from_torch import from_torch
 
 __version__ = "0.1.0"
 
