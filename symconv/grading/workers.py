@@ -285,6 +285,10 @@ def _close_inherited(keep: set[int]) -> None:
 class _Queue:
     """The jobs waiting for a worker, by reference, each reference held by one worker.
 
+    References are held in groups (``group[reference id]``, default: each its own):
+    the per-student variants of one formula share the formula's parsed tree and what is
+    cached on it, so they go to one worker too.
+
     A worker takes the jobs of the references it holds, oldest first; with none left it
     claims the next reference nobody holds; when every reference with jobs is held, it
     takes the next job of the longest queue (the end of a batch is shared, not left to
@@ -300,10 +304,11 @@ class _Queue:
     [0, 1, 2, 3, 0]
     """
 
-    def __init__(self, jobs: Sequence[Job] = ()) -> None:
-        self._jobs: dict[int, deque[Job]] = {}  # reference -> its waiting jobs (none: absent)
+    def __init__(self, jobs: Sequence[Job] = (), group: Sequence[int] | None = None) -> None:
+        self._group = group
+        self._jobs: dict[int, deque[Job]] = {}  # group -> its waiting jobs (none: absent)
         for job in jobs:
-            self._jobs.setdefault(job.reference, deque()).append(job)
+            self._jobs.setdefault(self._key(job), deque()).append(job)
         self._free: deque[int] = deque(self._jobs)  # references nobody holds, in order
         self._holder: dict[int, int] = {}  # reference -> pid of the worker holding it
         self._held: dict[int, deque[int]] = {}  # pid -> references it holds, oldest first
@@ -311,6 +316,9 @@ class _Queue:
 
     def __len__(self) -> int:
         return self._size
+
+    def _key(self, job: Job) -> int:
+        return job.reference if self._group is None else self._group[job.reference]
 
     def pop(self, pid: int) -> Job:
         """The next job for the worker ``pid`` (the queue must not be empty)."""
@@ -338,7 +346,7 @@ class _Queue:
 
     def push_front(self, job: Job) -> None:
         """Queue ``job`` again, before the other jobs of its reference."""
-        ref = job.reference
+        ref = self._key(job)
         queue = self._jobs.get(ref)
         if queue is None:
             queue = self._jobs[ref] = deque()
@@ -357,6 +365,18 @@ class _Queue:
                 del self._holder[ref]
                 if ref in self._jobs:
                     self._free.appendleft(ref)
+
+
+def _groups(references: Sequence[RefSpec]) -> list[int]:
+    """For each reference, the first one with the same expected formula (see :class:`_Queue`)."""
+    first: dict[Any, int] = {}
+    out = []
+    for i, (expected, _) in enumerate(references):
+        try:
+            out.append(first.setdefault(("formula", type(expected), expected), i))
+        except TypeError:  # unhashable: a group of its own
+            out.append(i)
+    return out
 
 
 @dataclass
@@ -405,6 +425,7 @@ class WorkerPool:
         self.memory_limit_mb, self.chunk = memory_limit_mb, max(1, chunk)
         self.cpu_seconds = math.ceil(time_limit) + 1  # CPU time <= wall time: never early
         self._live: list[_Worker] = []
+        self._groups = _groups(references)
         self._pending = _Queue()
         self._abandon: Callable[[Job], bool] | None = None
         self._selector = selectors.DefaultSelector()
@@ -486,7 +507,7 @@ class WorkerPool:
         caller decides, from the outcome, whether a failed job is queued again with
         :meth:`retry`.
         """
-        self._pending = _Queue(jobs)
+        self._pending = _Queue(jobs, self._groups)
         self._abandon = abandon
         try:
             while self._pending or any(w.queue for w in self._live):
