@@ -324,7 +324,9 @@ class _Queue:
         """The next job for the worker ``pid`` (the queue must not be empty)."""
         held = self._held.setdefault(pid, deque())
         while held and (held[0] not in self._jobs or self._holder.get(held[0]) != pid):
-            held.popleft()  # drained, or lost with a worker and held by another since
+            ref = held.popleft()  # drained, or lost with a worker and held by another since
+            if self._holder.get(ref) == pid:
+                del self._holder[ref]  # a job queued again later goes to whoever is free
         if held:
             ref = held[0]
         else:
@@ -351,7 +353,8 @@ class _Queue:
         if queue is None:
             queue = self._jobs[ref] = deque()
             holder = self._holder.get(ref)
-            if holder is None:
+            if holder is None or holder not in self._held:
+                self._holder.pop(ref, None)
                 self._free.appendleft(ref)
             else:
                 self._held[holder].appendleft(ref)
