@@ -53,14 +53,19 @@ class Parser(argparse.ArgumentParser):
                                 f"(see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``symconv`` parser; ``only`` (a sub-command's name): that sub-command alone.
+
+    Each sub-command module imports what it runs on (``net`` the networks, ``layer``
+    the layers): a run of one command need not import the others'.
+    """
     parser = Parser(
         prog="symconv",
         allow_abbrev=False,
         description="Symbolic derivations of CNN arithmetic: shapes, costs, memory, keys, grading.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
+    for name in COMMANDS if only not in COMMANDS else [only]:
         importlib.import_module(f"symconv.cli.{name}").register(sub)
     return parser
 
@@ -95,9 +100,12 @@ def bug_id(exc: BaseException) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else list(argv)
+    # ``symconv grade ...`` parses exactly as with every sub-command registered (the
+    # others only matter for ``symconv --help`` and a misspelt command, which get all)
+    parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except SystemExit as exc:  # --help (0) or a usage error (already printed in one line)
         return exc.code if isinstance(exc.code, int) else USAGE_STATUS
     command = f"symconv {args.command}"

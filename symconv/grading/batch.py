@@ -230,7 +230,9 @@ class _Run:
             for t in tasks} if journal is not None else {}
         self.by_index = {t.index: t for t in tasks}
         self.failures: dict[Hashable, dict] = {}  # (ref id, answer) -> failed result
-        self.copies: dict[Hashable, dict] = {}  # (ref id, answer) -> result, short answers
+        # (ref id, answer) -> (result, its JSON from the worker), short answers: a copy is
+        # journalled as the worker's text, not encoded again
+        self.copies: dict[Hashable, tuple[dict, bytes]] = {}
         self.attempts: dict[int, int] = {}
 
     @property
@@ -302,8 +304,11 @@ class _Run:
         key = self._cache_key(job)
         if outcome.failure == "skipped":
             assert key is not None
-            cached = self.failures.get(key) or self.copies[key]
-            self.record(task, dict(cached))
+            if key in self.failures:
+                self.record(task, dict(self.failures[key]))
+            else:
+                result, raw = self.copies[key]
+                self.record(task, dict(result), raw)
             return
         if outcome.failure == "crashed" and self.attempts.get(job.index, 0) == 0:
             self.attempts[job.index] = 1
@@ -319,7 +324,7 @@ class _Run:
         if key is not None and isinstance(job.answer, str) and len(job.answer) <= 4096:
             if len(self.copies) > 200_000:
                 self.copies.clear()
-            self.copies[key] = outcome.result
+            self.copies[key] = (outcome.result, outcome.raw)
         self.record(task, outcome.result, outcome.raw)
 
     def _failure(self, code: str) -> dict:

@@ -88,16 +88,20 @@ def read_rows(path: str | Path, required: Sequence[str]) -> list[Row]:
     twice = sorted({n for n in names if n and names.count(n) > 1 and n in required})
     if twice:
         raise InputError(f"{path}: column {twice[0]!r} appears twice in the header")
+    # the cells kept: every named column, the first of a repeated name
+    kept = [(i, n) for i, n in enumerate(names) if n and n not in names[:i]]
+    # one scan of the whole text instead of one per cell (bad bytes are rare)
+    any_bad = _SURROGATE.search(text) is not None
     rows: list[Row] = []
     line = reader.line_num
     for cells in reader:
         start, line = line + 1, reader.line_num
         if not any(c.strip() for c in cells):
             continue
-        row = {n: cells[i] if i < len(cells) else "" for i, n in enumerate(names)
-               if n and n not in dict.fromkeys(names[:i])}
+        width = len(cells)
+        row = {n: cells[i] if i < width else "" for i, n in kept}
         problem = None
-        bad = [n for n, v in row.items() if _SURROGATE.search(v)]
+        bad = [n for n, v in row.items() if _SURROGATE.search(v)] if any_bad else []
         if bad:
             problem = ("invalid_utf8", f"the row is not valid UTF-8 (column {bad[0]})")
             row = {n: clean(v) for n, v in row.items()}

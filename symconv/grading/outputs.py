@@ -110,10 +110,10 @@ def write_table(path: str | Path, rows: Sequence[dict[str, Any]], columns: Seque
         write_text(path, json.dumps(list(rows), indent=2, default=str) + "\n")
         return
     with safeio.open_for_writing(path, newline="", errors="surrogateescape") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in columns})
+        writer = csv.writer(fh)  # what csv.DictWriter writes, without a dict per row
+        writer.writerow(columns)
+        writer.writerows(["" if (value := row.get(k)) is None else value for k in columns]
+                         for row in rows)
 
 
 def write_text(path: str | Path, text: str) -> None:

@@ -191,8 +191,8 @@ def test_a_bug_is_one_line_with_an_id(monkeypatch, capsys):
     def broken(args):
         raise KeyError("oops")
 
-    def parser_with_a_bug():
-        parser = build_parser()
+    def parser_with_a_bug(*only):
+        parser = build_parser(*only)
         layer = parser._subparsers._group_actions[0].choices["layer"]  # type: ignore[union-attr]
         layer.set_defaults(func=broken)
         return parser

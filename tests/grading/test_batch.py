@@ -479,3 +479,37 @@ def test_cli_write_failure_mid_run_keeps_the_journal(tmp_path):
     assert "cannot write the journal" in proc.stderr
     journal = Path(str(out) + ".journal")
     assert 0 < len(journal.read_text().splitlines()) < 300 and not out.exists()
+
+
+def test_the_worker_queue_loses_and_repeats_no_job():
+    """Random pops by workers that die (their unfinished jobs queued again) and are
+    replaced: the queue never fails, and every job comes out once plus once per time it
+    was queued again."""
+    import random
+
+    from symconv.grading.workers import Job, _Queue
+
+    for seed in range(300):
+        rng = random.Random(seed)
+        jobs = [Job(i, rng.randrange(6), f"a{i}") for i in range(rng.randrange(1, 40))]
+        group = [rng.choice([r, 0]) for r in range(6)] if seed % 2 else None
+        queue = _Queue(jobs, group)
+        live, next_pid, out, pushed = [100, 101], 102, [], 0
+        in_flight: dict[int, list[Job]] = {100: [], 101: []}
+        while len(queue) or any(in_flight.values()):
+            pid = rng.choice(live)
+            if len(queue) and rng.random() < 0.8:
+                job = queue.pop(pid)
+                in_flight[pid].append(job)
+                out.append(job.index)
+            elif in_flight[pid] and rng.random() < 0.3:  # it dies
+                queue.release(pid)
+                for job in reversed(in_flight.pop(pid)):
+                    queue.push_front(job)
+                    pushed += 1
+                live[live.index(pid)] = next_pid
+                in_flight[next_pid] = []
+                next_pid += 1
+            else:
+                in_flight[pid] = []  # its jobs are done
+        assert len(out) == len(jobs) + pushed and set(out) == {j.index for j in jobs}
