@@ -123,15 +123,37 @@ _LEAVES = frozenset(("num", "sym", "const"))
 
 
 # -- constructors -----------------------------------------------------------
+#: Leaves are shared: a node is never changed (what is cached on it, its hash, text, size
+#: and bounds, depends on the node alone), so one ``h`` or ``-1`` serves every tree, and
+#: its cached facts are computed once.  Bounded: small integers, and at most this many
+#: names (answers are read against the question's names; references name what they like).
+_SMALL_INTS: dict[int, Node] = {}
+_SMALL_INT = 1024
+_SYMS: dict[str, Node] = {}
+_SYMS_SIZE = 4096
+
+
 def num(value: Number) -> Node:
     # type() first: isinstance(v, Fraction) goes through ABCMeta, and most values are ints
-    if type(value) is not int and isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is not int:
+        if not (isinstance(value, Fraction) and value.denominator == 1):
+            return Node("num", (), value)
         value = int(value)
-    return Node("num", (), value)
+    node = _SMALL_INTS.get(value)
+    if node is None:
+        node = Node("num", (), value)
+        if -_SMALL_INT <= value <= _SMALL_INT:
+            _SMALL_INTS[value] = node
+    return node
 
 
 def sym(name: str) -> Node:
-    return Node("sym", (), name)
+    node = _SYMS.get(name)
+    if node is None:
+        node = Node("sym", (), name)
+        if len(_SYMS) < _SYMS_SIZE:
+            _SYMS[name] = node
+    return node
 
 
 #: Numbers are folded (``2*3`` -> ``6``) only while the result stays this small: folding
@@ -148,18 +170,32 @@ def _bits(v: Number) -> int:
     return int(v).bit_length()
 
 
+def _folds(v: Number, total: Number) -> bool:
+    """Whether ``v`` is folded into ``total`` (their bits within :data:`FOLD_BITS`)."""
+    if type(v) is int and type(total) is int:  # the common case, without two calls
+        return v.bit_length() + total.bit_length() <= FOLD_BITS
+    return _bits(v) + _bits(total) <= FOLD_BITS
+
+
 def add(*terms: Node) -> Node:
     """Sum, flattened, with its (small) numbers added up into one last term."""
     total: Number = 0
     rest = []
+    append = rest.append
     for item in terms:
-        for t in (item.args if item.op == "add" else (item,)):
-            if t.op == "num" and _bits(t.value) + _bits(total) <= FOLD_BITS:
-                total += t.value
-            else:
-                rest.append(t)
+        op = item.op
+        if op == "num" and _folds(item.value, total):
+            total += item.value
+        elif op == "add":
+            for t in item.args:
+                if t.op == "num" and _folds(t.value, total):
+                    total += t.value
+                else:
+                    append(t)
+        else:
+            append(item)
     if total != 0 or not rest:
-        rest.append(num(total))
+        append(num(total))
     return rest[0] if len(rest) == 1 else Node("add", tuple(rest))
 
 
@@ -167,12 +203,19 @@ def mul(*factors: Node) -> Node:
     """Product, flattened, with its (small) numbers multiplied into one first factor."""
     coeff: Number = 1
     rest = []
+    append = rest.append
     for item in factors:
-        for f in (item.args if item.op == "mul" else (item,)):
-            if f.op == "num" and (f.value == 0 or _bits(f.value) + _bits(coeff) <= FOLD_BITS):
-                coeff *= f.value
-            else:
-                rest.append(f)
+        op = item.op
+        if op == "num" and (item.value == 0 or _folds(item.value, coeff)):
+            coeff *= item.value
+        elif op == "mul":
+            for f in item.args:
+                if f.op == "num" and (f.value == 0 or _folds(f.value, coeff)):
+                    coeff *= f.value
+                else:
+                    append(f)
+        else:
+            append(item)
     if coeff == 0 or not rest:
         return num(coeff)
     if coeff != 1:

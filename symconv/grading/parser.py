@@ -196,44 +196,45 @@ class _Parser:
         return node
 
     def sum(self) -> N.Node:
+        """``sum`` and ``term`` of the grammar in one loop (one call a term, not two)."""
         self.enter()
-        term = self.term
-        terms = [term()]
-        tokens = self.tokens
-        while True:
-            tok = tokens[self.i]
-            if tok.kind != "op" or tok.text not in ("+", "-"):
-                break
-            self.i += 1
-            one = term()
-            terms.append(N.neg(one) if tok.text == "-" else one)
-        self.depth -= 1
-        if len(terms) == 1 and terms[0].op not in ("add", "num"):
-            return terms[0]  # what N.add would return: nothing to flatten or fold
-        return N.add(*terms)
-
-    def term(self) -> N.Node:
         unary = self.unary
-        factors = [unary()]
-        after_division = False
         tokens = self.tokens
+        terms = []
+        negate = False
         while True:
-            tok = tokens[self.i]  # read once: this loop runs for every factor
-            kind = tok.kind
-            text = tok.text if kind == "op" else None
-            if text == "*" or (kind == "name" and tok.text in ("x", "X") and self.times_x()):
-                self.i += 1
-                factors.append(unary())
-                after_division = False
-            elif text == "/":
-                self.i += 1
-                factors.append(N.power(unary(), N.num(-1)))
-                after_division = True
-            elif text == "%":
-                self.i += 1
-                left = N.mul(*factors)
-                factors = [N.func("mod", left, unary())]
-            elif kind in _PRIMARY_KINDS or (text is not None and self.starts_primary()):
+            factors = [unary()]
+            after_division = False
+            while True:
+                tok = tokens[self.i]  # read once: this loop runs for every factor
+                kind = tok.kind
+                if kind == "op":
+                    text = tok.text
+                    if text == "*":
+                        self.i += 1
+                        factors.append(unary())
+                        after_division = False
+                        continue
+                    if text == "/":
+                        self.i += 1
+                        factors.append(N.power(unary(), N.num(-1)))
+                        after_division = True
+                        continue
+                    if text == "%":
+                        self.i += 1
+                        left = N.mul(*factors)
+                        factors = [N.func("mod", left, unary())]
+                        continue
+                    # an implicit product, as starts_primary decides for an operator
+                    if not (text in ("(", "[", "{") or (text == "|" and not self.in_bars[-1])):
+                        break
+                elif kind == "name" and tok.text in ("x", "X") and self.times_x():
+                    self.i += 1
+                    factors.append(unary())
+                    after_division = False
+                    continue
+                elif kind not in _PRIMARY_KINDS:
+                    break
                 if after_division:
                     raise InvalidAnswer(
                         "ambiguous", "a product right after '/' is ambiguous (is 1/2h "
@@ -241,10 +242,20 @@ class _Parser:
                 if kind == "num" and factors[-1].op == "num":
                     raise self.ambiguous_numbers()
                 factors.append(unary())
-            elif len(factors) == 1 and factors[0].op not in ("mul", "num"):
-                return factors[0]  # what N.mul would return: nothing to flatten or fold
+            if len(factors) == 1 and factors[0].op not in ("mul", "num"):
+                term = factors[0]  # what N.mul would return: nothing to flatten or fold
             else:
-                return N.mul(*factors)
+                term = N.mul(*factors)
+            terms.append(N.neg(term) if negate else term)
+            tok = tokens[self.i]
+            if tok.kind != "op" or tok.text not in ("+", "-"):
+                break
+            self.i += 1
+            negate = tok.text == "-"
+        self.depth -= 1
+        if len(terms) == 1 and terms[0].op not in ("add", "num"):
+            return terms[0]  # what N.add would return: nothing to flatten or fold
+        return N.add(*terms)
 
     def starts_primary(self) -> bool:
         tok = self.tokens[self.i]
@@ -268,19 +279,31 @@ class _Parser:
         return follows
 
     def unary(self) -> N.Node:
+        """``unary`` and ``power`` of the grammar (and the common primaries) in one call."""
         tok = self.tokens[self.i]
-        if tok.kind != "op":
-            return self.power()
-        if tok.text in ("-", "+"):
+        kind = tok.kind
+        if kind == "name":
+            base = self.name()
+        elif kind == "num":
+            base = self.number()
+        elif kind == "op" and tok.text in ("-", "+"):
             self.enter()
             self.i += 1
             inner = self.unary()
             self.depth -= 1
             return N.neg(inner) if tok.text == "-" else inner
-        return self.power()
+        elif kind == "op" and tok.text in _OPEN:
+            self.i += 1
+            base = self.group(_OPEN[tok.text])
+        else:
+            base = self.primary()
+        return self.exponent(base)
 
     def power(self) -> N.Node:
-        base = self.primary()
+        return self.exponent(self.primary())
+
+    def exponent(self, base: N.Node) -> N.Node:
+        """``base`` or, before ``^``, ``base`` to the power that follows."""
         tok = self.tokens[self.i]
         if tok.kind == "op" and tok.text == "^":
             self.i += 1
@@ -376,7 +399,7 @@ class _Parser:
         if nxt.kind != "num" and nxt.text != "," and text.isdigit() \
                 and len(text) <= self.limits.max_digits:
             # the common case: no grouping or separator can follow, an exact int
-            return N.Node("num", (), int(text))
+            return N.num(int(text))
         plain = text.isdigit()
         groups = [text]
         # a thousands grouping starts with 1-3 digits, not with a 0 ("0,111" is no number)
@@ -440,7 +463,7 @@ class _Parser:
             # a symbol of the question as spelled: known names are declared, so none of
             # the readings below (function, log_b, constant) applies, and resolve() would
             # find the name itself first
-            return N.Node("sym", (), name)
+            return N.sym(name)
         nxt = tokens[self.i]
         calls = nxt.kind == "op" and nxt.text == "("
         if name in FUNCTIONS and name not in self.declared:
