@@ -180,7 +180,7 @@ def _folds(v: Number, total: Number) -> bool:
 def add(*terms: Node) -> Node:
     """Sum, flattened, with its (small) numbers added up into one last term."""
     total: Number = 0
-    rest = []
+    rest: list[Node] = []
     append = rest.append
     for item in terms:
         op = item.op
@@ -202,7 +202,7 @@ def add(*terms: Node) -> Node:
 def mul(*factors: Node) -> Node:
     """Product, flattened, with its (small) numbers multiplied into one first factor."""
     coeff: Number = 1
-    rest = []
+    rest: list[Node] = []
     append = rest.append
     for item in factors:
         op = item.op
