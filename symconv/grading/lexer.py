@@ -28,6 +28,7 @@ from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_INVISIBLE = re.compile(r"\s*\.")  # what str.lstrip() strips, then the dot
 _SUBSCRIPT = re.compile(r"(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
 
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "medspace", "enspace"}
@@ -167,10 +168,11 @@ def _command(text: str, i: int, tokens: list[Token], space: bool) -> tuple[int, 
     if name in _SPACING:
         return end, True
     if name in _SIZING:
-        # \left. and \right. are invisible delimiters.
-        rest = text[end:].lstrip()
-        if rest.startswith("."):
-            end = len(text) - len(rest) + 1
+        # \left. and \right. are invisible delimiters (matched in place: slicing off the
+        # rest of the text at every \left made long LaTeX answers quadratic)
+        dot = _INVISIBLE.match(text, end)
+        if dot is not None:
+            end = dot.end()
         return end, space
     if name in _AS_OPERATOR:
         tokens.append(Token("op", _AS_OPERATOR[name], i, space))

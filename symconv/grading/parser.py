@@ -116,8 +116,9 @@ class _Parser:
         self.limits = limits
         self.equation = equation
         self.depth = 0
-        self.commas_separate = [False]  # inside call arguments, "," separates arguments
-        self.in_bars = [False]  # directly inside |...|, a "|" closes instead of opening
+        # saved and restored around each group and call (a parse that fails is dropped):
+        self.commas = False  # inside call arguments, "," separates arguments
+        self.bars = False  # directly inside |...|, a "|" closes instead of opening
         self.split: N.Node | None = None  # the last name read as a product (hw -> h*w)
 
     # -- token helpers ----------------------------------------------------
@@ -226,7 +227,7 @@ class _Parser:
                         factors = [N.func("mod", left, unary())]
                         continue
                     # an implicit product, as starts_primary decides for an operator
-                    if not (text in ("(", "[", "{") or (text == "|" and not self.in_bars[-1])):
+                    if not (text in ("(", "[", "{") or (text == "|" and not self.bars)):
                         break
                 elif kind == "name" and tok.text in ("x", "X") and self.times_x():
                     self.i += 1
@@ -262,7 +263,7 @@ class _Parser:
         if tok.kind in ("num", "name", "cmd", "lfloor", "lceil"):
             return True
         if tok.kind == "op" and tok.text == "|":
-            return not self.in_bars[-1]  # |h||w|: a new bar opens unless one is open here
+            return not self.bars  # |h||w|: a new bar opens unless one is open here
         return tok.kind == "op" and tok.text in ("(", "[", "{")
 
     def times_x(self) -> bool:
@@ -345,11 +346,21 @@ class _Parser:
         raise self.error(f"unexpected {tok.text!r}")
 
     def group(self, closing: str) -> N.Node:
-        self.commas_separate.append(False)
-        self.in_bars.append(closing == "|")
+        tokens = self.tokens
+        first = tokens[self.i]
+        if first.kind in ("num", "name"):
+            after = tokens[self.i + 1]
+            if after.kind == "op" and after.text == closing:
+                leaf = self.leaf(first)
+                if leaf is not None:  # "(s_h)", "(2)": what sum() would read, at once
+                    if self.depth >= self.limits.max_depth:
+                        self.enter()  # too deep, as sum() would find
+                    self.i += 2
+                    return leaf
+        saved = self.commas, self.bars
+        self.commas, self.bars = False, closing == "|"
         inner = self.sum()
-        self.in_bars.pop()
-        self.commas_separate.pop()
+        self.commas, self.bars = saved
         tok = self.tokens[self.i]
         if not (tok.kind == "op" and tok.text == closing):
             raise self.error(f"expected {closing!r}")
@@ -406,7 +417,7 @@ class _Parser:
         while plain and len(groups[0]) <= 3 and not groups[0].startswith("0"):
             nxt, after = self.tok, self.peek()
             if (self.is_op(",") and not nxt.space_before and after.kind == "num"
-                    and not after.space_before and not self.commas_separate[-1]):
+                    and not after.space_before and not self.commas):
                 sep = ","
             elif nxt.kind == "num" and nxt.space_before:
                 sep, after = " ", nxt
@@ -420,7 +431,7 @@ class _Parser:
             groups.append(self.take().text)
             if not after.text.isdigit():
                 break  # "73,856.5": a decimal part ends the number
-        if self.is_op(",") and not self.commas_separate[-1] and self.peek().kind == "num" \
+        if self.is_op(",") and not self.commas and self.peek().kind == "num" \
                 and not self.tok.space_before and not self.peek().space_before:
             shown = ",".join(groups) + "," + self.peek().text
             if len(groups) == 1 and text.startswith("0"):
@@ -431,6 +442,18 @@ class _Parser:
                 "ambiguous_number", f"{shown!r} is ambiguous: write "
                 f"{shown.replace(',', '')} (no separator) or {shown.replace(',', '.')}")
         return N.num(self.literal("".join(groups)))
+
+    def leaf(self, tok: Token) -> N.Node | None:
+        """The node of a plain integer or a symbol of the question as spelled (what
+        number() and name() read from it), or None for anything else."""
+        text = tok.text
+        if tok.kind == "num":
+            if text.isdigit() and len(text) <= self.limits.max_digits:
+                return N.num(int(text))
+        elif self.known is not None and text in self.known \
+                and len(text) <= self.limits.max_name:
+            return N.sym(text)
+        return None
 
     def ambiguous_numbers(self) -> InvalidAnswer:
         prev = self.tokens[self.i - 1].text
@@ -513,12 +536,13 @@ class _Parser:
             raise self.error(f"{spelled} needs its argument in brackets")
         self.take()
         self.enter()
-        self.commas_separate.append(True)
+        saved = self.commas
+        self.commas = True
         args = [self.sum()]
         while self.is_op(","):
             self.take()
             args.append(self.sum())
-        self.commas_separate.pop()
+        self.commas = saved
         self.expect("op", ")")
         self.depth -= 1
         if base is not None:
