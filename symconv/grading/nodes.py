@@ -37,7 +37,7 @@ Number = int | Fraction
 class Node:
     """One node: an operator, its children and (for leaves) a value."""
 
-    __slots__ = ("op", "args", "value", "_key", "_hash", "_names", "_size", "facts")
+    __slots__ = ("op", "args", "value", "_key", "_hash", "_names", "_size", "_text", "facts")
 
     def __init__(self, op: str, args: tuple[Node, ...] = (), value: Any = None) -> None:
         self.op = op
@@ -47,6 +47,7 @@ class Node:
         self._hash: int | None = None
         self._names: frozenset[str] | None = None
         self._size: int | None = None
+        self._text: str | None = None  # to_text's, cached (a slot: read for every child)
         self.facts: dict[str, Any] = {}  # derived properties other modules cache here
 
     def key(self) -> tuple:
@@ -347,16 +348,16 @@ def _prec(node: Node) -> int:
 
 
 def _wrap(node: Node, parent: int) -> str:
-    text = to_text(node)
+    text = node._text or to_text(node)
     return f"({text})" if _prec(node) < parent else text
 
 
 def to_text(node: Node) -> str:
     """Plain-text form (SymPy-like: ``*``, ``/``, ``**``), which the parser reads back
     (cached on the node: trees are never changed)."""
-    text = node.facts.get("text")
+    text = node._text
     if text is None:
-        text = node.facts["text"] = _text(node)
+        text = node._text = _text(node)
     return text
 
 
@@ -372,7 +373,7 @@ def _text(node: Node) -> str:
     if op == "add":
         out = to_text(node.args[0])
         for term in node.args[1:]:
-            text = to_text(term)
+            text = term._text or to_text(term)
             if text.startswith("-"):
                 out += " - " + text[1:] if _prec(term) >= 2 else " + " + text
             else:
