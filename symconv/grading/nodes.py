@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any
 
 from mpmath.libmp import libmpf as F
@@ -60,7 +61,8 @@ class Node:
             else:
                 args: Iterable[Node] = self.args
                 if op in _COMMUTATIVE:  # any fixed order works: equal multisets alike
-                    args = sorted(args, key=hash)
+                    hash(self)  # caches every child's hash, which the sort then reads
+                    args = sorted(args, key=_CACHED_HASH)
                 value = self.value
                 key = (op, "None" if value is None else repr(value),
                        tuple([a._key or a.key() for a in args]))
@@ -120,6 +122,8 @@ class Node:
 
 
 _COMMUTATIVE = frozenset(("add", "mul", "min", "max", "and", "or"))
+#: A node's hash once computed (``hash(node)`` without a Python call per node).
+_CACHED_HASH = attrgetter("_hash")
 _LEAVES = frozenset(("num", "sym", "const"))
 
 
