@@ -71,12 +71,14 @@ class Node:
 
     def names(self) -> frozenset[str]:
         """Names of the free symbols."""
-        if self._names is None:
+        names = self._names
+        if names is None:
             if self.op == "sym":
-                self._names = frozenset([self.value])
+                names = frozenset([self.value])
             else:
-                self._names = frozenset().union(*(a.names() for a in self.args))
-        return self._names
+                names = frozenset().union(*[a._names or a.names() for a in self.args])
+            self._names = names
+        return names
 
     def size(self) -> int:
         """Number of nodes."""
@@ -89,16 +91,28 @@ class Node:
         return size
 
     def walk(self) -> Iterator[Node]:
-        """This node and all below it, parents first."""
-        yield self
-        for a in self.args:
-            yield from a.walk()
+        """This node and all below it, parents first (children in order).
+
+        One generator with a stack: nested ``yield from`` resumed a generator per level
+        for every node (quadratic in the depth).
+        """
+        stack = [self]
+        pop, extend = stack.pop, stack.extend
+        while stack:
+            node = pop()
+            yield node
+            if node.args:
+                extend(reversed(node.args))
 
     def __eq__(self, other: object) -> bool:
         # Equal keys imply equal hashes (a hash is computed from what the key holds), so
         # different hashes settle it without building either key.
-        return isinstance(other, Node) and (self is other or (
-            hash(self) == hash(other) and self.key() == other.key()))
+        if self is other:
+            return True
+        if not isinstance(other, Node):
+            return False
+        return ((self._hash or hash(self)) == (other._hash or hash(other))
+                and (self._key or self.key()) == (other._key or other.key()))
 
     def __hash__(self) -> int:
         """Cached, and computed from the children's cached hashes (a node is a memo key of

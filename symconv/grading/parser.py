@@ -111,8 +111,9 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.known = frozenset(known) if known is not None else None
-        self.declared = frozenset(declared) | (self.known or frozenset())
-        self.longest = max((len(k) for k in self.known), default=0) if self.known else 0
+        known_set = self.known or frozenset()
+        self.declared = frozenset(declared) | known_set if declared else known_set
+        self.longest = _longest(known_set)
         self.limits = limits
         self.equation = equation
         self.depth = 0
@@ -573,6 +574,12 @@ class _Parser:
             self.split = N.mul(*(N.sym(p) for p in parts))
             return self.split
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _longest(known: frozenset[str]) -> int:
+    """The longest known name's length (one question's names serve many answers)."""
+    return max(map(len, known), default=0)
 
 
 def _aliases(name: str) -> tuple[str, ...]:
