@@ -114,6 +114,7 @@ class _Parser:
         known_set = self.known or frozenset()
         self.declared = frozenset(declared) | known_set if declared else known_set
         self.longest = _longest(known_set)
+        self.known_set = known_set
         self.limits = limits
         self.equation = equation
         self.depth = 0
@@ -282,10 +283,16 @@ class _Parser:
 
     def unary(self) -> N.Node:
         """``unary`` and ``power`` of the grammar (and the common primaries) in one call."""
-        tok = self.tokens[self.i]
+        tokens = self.tokens
+        tok = tokens[self.i]
         kind = tok.kind
         if kind == "name":
-            base = self.name()
+            text = tok.text
+            if text in self.known_set and len(text) <= self.limits.max_name:
+                base = N.sym(text)  # a symbol of the question as spelled: what name() reads
+                self.i += 1
+            else:
+                base = self.name()
         elif kind == "num":
             base = self.number()
         elif kind == "op" and tok.text in ("-", "+"):
@@ -299,7 +306,10 @@ class _Parser:
             base = self.group(_OPEN[tok.text])
         else:
             base = self.primary()
-        return self.exponent(base)
+        tok = tokens[self.i]
+        if tok.kind == "op" and tok.text == "^":
+            return self.exponent(base)
+        return base
 
     def power(self) -> N.Node:
         return self.exponent(self.primary())
@@ -358,6 +368,17 @@ class _Parser:
                         self.enter()  # too deep, as sum() would find
                     self.i += 2
                     return leaf
+        elif first.kind == "op" and first.text == "-":
+            digits = tokens[self.i + 1]
+            after = tokens[self.i + 2] if digits.kind == "num" else digits  # never past "end"
+            if digits.kind == "num" and after.kind == "op" and after.text == closing:
+                leaf = self.leaf(digits)
+                if leaf is not None:  # "(-1)": what sum() and unary() would read
+                    if self.depth + 2 > self.limits.max_depth:
+                        self.enter()  # too deep, as sum() or unary() would find
+                        self.enter()
+                    self.i += 3
+                    return N.num(-leaf.value)
         saved = self.commas, self.bars
         self.commas, self.bars = False, closing == "|"
         inner = self.sum()
