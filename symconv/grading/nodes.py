@@ -357,6 +357,8 @@ _FUNC_NAMES = {"floor": "floor", "ceil": "ceil", "abs": "abs", "sqrt": "sqrt", "
 def _prec(node: Node) -> int:
     if node.op == "num":
         v = node.value
+        if type(v) is int:  # before isinstance(v, Fraction), which goes through ABCMeta
+            return 2 if v < 0 else 9
         if v < 0:
             return 2
         return 2 if isinstance(v, Fraction) else 9
@@ -383,6 +385,8 @@ def _text(node: Node) -> str:
     op = node.op
     if op == "num":
         v = node.value
+        if type(v) is int:
+            return int_text(v)
         if isinstance(v, Fraction):
             return f"{int_text(v.numerator)}/{int_text(v.denominator)}"
         return int_text(v) if not isinstance(v, bool) else str(v)
@@ -429,7 +433,7 @@ def _mul_text(node: Node) -> str:
             bottom.append(f.args[0])
         else:
             top.append(f)
-    num_text = "*".join(_wrap(f, 2) for f in top) if top else "1"
+    num_text = "*".join([_wrap(f, 2) for f in top]) if top else "1"
     if not bottom:
         return sign + num_text
     if len(top) > 1 and not sign:
