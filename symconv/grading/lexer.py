@@ -28,6 +28,7 @@ from symconv.grading.limits import DEFAULT_LIMITS, InvalidAnswer, Limits
 _NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_INVISIBLE = re.compile(r"\s*\.")  # what str.lstrip() strips, then the dot
 _SUBSCRIPT = re.compile(r"(?:_(?:\{[A-Za-z0-9]*\}|[A-Za-z0-9]+))*")
 
 _SPACING = {",", ";", ":", "!", " ", "quad", "qquad", "thinspace", "medspace", "enspace"}
@@ -62,8 +63,57 @@ _TOKEN = re.compile(
 _new_token = tuple.__new__  # Token(...) without the Python-level __new__ of a NamedTuple
 
 
+#: The same tokens without commands, as (spaces, token) pairs for ``findall``: one call
+#: reads a whole plain answer (the Python loop below then only classifies).
+_PLAIN = re.compile(r"( *)(" + _NUMBER.pattern + "|" + _NAME.pattern
+                    + r"|\*\*|<=|>=|!=|==|[-+*/^%()\[\]{},=<>|])")
+#: Where the lexer splits a name after a number or bracket ("3x3x64"): the general path.
+_TIMES_X = re.compile(r"[\d.)\]][xX]\d")
+#: The kind of a token of _PLAIN by its first character.
+_KIND = {**dict.fromkeys("0123456789.", "num"),
+         **dict.fromkeys("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "name")}
+
+
 def tokenize(text: str, limits: Limits = DEFAULT_LIMITS) -> list[Token]:
     """Tokens of ``text`` (already normalised), ending with an ``end`` token."""
+    if "\\" not in text and _TIMES_X.search(text) is None:
+        tokens = _plain_tokens(text, limits)
+        if tokens is not None:
+            return tokens
+    return _tokens(text, limits)
+
+
+def _plain_tokens(text: str, limits: Limits) -> list[Token] | None:
+    """The tokens of text without commands or a split ``x``, from one ``findall``; None
+    where something is not a token (the general path then reports where)."""
+    found = _PLAIN.findall(text)
+    if len(found) > limits.max_tokens:
+        # the general path raises too_long at the first token past the limit, or a bad
+        # character before it
+        return None
+    tokens: list[Token] = []
+    append = tokens.append
+    kinds = _KIND
+    new = _new_token
+    i = 0
+    for spaces, value in found:
+        pos = i + len(spaces)
+        i = pos + len(value)
+        kind = kinds.get(value[0], "op")
+        if kind == "name":
+            if "{" in value:
+                value = value.replace("{", "").replace("}", "")
+        elif value == "**":
+            value = "^"
+        append(new(Token, (kind, value, pos, spaces != "")))
+    rest = text[i:]
+    if rest and rest.strip(" "):
+        return None  # a character that starts no token (findall skipped it)
+    append(new(Token, ("end", "", len(text), rest != "")))
+    return tokens
+
+
+def _tokens(text: str, limits: Limits) -> list[Token]:
     tokens: list[Token] = []
     append = tokens.append
     i, n, space = 0, len(text), False
@@ -118,10 +168,11 @@ def _command(text: str, i: int, tokens: list[Token], space: bool) -> tuple[int, 
     if name in _SPACING:
         return end, True
     if name in _SIZING:
-        # \left. and \right. are invisible delimiters.
-        rest = text[end:].lstrip()
-        if rest.startswith("."):
-            end = len(text) - len(rest) + 1
+        # \left. and \right. are invisible delimiters (matched in place: slicing off the
+        # rest of the text at every \left made long LaTeX answers quadratic)
+        dot = _INVISIBLE.match(text, end)
+        if dot is not None:
+            end = dot.end()
         return end, space
     if name in _AS_OPERATOR:
         tokens.append(Token("op", _AS_OPERATOR[name], i, space))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any
 
 from mpmath.libmp import libmpf as F
@@ -37,7 +38,7 @@ Number = int | Fraction
 class Node:
     """One node: an operator, its children and (for leaves) a value."""
 
-    __slots__ = ("op", "args", "value", "_key", "_hash", "_names", "_size", "facts")
+    __slots__ = ("op", "args", "value", "_key", "_hash", "_names", "_size", "_text", "facts")
 
     def __init__(self, op: str, args: tuple[Node, ...] = (), value: Any = None) -> None:
         self.op = op
@@ -47,6 +48,7 @@ class Node:
         self._hash: int | None = None
         self._names: frozenset[str] | None = None
         self._size: int | None = None
+        self._text: str | None = None  # to_text's, cached (a slot: read for every child)
         self.facts: dict[str, Any] = {}  # derived properties other modules cache here
 
     def key(self) -> tuple:
@@ -59,7 +61,8 @@ class Node:
             else:
                 args: Iterable[Node] = self.args
                 if op in _COMMUTATIVE:  # any fixed order works: equal multisets alike
-                    args = sorted(args, key=hash)
+                    hash(self)  # caches every child's hash, which the sort then reads
+                    args = sorted(args, key=_CACHED_HASH)
                 value = self.value
                 key = (op, "None" if value is None else repr(value),
                        tuple([a._key or a.key() for a in args]))
@@ -68,12 +71,14 @@ class Node:
 
     def names(self) -> frozenset[str]:
         """Names of the free symbols."""
-        if self._names is None:
+        names = self._names
+        if names is None:
             if self.op == "sym":
-                self._names = frozenset([self.value])
+                names = frozenset([self.value])
             else:
-                self._names = frozenset().union(*(a.names() for a in self.args))
-        return self._names
+                names = frozenset().union(*[a._names or a.names() for a in self.args])
+            self._names = names
+        return names
 
     def size(self) -> int:
         """Number of nodes."""
@@ -86,16 +91,28 @@ class Node:
         return size
 
     def walk(self) -> Iterator[Node]:
-        """This node and all below it, parents first."""
-        yield self
-        for a in self.args:
-            yield from a.walk()
+        """This node and all below it, parents first (children in order).
+
+        One generator with a stack: nested ``yield from`` resumed a generator per level
+        for every node (quadratic in the depth).
+        """
+        stack = [self]
+        pop, extend = stack.pop, stack.extend
+        while stack:
+            node = pop()
+            yield node
+            if node.args:
+                extend(reversed(node.args))
 
     def __eq__(self, other: object) -> bool:
         # Equal keys imply equal hashes (a hash is computed from what the key holds), so
         # different hashes settle it without building either key.
-        return isinstance(other, Node) and (self is other or (
-            hash(self) == hash(other) and self.key() == other.key()))
+        if self is other:
+            return True
+        if not isinstance(other, Node):
+            return False
+        return ((self._hash or hash(self)) == (other._hash or hash(other))
+                and (self._key or self.key()) == (other._key or other.key()))
 
     def __hash__(self) -> int:
         """Cached, and computed from the children's cached hashes (a node is a memo key of
@@ -119,19 +136,43 @@ class Node:
 
 
 _COMMUTATIVE = frozenset(("add", "mul", "min", "max", "and", "or"))
+#: A node's hash once computed (``hash(node)`` without a Python call per node).
+_CACHED_HASH = attrgetter("_hash")
 _LEAVES = frozenset(("num", "sym", "const"))
 
 
 # -- constructors -----------------------------------------------------------
+#: Leaves are shared: a node is never changed (what is cached on it, its hash, text, size
+#: and bounds, depends on the node alone), so one ``h`` or ``-1`` serves every tree, and
+#: its cached facts are computed once.  Bounded: small integers, and at most this many
+#: names (answers are read against the question's names; references name what they like).
+_SMALL_INTS: dict[int, Node] = {}
+_SMALL_INT = 1024
+_SYMS: dict[str, Node] = {}
+_SYMS_SIZE = 4096
+
+
 def num(value: Number) -> Node:
     # type() first: isinstance(v, Fraction) goes through ABCMeta, and most values are ints
-    if type(value) is not int and isinstance(value, Fraction) and value.denominator == 1:
+    if type(value) is not int:
+        if not (isinstance(value, Fraction) and value.denominator == 1):
+            return Node("num", (), value)
         value = int(value)
-    return Node("num", (), value)
+    node = _SMALL_INTS.get(value)
+    if node is None:
+        node = Node("num", (), value)
+        if -_SMALL_INT <= value <= _SMALL_INT:
+            _SMALL_INTS[value] = node
+    return node
 
 
 def sym(name: str) -> Node:
-    return Node("sym", (), name)
+    node = _SYMS.get(name)
+    if node is None:
+        node = Node("sym", (), name)
+        if len(_SYMS) < _SYMS_SIZE:
+            _SYMS[name] = node
+    return node
 
 
 #: Numbers are folded (``2*3`` -> ``6``) only while the result stays this small: folding
@@ -148,31 +189,52 @@ def _bits(v: Number) -> int:
     return int(v).bit_length()
 
 
+def _folds(v: Number, total: Number) -> bool:
+    """Whether ``v`` is folded into ``total`` (their bits within :data:`FOLD_BITS`)."""
+    if type(v) is int and type(total) is int:  # the common case, without two calls
+        return v.bit_length() + total.bit_length() <= FOLD_BITS
+    return _bits(v) + _bits(total) <= FOLD_BITS
+
+
 def add(*terms: Node) -> Node:
     """Sum, flattened, with its (small) numbers added up into one last term."""
     total: Number = 0
-    rest = []
+    rest: list[Node] = []
+    append = rest.append
     for item in terms:
-        for t in (item.args if item.op == "add" else (item,)):
-            if t.op == "num" and _bits(t.value) + _bits(total) <= FOLD_BITS:
-                total += t.value
-            else:
-                rest.append(t)
+        op = item.op
+        if op == "num" and _folds(item.value, total):
+            total += item.value
+        elif op == "add":
+            for t in item.args:
+                if t.op == "num" and _folds(t.value, total):
+                    total += t.value
+                else:
+                    append(t)
+        else:
+            append(item)
     if total != 0 or not rest:
-        rest.append(num(total))
+        append(num(total))
     return rest[0] if len(rest) == 1 else Node("add", tuple(rest))
 
 
 def mul(*factors: Node) -> Node:
     """Product, flattened, with its (small) numbers multiplied into one first factor."""
     coeff: Number = 1
-    rest = []
+    rest: list[Node] = []
+    append = rest.append
     for item in factors:
-        for f in (item.args if item.op == "mul" else (item,)):
-            if f.op == "num" and (f.value == 0 or _bits(f.value) + _bits(coeff) <= FOLD_BITS):
-                coeff *= f.value
-            else:
-                rest.append(f)
+        op = item.op
+        if op == "num" and (item.value == 0 or _folds(item.value, coeff)):
+            coeff *= item.value
+        elif op == "mul":
+            for f in item.args:
+                if f.op == "num" and (f.value == 0 or _folds(f.value, coeff)):
+                    coeff *= f.value
+                else:
+                    append(f)
+        else:
+            append(item)
     if coeff == 0 or not rest:
         return num(coeff)
     if coeff != 1:
@@ -295,6 +357,8 @@ _FUNC_NAMES = {"floor": "floor", "ceil": "ceil", "abs": "abs", "sqrt": "sqrt", "
 def _prec(node: Node) -> int:
     if node.op == "num":
         v = node.value
+        if type(v) is int:  # before isinstance(v, Fraction), which goes through ABCMeta
+            return 2 if v < 0 else 9
         if v < 0:
             return 2
         return 2 if isinstance(v, Fraction) else 9
@@ -304,16 +368,16 @@ def _prec(node: Node) -> int:
 
 
 def _wrap(node: Node, parent: int) -> str:
-    text = to_text(node)
+    text = node._text or to_text(node)
     return f"({text})" if _prec(node) < parent else text
 
 
 def to_text(node: Node) -> str:
     """Plain-text form (SymPy-like: ``*``, ``/``, ``**``), which the parser reads back
     (cached on the node: trees are never changed)."""
-    text = node.facts.get("text")
+    text = node._text
     if text is None:
-        text = node.facts["text"] = _text(node)
+        text = node._text = _text(node)
     return text
 
 
@@ -321,6 +385,8 @@ def _text(node: Node) -> str:
     op = node.op
     if op == "num":
         v = node.value
+        if type(v) is int:
+            return int_text(v)
         if isinstance(v, Fraction):
             return f"{int_text(v.numerator)}/{int_text(v.denominator)}"
         return int_text(v) if not isinstance(v, bool) else str(v)
@@ -329,7 +395,7 @@ def _text(node: Node) -> str:
     if op == "add":
         out = to_text(node.args[0])
         for term in node.args[1:]:
-            text = to_text(term)
+            text = term._text or to_text(term)
             if text.startswith("-"):
                 out += " - " + text[1:] if _prec(term) >= 2 else " + " + text
             else:
@@ -367,7 +433,7 @@ def _mul_text(node: Node) -> str:
             bottom.append(f.args[0])
         else:
             top.append(f)
-    num_text = "*".join(_wrap(f, 2) for f in top) if top else "1"
+    num_text = "*".join([_wrap(f, 2) for f in top]) if top else "1"
     if not bottom:
         return sign + num_text
     if len(top) > 1 and not sign:

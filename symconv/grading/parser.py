@@ -111,13 +111,16 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.known = frozenset(known) if known is not None else None
-        self.declared = frozenset(declared) | (self.known or frozenset())
-        self.longest = max((len(k) for k in self.known), default=0) if self.known else 0
+        known_set = self.known or frozenset()
+        self.declared = frozenset(declared) | known_set if declared else known_set
+        self.longest = _longest(known_set)
+        self.known_set = known_set
         self.limits = limits
         self.equation = equation
         self.depth = 0
-        self.commas_separate = [False]  # inside call arguments, "," separates arguments
-        self.in_bars = [False]  # directly inside |...|, a "|" closes instead of opening
+        # saved and restored around each group and call (a parse that fails is dropped):
+        self.commas = False  # inside call arguments, "," separates arguments
+        self.bars = False  # directly inside |...|, a "|" closes instead of opening
         self.split: N.Node | None = None  # the last name read as a product (hw -> h*w)
 
     # -- token helpers ----------------------------------------------------
@@ -196,44 +199,45 @@ class _Parser:
         return node
 
     def sum(self) -> N.Node:
+        """``sum`` and ``term`` of the grammar in one loop (one call a term, not two)."""
         self.enter()
-        term = self.term
-        terms = [term()]
-        tokens = self.tokens
-        while True:
-            tok = tokens[self.i]
-            if tok.kind != "op" or tok.text not in ("+", "-"):
-                break
-            self.i += 1
-            one = term()
-            terms.append(N.neg(one) if tok.text == "-" else one)
-        self.depth -= 1
-        if len(terms) == 1 and terms[0].op not in ("add", "num"):
-            return terms[0]  # what N.add would return: nothing to flatten or fold
-        return N.add(*terms)
-
-    def term(self) -> N.Node:
         unary = self.unary
-        factors = [unary()]
-        after_division = False
         tokens = self.tokens
+        terms = []
+        negate = False
         while True:
-            tok = tokens[self.i]  # read once: this loop runs for every factor
-            kind = tok.kind
-            text = tok.text if kind == "op" else None
-            if text == "*" or (kind == "name" and tok.text in ("x", "X") and self.times_x()):
-                self.i += 1
-                factors.append(unary())
-                after_division = False
-            elif text == "/":
-                self.i += 1
-                factors.append(N.power(unary(), N.num(-1)))
-                after_division = True
-            elif text == "%":
-                self.i += 1
-                left = N.mul(*factors)
-                factors = [N.func("mod", left, unary())]
-            elif kind in _PRIMARY_KINDS or (text is not None and self.starts_primary()):
+            factors = [unary()]
+            after_division = False
+            while True:
+                tok = tokens[self.i]  # read once: this loop runs for every factor
+                kind = tok.kind
+                if kind == "op":
+                    text = tok.text
+                    if text == "*":
+                        self.i += 1
+                        factors.append(unary())
+                        after_division = False
+                        continue
+                    if text == "/":
+                        self.i += 1
+                        factors.append(N.power(unary(), N.num(-1)))
+                        after_division = True
+                        continue
+                    if text == "%":
+                        self.i += 1
+                        left = N.mul(*factors)
+                        factors = [N.func("mod", left, unary())]
+                        continue
+                    # an implicit product, as starts_primary decides for an operator
+                    if not (text in ("(", "[", "{") or (text == "|" and not self.bars)):
+                        break
+                elif kind == "name" and tok.text in ("x", "X") and self.times_x():
+                    self.i += 1
+                    factors.append(unary())
+                    after_division = False
+                    continue
+                elif kind not in _PRIMARY_KINDS:
+                    break
                 if after_division:
                     raise InvalidAnswer(
                         "ambiguous", "a product right after '/' is ambiguous (is 1/2h "
@@ -241,17 +245,27 @@ class _Parser:
                 if kind == "num" and factors[-1].op == "num":
                     raise self.ambiguous_numbers()
                 factors.append(unary())
-            elif len(factors) == 1 and factors[0].op not in ("mul", "num"):
-                return factors[0]  # what N.mul would return: nothing to flatten or fold
+            if len(factors) == 1 and factors[0].op not in ("mul", "num"):
+                term = factors[0]  # what N.mul would return: nothing to flatten or fold
             else:
-                return N.mul(*factors)
+                term = N.mul(*factors)
+            terms.append(N.neg(term) if negate else term)
+            tok = tokens[self.i]
+            if tok.kind != "op" or tok.text not in ("+", "-"):
+                break
+            self.i += 1
+            negate = tok.text == "-"
+        self.depth -= 1
+        if len(terms) == 1 and terms[0].op not in ("add", "num"):
+            return terms[0]  # what N.add would return: nothing to flatten or fold
+        return N.add(*terms)
 
     def starts_primary(self) -> bool:
         tok = self.tokens[self.i]
         if tok.kind in ("num", "name", "cmd", "lfloor", "lceil"):
             return True
         if tok.kind == "op" and tok.text == "|":
-            return not self.in_bars[-1]  # |h||w|: a new bar opens unless one is open here
+            return not self.bars  # |h||w|: a new bar opens unless one is open here
         return tok.kind == "op" and tok.text in ("(", "[", "{")
 
     def times_x(self) -> bool:
@@ -268,19 +282,40 @@ class _Parser:
         return follows
 
     def unary(self) -> N.Node:
-        tok = self.tokens[self.i]
-        if tok.kind != "op":
-            return self.power()
-        if tok.text in ("-", "+"):
+        """``unary`` and ``power`` of the grammar (and the common primaries) in one call."""
+        tokens = self.tokens
+        tok = tokens[self.i]
+        kind = tok.kind
+        if kind == "name":
+            text = tok.text
+            if text in self.known_set and len(text) <= self.limits.max_name:
+                base = N.sym(text)  # a symbol of the question as spelled: what name() reads
+                self.i += 1
+            else:
+                base = self.name()
+        elif kind == "num":
+            base = self.number()
+        elif kind == "op" and tok.text in ("-", "+"):
             self.enter()
             self.i += 1
             inner = self.unary()
             self.depth -= 1
             return N.neg(inner) if tok.text == "-" else inner
-        return self.power()
+        elif kind == "op" and tok.text in _OPEN:
+            self.i += 1
+            base = self.group(_OPEN[tok.text])
+        else:
+            base = self.primary()
+        tok = tokens[self.i]
+        if tok.kind == "op" and tok.text == "^":
+            return self.exponent(base)
+        return base
 
     def power(self) -> N.Node:
-        base = self.primary()
+        return self.exponent(self.primary())
+
+    def exponent(self, base: N.Node) -> N.Node:
+        """``base`` or, before ``^``, ``base`` to the power that follows."""
         tok = self.tokens[self.i]
         if tok.kind == "op" and tok.text == "^":
             self.i += 1
@@ -322,11 +357,32 @@ class _Parser:
         raise self.error(f"unexpected {tok.text!r}")
 
     def group(self, closing: str) -> N.Node:
-        self.commas_separate.append(False)
-        self.in_bars.append(closing == "|")
+        tokens = self.tokens
+        first = tokens[self.i]
+        if first.kind in ("num", "name"):
+            after = tokens[self.i + 1]
+            if after.kind == "op" and after.text == closing:
+                leaf = self.leaf(first)
+                if leaf is not None:  # "(s_h)", "(2)": what sum() would read, at once
+                    if self.depth >= self.limits.max_depth:
+                        self.enter()  # too deep, as sum() would find
+                    self.i += 2
+                    return leaf
+        elif first.kind == "op" and first.text == "-":
+            digits = tokens[self.i + 1]
+            after = tokens[self.i + 2] if digits.kind == "num" else digits  # never past "end"
+            if digits.kind == "num" and after.kind == "op" and after.text == closing:
+                leaf = self.leaf(digits)
+                if leaf is not None:  # "(-1)": what sum() and unary() would read
+                    if self.depth + 2 > self.limits.max_depth:
+                        self.enter()  # too deep, as sum() or unary() would find
+                        self.enter()
+                    self.i += 3
+                    return N.num(-leaf.value)
+        saved = self.commas, self.bars
+        self.commas, self.bars = False, closing == "|"
         inner = self.sum()
-        self.in_bars.pop()
-        self.commas_separate.pop()
+        self.commas, self.bars = saved
         tok = self.tokens[self.i]
         if not (tok.kind == "op" and tok.text == closing):
             raise self.error(f"expected {closing!r}")
@@ -376,14 +432,14 @@ class _Parser:
         if nxt.kind != "num" and nxt.text != "," and text.isdigit() \
                 and len(text) <= self.limits.max_digits:
             # the common case: no grouping or separator can follow, an exact int
-            return N.Node("num", (), int(text))
+            return N.num(int(text))
         plain = text.isdigit()
         groups = [text]
         # a thousands grouping starts with 1-3 digits, not with a 0 ("0,111" is no number)
         while plain and len(groups[0]) <= 3 and not groups[0].startswith("0"):
             nxt, after = self.tok, self.peek()
             if (self.is_op(",") and not nxt.space_before and after.kind == "num"
-                    and not after.space_before and not self.commas_separate[-1]):
+                    and not after.space_before and not self.commas):
                 sep = ","
             elif nxt.kind == "num" and nxt.space_before:
                 sep, after = " ", nxt
@@ -397,7 +453,7 @@ class _Parser:
             groups.append(self.take().text)
             if not after.text.isdigit():
                 break  # "73,856.5": a decimal part ends the number
-        if self.is_op(",") and not self.commas_separate[-1] and self.peek().kind == "num" \
+        if self.is_op(",") and not self.commas and self.peek().kind == "num" \
                 and not self.tok.space_before and not self.peek().space_before:
             shown = ",".join(groups) + "," + self.peek().text
             if len(groups) == 1 and text.startswith("0"):
@@ -408,6 +464,18 @@ class _Parser:
                 "ambiguous_number", f"{shown!r} is ambiguous: write "
                 f"{shown.replace(',', '')} (no separator) or {shown.replace(',', '.')}")
         return N.num(self.literal("".join(groups)))
+
+    def leaf(self, tok: Token) -> N.Node | None:
+        """The node of a plain integer or a symbol of the question as spelled (what
+        number() and name() read from it), or None for anything else."""
+        text = tok.text
+        if tok.kind == "num":
+            if text.isdigit() and len(text) <= self.limits.max_digits:
+                return N.num(int(text))
+        elif self.known is not None and text in self.known \
+                and len(text) <= self.limits.max_name:
+            return N.sym(text)
+        return None
 
     def ambiguous_numbers(self) -> InvalidAnswer:
         prev = self.tokens[self.i - 1].text
@@ -440,7 +508,7 @@ class _Parser:
             # a symbol of the question as spelled: known names are declared, so none of
             # the readings below (function, log_b, constant) applies, and resolve() would
             # find the name itself first
-            return N.Node("sym", (), name)
+            return N.sym(name)
         nxt = tokens[self.i]
         calls = nxt.kind == "op" and nxt.text == "("
         if name in FUNCTIONS and name not in self.declared:
@@ -490,12 +558,13 @@ class _Parser:
             raise self.error(f"{spelled} needs its argument in brackets")
         self.take()
         self.enter()
-        self.commas_separate.append(True)
+        saved = self.commas
+        self.commas = True
         args = [self.sum()]
         while self.is_op(","):
             self.take()
             args.append(self.sum())
-        self.commas_separate.pop()
+        self.commas = saved
         self.expect("op", ")")
         self.depth -= 1
         if base is not None:
@@ -526,6 +595,12 @@ class _Parser:
             self.split = N.mul(*(N.sym(p) for p in parts))
             return self.split
         return None
+
+
+@functools.lru_cache(maxsize=256)
+def _longest(known: frozenset[str]) -> int:
+    """The longest known name's length (one question's names serve many answers)."""
+    return max(map(len, known), default=0)
 
 
 def _aliases(name: str) -> tuple[str, ...]:

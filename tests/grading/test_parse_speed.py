@@ -99,3 +99,52 @@ def test_fractions_print_numerator_over_denominator():
 def test_sizes_count_every_node():
     tree = parse("h*(w + 1) - 2", known={"h", "w"})
     assert tree.size() == len(list(tree.walk()))
+
+
+@pytest.mark.parametrize("text", [
+    "h  +w   ", "c_{in}**2 +  k_{h}", "3x3x64", "(h)x3", "h + 7,3856", "1.5e3*.5", "   ",
+    "", "h+?", "h ** -1 <= w != 2", "((s_h)^(-1)*p_h*2)",
+])
+def test_plain_tokens_are_those_of_the_general_loop(text):
+    from symconv.grading.lexer import _tokens
+
+    def tokens(read):
+        try:
+            return [tuple(t) for t in read(text, Limits())]
+        except InvalidAnswer as exc:
+            return (exc.code, exc.message)
+
+    assert tokens(tokenize) == tokens(_tokens)
+
+
+def test_too_many_plain_tokens_still_rejected():
+    with pytest.raises(InvalidAnswer) as err:
+        tokenize("+".join(["h"] * 301))
+    assert err.value.code == "too_long"
+    assert len(tokenize("+".join(["h"] * 300))) == 600  # 599 tokens and the end
+
+
+@pytest.mark.parametrize("inner, deepest", [
+    ("h", 5), ("2", 5), ("h+1", 5), ("-1", 4), ("-h", 4), ("|h|", 4),
+])
+def test_bracketed_leaves_count_their_depth_like_a_sum(inner, deepest):
+    # "(h)" and "(-1)" are read without sum(); the depth limit must fall where it did
+    limits = Limits(max_depth=6)
+    for k in range(1, 8):
+        text = "(" * k + inner + ")" * k
+        if k <= deepest:
+            tree = parse(text, known={"h"}, limits=limits)
+            assert N.to_text(tree) == N.to_text(parse(inner, known={"h"}))
+        else:
+            with pytest.raises(InvalidAnswer) as err:
+                parse(text, known={"h"}, limits=limits)
+            assert err.value.code == "too_deep"
+
+
+def test_shared_leaves_and_walk_order():
+    a = parse("h*w + 2", known={"h", "w"})
+    b = parse("2 + w", known={"w"})
+    w_a = [n for n in a.walk() if n.op == "sym" and n.value == "w"][0]
+    w_b = [n for n in b.walk() if n.op == "sym" and n.value == "w"][0]
+    assert w_a is w_b  # one leaf for every tree: its hash and text are computed once
+    assert [N.to_text(n) for n in a.walk()] == ["h*w + 2", "h*w", "h", "w", "2"]
