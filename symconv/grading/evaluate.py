@@ -29,7 +29,6 @@ Examples
 
 from __future__ import annotations
 
-import operator
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -316,9 +315,6 @@ def _bound64_of(node: Node) -> int | None:
 
 
 _COLUMN_BITS: dict[int, tuple[Any, int | None]] = {}
-#: id of an environment -> (it, its columns, its names, the names of <= 64 bits); the
-#: environment and its columns are kept, so an id is never reused while its entry lives.
-_NARROW: dict[int, tuple[Any, tuple, tuple, frozenset[str]]] = {}
 
 
 def _column_bits(values: Sequence[Value]) -> int | None:
@@ -349,26 +345,25 @@ class _Evaluator:
         self.memo = memo
         self._exp: Any = None  # exp under these limits, made when first needed
         self.bounds: dict[int, int | None] = {}
-        self._narrow: frozenset[str] | None = None  # names whose values have <= 64 bits
+        # the names found to have values of at most 64 bits here, and those found not to:
+        # each name is looked at when a node first needs it (a condition's few symbols
+        # are not worth sizing every column of the environment for)
+        self._narrow: set[str] = set()
+        self._wide: set[str] = set()
 
-    def narrow(self) -> frozenset[str]:
-        """The names whose every value here has at most 64 bits (found once per set of
-        columns: a reference's points are evaluated again and again)."""
-        if self._narrow is None:
-            env = self.env
-            columns = tuple(env.values())
-            found = _NARROW.get(id(env))
-            if found is not None and found[0] is env and len(found[1]) == len(columns) \
-                    and all(map(operator.is_, found[1], columns)) and found[2] == tuple(env):
-                self._narrow = found[3]
+    def narrow(self, names: frozenset[str]) -> bool:
+        """Whether every value here of each of ``names`` has at most 64 bits (a name
+        without values is not narrow)."""
+        narrow = self._narrow
+        for name in names - narrow:
+            if name in self._wide:
+                return False
+            if name in self.env and (b := self.symbol_bits(name)) is not None and b <= 64:
+                narrow.add(name)
             else:
-                self._narrow = frozenset(
-                    name for name in env
-                    if (b := self.symbol_bits(name)) is not None and b <= 64)
-                if len(_NARROW) > 512:
-                    _NARROW.clear()
-                _NARROW[id(env)] = (env, columns, tuple(env), self._narrow)
-        return self._narrow
+                self._wide.add(name)
+                return False
+        return True
 
     def bound(self, node: Node) -> int | None:
         """An upper bound of the bits of any exact value (numerator or denominator) of
@@ -378,7 +373,8 @@ class _Evaluator:
         key = id(node)
         if key in self.bounds:
             return self.bounds[key]
-        if node.names() <= self.narrow():
+        names = node.names()
+        if names <= self._narrow or self.narrow(names):
             # every symbol within 64 bits: the bound cached on the node serves
             self.bounds[key] = found = _bound64(node)
             return found
@@ -417,8 +413,9 @@ class _Evaluator:
         return bits
 
     def small(self, node: Node) -> bool:
-        narrow = self._narrow if self._narrow is not None else self.narrow()
-        if node.names() <= narrow:  # the common case: the bound cached on the node
+        names = node.names()
+        if names <= self._narrow or self.narrow(names):  # the common case: the bound
+            # cached on the node
             bits = node.facts.get("bits64", False)
             if bits is False:
                 bits = _bound64(node)
