@@ -29,6 +29,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
@@ -317,12 +318,19 @@ def _bound64_of(node: Node) -> int | None:
 _COLUMN_BITS: dict[int, tuple[Any, int | None]] = {}
 
 
+_INT = frozenset((int,))
+_EXACT = frozenset((int, Fraction))
+
+
 def _column_bits(values: Sequence[Value]) -> int | None:
     """Bits of the largest exact value of a symbol's column (None: not all exact)."""
+    if not values:
+        return 0
     kinds = set(map(type, values))
-    if kinds <= {int}:
-        return max(max(values, default=0).bit_length(), min(values, default=0).bit_length())
-    if kinds <= {int, Fraction}:
+    if kinds == _INT:  # the common case: the largest and the most negative value tell
+        high, low = max(values).bit_length(), min(values).bit_length()
+        return high if high > low else low
+    if kinds <= _EXACT:
         return max(_bits(v) for v in values)
     return None
 
@@ -438,15 +446,15 @@ class _Evaluator:
 
     def _eval(self, node: Node) -> list[Value]:
         op, n = node.op, self.n
-        if op == "num":
-            return [node.value] * n
-        if n > 1 and op != "const" and not node.names():  # a constant: evaluated once
-            return _Evaluator({}, 1, self.limits, {}).eval(node) * n
         if op == "sym":
             try:
                 return list(self.env[node.value])
             except KeyError:
                 raise KeyError(f"no values for symbol {node.value!r}") from None
+        if op == "num":
+            return [node.value] * n
+        if n > 1 and op != "const" and not node.names():  # a constant: evaluated once
+            return _Evaluator({}, 1, self.limits, {}).eval(node) * n
         if op == "const":
             return [R.pi() if node.value == "pi" else R.euler()] * n
         if op == "mul":
@@ -460,7 +468,7 @@ class _Evaluator:
             out = args[0]
             unchecked = self.small(node)
             for other in args[1:]:
-                out = [a + b for a, b in zip(out, other)]
+                out = list(map(operator.add, out, other))
                 if not unchecked:
                     out = self.check(out)
             return out
@@ -519,13 +527,13 @@ class _Evaluator:
                 if top is None:
                     top = values
                 else:
-                    top = [a * b for a, b in zip(top, values)]
+                    top = list(map(operator.mul, top, values))
                     if not unchecked:
                         top = self.check(top)
             elif bottom is None:
                 bottom = values
             else:
-                bottom = [a * b for a, b in zip(bottom, values)]
+                bottom = list(map(operator.mul, bottom, values))
                 if not unchecked:
                     bottom = self.check(bottom)
         return (top if top is not None else [1] * self.n), bottom
@@ -535,14 +543,16 @@ class _Evaluator:
         top, bottom = self.parts(node)
         if bottom is None:
             return top
-        return [_div(a, b) for a, b in zip(top, bottom)]
+        # integers that divide (most CNN quotients at most points) without a call each
+        return [a // b if type(a) is int and type(b) is int and b and not a % b else _div(a, b)
+                for a, b in zip(top, bottom)]
 
     def integer_quotient(self, node: Node) -> list[Value] | None:
         """``floor(a/b)`` (or ``ceil``) by integer division when ``a`` and ``b`` are integers
         at every point: no Fraction is made (the common CNN case, window counts)."""
         top, bottom = self.parts(node.args[0])
-        if bottom is None or not all(type(v) is int for v in top) \
-                or not all(type(v) is int for v in bottom):
+        if bottom is None or not set(map(type, top)) <= _INT \
+                or not set(map(type, bottom)) <= _INT:
             return None
         if node.op == "floor":
             return [a // b if b else UNDEFINED for a, b in zip(top, bottom)]
