@@ -492,9 +492,13 @@ class _Evaluator:
             base = args[1] if len(args) == 2 else [None] * n
             return [_log(x, b) for x, b in zip(args[0], base)]
         if op == "rel":
+            left, right = args
+            if set(map(type, left)) <= _INT and set(map(type, right)) <= _INT:
+                # integers (a condition at integer points) compare directly, no call each
+                return list(map(_INTEGER_RELATIONS[node.value], left, right))
             cmp = _RELATIONS[node.value]
             return [UNDEFINED if a is UNDEFINED or b is UNDEFINED else cmp(compare(a, b))
-                    for a, b in zip(*args)]
+                    for a, b in zip(left, right)]
         if op == "and":
             return [all(vs) for vs in zip(*args)]
         if op == "or":
@@ -544,7 +548,8 @@ class _Evaluator:
         if bottom is None:
             return top
         # integers that divide (most CNN quotients at most points) without a call each
-        return [a // b if type(a) is int and type(b) is int and b and not a % b else _div(a, b)
+        return [(a // b if not a % b else Fraction(a, b))
+                if type(a) is int and type(b) is int and b else _div(a, b)
                 for a, b in zip(top, bottom)]
 
     def integer_quotient(self, node: Node) -> list[Value] | None:
@@ -660,6 +665,9 @@ _RELATIONS = {
     "<": lambda c: c < 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0,
     ">=": lambda c: c >= 0, "==": lambda c: c == 0, "!=": lambda c: c != 0,
 }
+#: The same relations between two integers (``compare`` of ints is their order).
+_INTEGER_RELATIONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt,
+                      ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 
 
 def _chain(values: tuple[Value, ...]) -> Value:
