@@ -362,15 +362,16 @@ class _Evaluator:
     def narrow(self, names: frozenset[str]) -> bool:
         """Whether every value here of each of ``names`` has at most 64 bits (a name
         without values is not narrow)."""
-        narrow = self._narrow
+        narrow, wide, env = self._narrow, self._wide, self.env
         for name in names - narrow:
-            if name in self._wide:
+            if name in wide or name not in env:
+                wide.add(name)
                 return False
-            if name in self.env and (b := self.symbol_bits(name)) is not None and b <= 64:
-                narrow.add(name)
-            else:
-                self._wide.add(name)
+            bits = self.symbol_bits(name)
+            if bits is None or bits > 64:
+                wide.add(name)
                 return False
+            narrow.add(name)
         return True
 
     def bound(self, node: Node) -> int | None:
@@ -411,13 +412,14 @@ class _Evaluator:
 
     def symbol_bits(self, name: str) -> int | None:
         values = self.env.get(name, ())
-        found = _COLUMN_BITS.get(id(values))
+        key = id(values)
+        found = _COLUMN_BITS.get(key)
         if found is not None and found[0] is values:
             return found[1]
         bits = _column_bits(values)
         if len(_COLUMN_BITS) > 4096:
             _COLUMN_BITS.clear()
-        _COLUMN_BITS[id(values)] = (values, bits)  # the column is kept: its id stays its own
+        _COLUMN_BITS[key] = (values, bits)  # the column is kept: its id stays its own
         return bits
 
     def small(self, node: Node) -> bool:
@@ -473,6 +475,14 @@ class _Evaluator:
                     out = self.check(out)
             return out
         if op == "pow":
+            exponent = node.args[1]
+            if exponent.op == "num" and type(exponent.value) is int \
+                    and 0 <= exponent.value <= self.limits.max_exponent \
+                    and set(map(type, args[0])) <= _INT and self.small(node):
+                # integers to a fixed power within the node's bound: what power() gives
+                # each of them, without its per-value checks (the bound already did them)
+                e = exponent.value
+                return [b**e for b in args[0]]
             values = [self.power(b, e) for b, e in zip(*args)]
             return values if self.small(node) else self.check(values)
         if op in _UNARY or op == "exp":
