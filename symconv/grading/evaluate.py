@@ -324,13 +324,11 @@ _EXACT = frozenset((int, Fraction))
 
 def _column_bits(values: Sequence[Value]) -> int | None:
     """Bits of the largest exact value of a symbol's column (None: not all exact)."""
-    if not values:
-        return 0
-    kinds = set(map(type, values))
-    if kinds == _INT:  # the common case: the largest and the most negative value tell
-        high, low = max(values).bit_length(), min(values).bit_length()
-        return high if high > low else low
-    if kinds <= _EXACT:
+    try:  # the common case, integers: one pass, no type test of its own
+        return max(map(int.bit_length, values), default=0)
+    except TypeError:  # not all integers (a bool is the integer it is: 0 or 1 bit)
+        pass
+    if set(map(type, values)) <= _EXACT:
         return max(_bits(v) for v in values)
     return None
 
