@@ -440,19 +440,22 @@ class _Evaluator:
                 cached = shared.get(node)
                 if cached is not None:
                     return cached
-            check_time()
-            cached = memo[node] = self._eval(node)
+            op = node.op
+            if op == "sym":  # the leaves, most nodes, without a call (and no time to check)
+                try:
+                    cached = memo[node] = list(self.env[node.value])
+                except KeyError:
+                    raise KeyError(f"no values for symbol {node.value!r}") from None
+            elif op == "num":
+                cached = memo[node] = [node.value] * self.n
+            else:
+                check_time()
+                cached = memo[node] = self._eval(node)
         return cached
 
     def _eval(self, node: Node) -> list[Value]:
+        """The values of an operator node (``eval`` does the leaves)."""
         op, n = node.op, self.n
-        if op == "sym":
-            try:
-                return list(self.env[node.value])
-            except KeyError:
-                raise KeyError(f"no values for symbol {node.value!r}") from None
-        if op == "num":
-            return [node.value] * n
         if n > 1 and op != "const" and not node.names():  # a constant: evaluated once
             return _Evaluator({}, 1, self.limits, {}).eval(node) * n
         if op == "const":
