@@ -11,9 +11,10 @@ precision (:func:`evaluate` does this).
 Every intermediate integer is bounded by :attr:`Limits.max_bits` (sizes are
 estimated *before* a power is computed, for every exponent), every power by
 :attr:`Limits.max_exponent`, and the time budget (:func:`~symconv.grading.limits.time_budget`)
-is checked at every node, so no answer can make the grader compute a gigantic
-number or run for long.  A point where a value is undefined (division by zero,
-log of a non-positive number) gets :data:`UNDEFINED`, which propagates.
+is checked at every operator node (a leaf only copies its values), so no answer can
+make the grader compute a gigantic number or run for long.  A point where a value is
+undefined (division by zero, log of a non-positive number) gets :data:`UNDEFINED`, which
+propagates.
 
 Examples
 --------
@@ -466,7 +467,7 @@ class _Evaluator:
             quotient = self.integer_quotient(node)
             if quotient is not None:
                 return quotient
-        args = [self.eval(a) for a in node.args]
+        args = list(map(self.eval, node.args))
         if op == "add":
             out = args[0]
             unchecked = self.small(node)
