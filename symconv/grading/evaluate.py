@@ -326,9 +326,13 @@ _EXACT = frozenset((int, Fraction))
 def _column_bits(values: Sequence[Value]) -> int | None:
     """Bits of the largest exact value of a symbol's column (None: not all exact)."""
     try:  # the common case, integers: one pass, no type test of its own
-        return max(map(int.bit_length, values), default=0)
-    except TypeError:  # not all integers (a bool is the integer it is: 0 or 1 bit)
-        pass
+        bits = max(map(int.bit_length, values), default=0)
+    except TypeError:  # not all integers
+        bits = None
+    # int.bit_length takes bools too, which are not numbers here (0 or 1 bit: only then
+    # is it worth looking)
+    if bits is not None and (bits > 1 or bool not in set(map(type, values))):
+        return bits
     if set(map(type, values)) <= _EXACT:
         return max(_bits(v) for v in values)
     return None

@@ -101,3 +101,14 @@ def test_integer_powers_keep_the_size_limit():
     with pytest.raises(TooLarge):
         evaluate(parse("h^3"), env, 2, small)
     assert evaluate(parse("h^3"), {"h": [1, -1]}, 2, small) == [1, -1]
+
+
+def test_column_sizes():
+    from symconv.grading.evaluate import _column_bits
+
+    assert _column_bits([]) == 0
+    assert _column_bits([3, -300, 7]) == 9
+    assert _column_bits([0, 1, -1]) == 1
+    assert _column_bits([1, Fraction(1, 1024)]) == 11
+    assert _column_bits([True, 1]) is None  # a bool is not a number of a symbol
+    assert _column_bits([1, UNDEFINED]) is None
