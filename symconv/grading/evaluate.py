@@ -11,9 +11,10 @@ precision (:func:`evaluate` does this).
 Every intermediate integer is bounded by :attr:`Limits.max_bits` (sizes are
 estimated *before* a power is computed, for every exponent), every power by
 :attr:`Limits.max_exponent`, and the time budget (:func:`~symconv.grading.limits.time_budget`)
-is checked at every node, so no answer can make the grader compute a gigantic
-number or run for long.  A point where a value is undefined (division by zero,
-log of a non-positive number) gets :data:`UNDEFINED`, which propagates.
+is checked at every operator node (a leaf only copies its values), so no answer can
+make the grader compute a gigantic number or run for long.  A point where a value is
+undefined (division by zero, log of a non-positive number) gets :data:`UNDEFINED`, which
+propagates.
 
 Examples
 --------
@@ -316,17 +317,23 @@ def _bound64_of(node: Node) -> int | None:
 
 
 _COLUMN_BITS: dict[int, tuple[Any, int | None]] = {}
-#: id of an environment -> (it, its columns, its names, the names of <= 64 bits); the
-#: environment and its columns are kept, so an id is never reused while its entry lives.
-_NARROW: dict[int, tuple[Any, tuple, tuple, frozenset[str]]] = {}
+
+
+_INT = frozenset((int,))
+_EXACT = frozenset((int, Fraction))
 
 
 def _column_bits(values: Sequence[Value]) -> int | None:
     """Bits of the largest exact value of a symbol's column (None: not all exact)."""
-    kinds = set(map(type, values))
-    if kinds <= {int}:
-        return max(max(values, default=0).bit_length(), min(values, default=0).bit_length())
-    if kinds <= {int, Fraction}:
+    try:  # the common case, integers: one pass, no type test of its own
+        bits = max(map(int.bit_length, values), default=0)
+    except TypeError:  # not all integers
+        bits = None
+    # int.bit_length takes bools too, which are not numbers here (0 or 1 bit: only then
+    # is it worth looking)
+    if bits is not None and (bits > 1 or bool not in set(map(type, values))):
+        return bits
+    if set(map(type, values)) <= _EXACT:
         return max(_bits(v) for v in values)
     return None
 
@@ -349,26 +356,26 @@ class _Evaluator:
         self.memo = memo
         self._exp: Any = None  # exp under these limits, made when first needed
         self.bounds: dict[int, int | None] = {}
-        self._narrow: frozenset[str] | None = None  # names whose values have <= 64 bits
+        # the names found to have values of at most 64 bits here, and those found not to:
+        # each name is looked at when a node first needs it (a condition's few symbols
+        # are not worth sizing every column of the environment for)
+        self._narrow: set[str] = set()
+        self._wide: set[str] = set()
 
-    def narrow(self) -> frozenset[str]:
-        """The names whose every value here has at most 64 bits (found once per set of
-        columns: a reference's points are evaluated again and again)."""
-        if self._narrow is None:
-            env = self.env
-            columns = tuple(env.values())
-            found = _NARROW.get(id(env))
-            if found is not None and found[0] is env and len(found[1]) == len(columns) \
-                    and all(map(operator.is_, found[1], columns)) and found[2] == tuple(env):
-                self._narrow = found[3]
-            else:
-                self._narrow = frozenset(
-                    name for name in env
-                    if (b := self.symbol_bits(name)) is not None and b <= 64)
-                if len(_NARROW) > 512:
-                    _NARROW.clear()
-                _NARROW[id(env)] = (env, columns, tuple(env), self._narrow)
-        return self._narrow
+    def narrow(self, names: frozenset[str]) -> bool:
+        """Whether every value here of each of ``names`` has at most 64 bits (a name
+        without values is not narrow)."""
+        narrow, wide, env = self._narrow, self._wide, self.env
+        for name in names - narrow:
+            if name in wide or name not in env:
+                wide.add(name)
+                return False
+            bits = self.symbol_bits(name)
+            if bits is None or bits > 64:
+                wide.add(name)
+                return False
+            narrow.add(name)
+        return True
 
     def bound(self, node: Node) -> int | None:
         """An upper bound of the bits of any exact value (numerator or denominator) of
@@ -378,7 +385,8 @@ class _Evaluator:
         key = id(node)
         if key in self.bounds:
             return self.bounds[key]
-        if node.names() <= self.narrow():
+        names = node.names()
+        if names <= self._narrow or self.narrow(names):
             # every symbol within 64 bits: the bound cached on the node serves
             self.bounds[key] = found = _bound64(node)
             return found
@@ -407,18 +415,20 @@ class _Evaluator:
 
     def symbol_bits(self, name: str) -> int | None:
         values = self.env.get(name, ())
-        found = _COLUMN_BITS.get(id(values))
+        key = id(values)
+        found = _COLUMN_BITS.get(key)
         if found is not None and found[0] is values:
             return found[1]
         bits = _column_bits(values)
         if len(_COLUMN_BITS) > 4096:
             _COLUMN_BITS.clear()
-        _COLUMN_BITS[id(values)] = (values, bits)  # the column is kept: its id stays its own
+        _COLUMN_BITS[key] = (values, bits)  # the column is kept: its id stays its own
         return bits
 
     def small(self, node: Node) -> bool:
-        narrow = self._narrow if self._narrow is not None else self.narrow()
-        if node.names() <= narrow:  # the common case: the bound cached on the node
+        names = node.names()
+        if names <= self._narrow or self.narrow(names):  # the common case: the bound
+            # cached on the node
             bits = node.facts.get("bits64", False)
             if bits is False:
                 bits = _bound64(node)
@@ -435,21 +445,24 @@ class _Evaluator:
                 cached = shared.get(node)
                 if cached is not None:
                     return cached
-            check_time()
-            cached = memo[node] = self._eval(node)
+            op = node.op
+            if op == "sym":  # the leaves, most nodes, without a call (and no time to check)
+                try:
+                    cached = memo[node] = list(self.env[node.value])
+                except KeyError:
+                    raise KeyError(f"no values for symbol {node.value!r}") from None
+            elif op == "num":
+                cached = memo[node] = [node.value] * self.n
+            else:
+                check_time()
+                cached = memo[node] = self._eval(node)
         return cached
 
     def _eval(self, node: Node) -> list[Value]:
+        """The values of an operator node (``eval`` does the leaves)."""
         op, n = node.op, self.n
-        if op == "num":
-            return [node.value] * n
         if n > 1 and op != "const" and not node.names():  # a constant: evaluated once
             return _Evaluator({}, 1, self.limits, {}).eval(node) * n
-        if op == "sym":
-            try:
-                return list(self.env[node.value])
-            except KeyError:
-                raise KeyError(f"no values for symbol {node.value!r}") from None
         if op == "const":
             return [R.pi() if node.value == "pi" else R.euler()] * n
         if op == "mul":
@@ -458,16 +471,24 @@ class _Evaluator:
             quotient = self.integer_quotient(node)
             if quotient is not None:
                 return quotient
-        args = [self.eval(a) for a in node.args]
+        args = list(map(self.eval, node.args))
         if op == "add":
             out = args[0]
             unchecked = self.small(node)
             for other in args[1:]:
-                out = [a + b for a, b in zip(out, other)]
+                out = list(map(operator.add, out, other))
                 if not unchecked:
                     out = self.check(out)
             return out
         if op == "pow":
+            exponent = node.args[1]
+            if exponent.op == "num" and type(exponent.value) is int \
+                    and 0 <= exponent.value <= self.limits.max_exponent \
+                    and set(map(type, args[0])) <= _INT and self.small(node):
+                # integers to a fixed power within the node's bound: what power() gives
+                # each of them, without its per-value checks (the bound already did them)
+                e = exponent.value
+                return [b**e for b in args[0]]
             values = [self.power(b, e) for b, e in zip(*args)]
             return values if self.small(node) else self.check(values)
         if op in _UNARY or op == "exp":
@@ -487,9 +508,13 @@ class _Evaluator:
             base = args[1] if len(args) == 2 else [None] * n
             return [_log(x, b) for x, b in zip(args[0], base)]
         if op == "rel":
+            left, right = args
+            if set(map(type, left)) <= _INT and set(map(type, right)) <= _INT:
+                # integers (a condition at integer points) compare directly, no call each
+                return list(map(_INTEGER_RELATIONS[node.value], left, right))
             cmp = _RELATIONS[node.value]
             return [UNDEFINED if a is UNDEFINED or b is UNDEFINED else cmp(compare(a, b))
-                    for a, b in zip(*args)]
+                    for a, b in zip(left, right)]
         if op == "and":
             return [all(vs) for vs in zip(*args)]
         if op == "or":
@@ -522,13 +547,13 @@ class _Evaluator:
                 if top is None:
                     top = values
                 else:
-                    top = [a * b for a, b in zip(top, values)]
+                    top = list(map(operator.mul, top, values))
                     if not unchecked:
                         top = self.check(top)
             elif bottom is None:
                 bottom = values
             else:
-                bottom = [a * b for a, b in zip(bottom, values)]
+                bottom = list(map(operator.mul, bottom, values))
                 if not unchecked:
                     bottom = self.check(bottom)
         return (top if top is not None else [1] * self.n), bottom
@@ -538,14 +563,17 @@ class _Evaluator:
         top, bottom = self.parts(node)
         if bottom is None:
             return top
-        return [_div(a, b) for a, b in zip(top, bottom)]
+        # integers that divide (most CNN quotients at most points) without a call each
+        return [(a // b if not a % b else Fraction(a, b))
+                if type(a) is int and type(b) is int and b else _div(a, b)
+                for a, b in zip(top, bottom)]
 
     def integer_quotient(self, node: Node) -> list[Value] | None:
         """``floor(a/b)`` (or ``ceil``) by integer division when ``a`` and ``b`` are integers
         at every point: no Fraction is made (the common CNN case, window counts)."""
         top, bottom = self.parts(node.args[0])
-        if bottom is None or not all(type(v) is int for v in top) \
-                or not all(type(v) is int for v in bottom):
+        if bottom is None or not set(map(type, top)) <= _INT \
+                or not set(map(type, bottom)) <= _INT:
             return None
         if node.op == "floor":
             return [a // b if b else UNDEFINED for a, b in zip(top, bottom)]
@@ -653,6 +681,9 @@ _RELATIONS = {
     "<": lambda c: c < 0, "<=": lambda c: c <= 0, ">": lambda c: c > 0,
     ">=": lambda c: c >= 0, "==": lambda c: c == 0, "!=": lambda c: c != 0,
 }
+#: The same relations between two integers (``compare`` of ints is their order).
+_INTEGER_RELATIONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt,
+                      ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
 
 
 def _chain(values: tuple[Value, ...]) -> Value:
