@@ -31,7 +31,7 @@ from __future__ import annotations
 import functools
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -125,6 +125,24 @@ def default_symbol(name: str) -> SymbolDomain:
     return SymbolDomain(name, integer=True, low=1 if assumptions.get("positive") else 0)
 
 
+#: Symbol domains by (name, spec) for the specs every variant repeats (none, or a number).
+_SYMBOLS: dict[tuple[str, Any], SymbolDomain] = {}
+
+
+def _symbol(name: str, spec: Any) -> SymbolDomain:
+    """``override(default_symbol(name), spec)``, kept when ``spec`` is None or an int (a
+    student's fixed number): the domains are immutable, so variants can share them."""
+    if spec is not None and type(spec) is not int:
+        return override(default_symbol(name), spec)
+    key = (name, spec)
+    found = _SYMBOLS.get(key)
+    if found is None:
+        if len(_SYMBOLS) > 4096:
+            _SYMBOLS.clear()
+        found = _SYMBOLS[key] = override(default_symbol(name), spec)
+    return found
+
+
 def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
     """Apply one keyword of :func:`symconv.grade` to a symbol's domain.
 
@@ -201,9 +219,16 @@ class PointSet:
 
     @classmethod
     def from_rows(cls, names: Sequence[str], rows: Iterable[Sequence[Number]]) -> PointSet:
-        rows = list(dict.fromkeys(tuple(r) for r in rows))  # de-duplicated, in order
-        env = {name: [r[i] for r in rows] for i, name in enumerate(names)}
-        return cls(tuple(names), env, len(rows))
+        return cls.of_unique(names, list(dict.fromkeys(tuple(r) for r in rows)))
+
+    @classmethod
+    def of_unique(cls, names: Sequence[str], rows: Sequence[Sequence[Number]]) -> PointSet:
+        """The points of ``rows``, already de-duplicated (no second pass over them)."""
+        if not names:
+            return cls((), {}, len(rows))
+        columns = list(zip(*rows)) if rows else [()] * len(names)
+        return cls(tuple(names), {name: list(col) for name, col in zip(names, columns)},
+                   len(rows))
 
     def rows(self) -> list[dict[str, Number]]:
         return [{k: self.env[k][i] for k in self.names} for i in range(self.n)]
@@ -234,11 +259,12 @@ class Domain:
         all_names = set(names) | set(overrides)
         for c in conds:
             all_names |= c.names()
-        symbols = {n: override(default_symbol(n), overrides.get(n)) for n in sorted(all_names)}
+        symbols = {n: _symbol(n, overrides.get(n)) for n in sorted(all_names)}
         dom = cls(symbols, [], seed)
+        found = []
         if defaults:
-            conds = _kernel_fits(symbols) + _floor_args(reference, symbols) + conds
-        dom.conditions = [(c, N.to_text(c)) for c in conds]
+            found = _kernel_fits(symbols) + _floor_args(reference, symbols)
+        dom.conditions = found + [(c, N.to_text(c)) for c in conds]
         return dom
 
     @property
@@ -258,64 +284,84 @@ class Domain:
         # points, each judged on its own, in fewer passes over the tree.
         boundary = self._boundary()
         small = self._drawn(rng, count, False, frozenset(), reference, seen, boundary)
-        first = _as_rows(small)[:8]
+        first = small[:8]
         early = self._tight(first) if len(first) == 8 or count < 8 else []
         big = self._drawn(rng, large, True, tame, reference, seen, early)
-        drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
-        tight_rows = _as_rows(self.accept(names, early if drawn[:8] == first and early
-                                          else self._tight(drawn[:8]), reference, seen))
-        rows = boundary + drawn + tight_rows[:tight]
-        base = self.accept(names, rows, reference, seen)
+        drawn = small[:count] + big[:large]
+        tight_rows = self._kept(names, early if drawn[:8] == first and early
+                                else self._tight(drawn[:8]), reference, seen)
+        base = self._kept(names, boundary + drawn + tight_rows[:tight], reference, seen)
         floors = _floor_nodes(reference) + [f for e in extra for f in _floor_nodes(e)]
-        residues = self.residues(base, floors, rng)
-        return self.accept(names, _as_rows(base) + [tuple(r) for r in residues], reference,
-                           seen)
+        residues = self.residues(PointSet.of_unique(names, base), floors, rng)
+        return PointSet.of_unique(names, self._kept(names, base + [tuple(r) for r in residues],
+                                                    reference, seen))
 
     def _drawn(self, rng: random.Random, count: int, big: bool, tame: frozenset[str],
                reference: N.Node, seen: dict[tuple, bool],
-               also: Sequence[tuple[Number, ...]] = ()) -> PointSet:
-        """``count`` valid random points (or as many as three rounds of draws give);
-        ``also``: rows judged with the first draws (in the same evaluation)."""
+               also: Sequence[tuple[Number, ...]] = ()) -> list[tuple[Number, ...]]:
+        """``count`` valid random points (or as many as three rounds of draws give), as
+        rows; ``also``: rows judged with the first draws (in the same evaluation)."""
         names = tuple(self.symbols)
+        draw = self._drawer(big, tame)
         rows: list[tuple[Number, ...]] = []
-        pts = PointSet.from_rows(names, [])
+        kept: list[tuple[Number, ...]] = []
         for size in (count + count // 2 + 1, count, count):
-            rows += [self._draw(rng, big, tame) for _ in range(size)]
+            rows += [draw(rng) for _ in range(size)]
             if also:
-                self.accept(names, rows + list(also), reference, seen)
+                self._judge(names, rows + list(also), reference, seen)
                 also = ()
-            pts = self.accept(names, rows, reference, seen)
-            if pts.n >= count:
+            kept = self._kept(names, rows, reference, seen)
+            if len(kept) >= count:
                 break
-        return pts
+        return kept
 
     def accept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
                reference: N.Node, seen: dict[tuple, bool] | None = None) -> PointSet:
         """The rows at which every condition holds and the reference is defined
         (``seen``: rows already judged, and where the new judgements go)."""
-        pts = PointSet.from_rows(names, rows)
         if seen is None:
+            pts = PointSet.from_rows(names, rows)
             return pts.subset(self.valid(pts, reference))
-        rows_ = _as_rows(pts)
-        new = [i for i, r in enumerate(rows_) if r not in seen]
+        return PointSet.of_unique(names, self._kept(names, rows, reference, seen))
+
+    def _kept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
+              reference: N.Node, seen: dict[tuple, bool]) -> list[tuple[Number, ...]]:
+        """The valid rows among ``rows`` (de-duplicated, in order), judging the new ones."""
+        unique = self._judge(names, rows, reference, seen)
+        return [r for r in unique if seen[r]]
+
+    def _judge(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
+               reference: N.Node, seen: dict[tuple, bool]) -> list[tuple[Number, ...]]:
+        """Judge the rows not in ``seen`` (all in one evaluation) into it; the rows,
+        de-duplicated, in order."""
+        unique = list(dict.fromkeys(tuple(r) for r in rows))
+        new = [r for r in unique if r not in seen]
         if new:
-            fresh = pts.subset(new)
-            good = set(self.valid(fresh, reference))
-            for j, i in enumerate(new):
-                seen[rows_[i]] = j in good
-        return pts.subset([i for i, r in enumerate(rows_) if seen[r]])
+            good = set(self.valid(PointSet.of_unique(names, new), reference))
+            for j, r in enumerate(new):
+                seen[r] = j in good
+        return unique
 
     def valid(self, pts: PointSet, reference: N.Node | None) -> list[int]:
         """The rows in every symbol's range where every condition holds and the reference
         is defined (all evaluated together: their common subtrees once)."""
-        inside = [True] * pts.n
+        inside: list[bool] | None = None  # None: every row so far
         for name in pts.names:
             contains = self.symbols[name].contains
-            inside = [k and contains(v) for k, v in zip(inside, pts.env[name])]
-        keep = [i for i, k in enumerate(inside) if k]
+            column = pts.env[name]
+            if inside is None:
+                if all(map(contains, column)):  # the common case: drawn in range
+                    continue
+                inside = [True] * pts.n
+            inside = [k and contains(v) for k, v in zip(inside, column)]
+        if inside is None:
+            keep = list(range(pts.n))
+            sub = pts
+        else:
+            keep = [i for i, k in enumerate(inside) if k]
+            sub = pts.subset(keep)
         if not keep:
             return []
-        sub = pts.subset(keep)
         ok = [True] * sub.n
         memo: dict = {}
         for node, _ in self.conditions:
@@ -325,19 +371,26 @@ class Domain:
             ok = [k and v is not UNDEFINED for k, v in zip(ok, values_at(reference, sub, memo))]
         return [i for i, k in zip(keep, ok) if k]
 
-    def _draw(self, rng: random.Random, big: bool, tame: frozenset[str] = frozenset()
-              ) -> tuple[Number, ...]:
-        """A random point; ``tame`` symbols (in exponents) stay in their small range."""
-        return tuple(self._draw_one(d, rng, big and d.name not in tame)
-                     for d in self.symbols.values())
+    def _drawer(self, big: bool, tame: frozenset[str]
+                ) -> Callable[[random.Random], tuple[Number, ...]]:
+        """A function drawing a random point (``tame`` symbols, in exponents, stay in their
+        small range), each symbol's range found once, not at every draw."""
+        plan: list[tuple[int, Any, Any]] = []  # (kind, ...): 0 fixed, 1 integer, 2 real
+        for d in self.symbols.values():
+            wide = big and d.name not in tame
+            if d.value is not None:
+                plan.append((0, d.value, None))
+            elif not d.integer:
+                plan.append((2, d, wide))
+            else:
+                plan.append((1, *_integer_range(d, wide)))
 
-    def _draw_one(self, d: SymbolDomain, rng: random.Random, big: bool) -> Number:
-        if d.value is not None:
-            return d.value
-        if not d.integer:
-            return _draw_real(d, rng, big)
-        low, span = _integer_range(d, big)
-        return low + int(rng.random() * span)
+        def draw(rng: random.Random) -> tuple[Number, ...]:
+            random_ = rng.random
+            return tuple(a if kind == 0 else a + int(random_() * b) if kind == 1
+                         else _draw_real(a, rng, b) for kind, a, b in plan)
+
+        return draw
 
     def _boundary(self) -> list[tuple[Number, ...]]:
         """Smallest values, each free symbol one and two above them; for reals also
@@ -602,13 +655,16 @@ def values_at(node: N.Node, pts: PointSet, memo: dict | None = None) -> list[Any
 def _in_exponents(node: N.Node) -> frozenset[str]:
     """Symbols in an exponent or under ``exp``: large values of them only make gigantic
     numbers (``h^n`` for n = 5000), so they are sampled in their typical range only."""
-    out: set[str] = set()
-    for n in node.walk():
-        if n.op == "pow":
-            out |= n.args[1].names()
-        elif n.op == "exp":
-            out |= n.args[0].names()
-    return frozenset(out)
+    found = node.facts.get("in exponents")
+    if found is None:  # kept on the tree: the variants of a formula share it
+        out: set[str] = set()
+        for n in node.walk():
+            if n.op == "pow":
+                out |= n.args[1].names()
+            elif n.op == "exp":
+                out |= n.args[0].names()
+        found = node.facts["in exponents"] = frozenset(out)
+    return found
 
 
 def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:
@@ -721,20 +777,37 @@ def _next_divisor(top: int, start: int) -> int | None:
 def _floor_nodes(node: N.Node | None) -> list[N.Node]:
     if node is None:
         return []
-    return [n for n in node.walk() if n.op in ("floor", "ceil") and n.args[0].names()]
+    found = node.facts.get("floor nodes")
+    if found is None:  # kept on the tree: the variants of a formula share it
+        found = node.facts["floor nodes"] = tuple(
+            n for n in node.walk() if n.op in ("floor", "ceil") and n.args[0].names())
+    return list(found)
 
 
 def _floor_args(reference: N.Node | None, symbols: Mapping[str, SymbolDomain]
-                ) -> list[N.Node]:
+                ) -> list[tuple[N.Node, str]]:
     """At least one window position: every ``floor(x) + c`` of the reference over integer
     symbols is >= 1 when ``c >= 1`` (a window count, however SymPy arranged it:
     ``floor(-k/2) + 64``), and any other floor/ceil argument is >= 0.  A floor of a
-    declared real may be negative (``x - floor(x)``)."""
+    declared real may be negative (``x - floor(x)``).  With their texts; kept on the
+    reference's tree for the set of its names declared real (all that they depend on), so
+    the variants of one formula share them, and their slacks (:meth:`Domain._tight`)."""
     if reference is None:
         return []
+    real = frozenset(n for n in reference.names() if n in symbols and not symbols[n].integer)
+    cache = reference.facts.setdefault("floor conditions", {})
+    found = cache.get(real)
+    if found is None:
+        if len(cache) > 64:
+            cache.clear()
+        found = cache[real] = tuple((c, N.to_text(c)) for c in _floor_conditions(reference,
+                                                                                 real))
+    return list(found)
 
+
+def _floor_conditions(reference: N.Node, real: frozenset[str]) -> list[N.Node]:
     def integer(f: N.Node) -> bool:
-        return all(n not in symbols or symbols[n].integer for n in f.args[0].names())
+        return not (f.args[0].names() & real)
 
     out: list[N.Node] = []
     counted: set[int] = set()
@@ -752,8 +825,23 @@ def _floor_args(reference: N.Node | None, symbols: Mapping[str, SymbolDomain]
     return out
 
 
-def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[N.Node]:
-    """``d*(k - 1) + 1 <= n + 2*p`` for each kernel symbol and the size it slides over."""
+#: The kernel conditions (with their texts) by the names of a domain's symbols, in order.
+_KERNEL_FITS: dict[tuple[str, ...], tuple[tuple[N.Node, str], ...]] = {}
+
+
+def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[tuple[N.Node, str]]:
+    """``d*(k - 1) + 1 <= n + 2*p`` for each kernel symbol and the size it slides over (with
+    its text; the same for every domain of the same names)."""
+    key = tuple(symbols)
+    found = _KERNEL_FITS.get(key)
+    if found is None:
+        if len(_KERNEL_FITS) > 1024:
+            _KERNEL_FITS.clear()
+        found = _KERNEL_FITS[key] = tuple((c, N.to_text(c)) for c in _kernel_conditions(key))
+    return list(found)
+
+
+def _kernel_conditions(symbols: Sequence[str]) -> list[N.Node]:
     out = []
     for name in symbols:
         stem, sep, axis = name.partition("_")
