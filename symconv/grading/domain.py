@@ -347,12 +347,13 @@ class Domain:
         is defined (all evaluated together: their common subtrees once)."""
         inside: list[bool] | None = None  # None: every row so far
         for name in pts.names:
-            contains = self.symbols[name].contains
+            d = self.symbols[name]
             column = pts.env[name]
             if inside is None:
-                if all(map(contains, column)):  # the common case: drawn in range
+                if _all_inside(d, column):  # the common case: drawn in range
                     continue
                 inside = [True] * pts.n
+            contains = d.contains
             inside = [k and contains(v) for k, v in zip(inside, column)]
         if inside is None:
             keep = list(range(pts.n))
@@ -375,15 +376,30 @@ class Domain:
                 ) -> Callable[[random.Random], tuple[Number, ...]]:
         """A function drawing a random point (``tame`` symbols, in exponents, stay in their
         small range), each symbol's range found once, not at every draw."""
+        template: list[Number] = []  # the fixed values, and a place for each drawn one
+        integers: list[tuple[int, int, int]] = []  # (column, first value, count)
         plan: list[tuple[int, Any, Any]] = []  # (kind, ...): 0 fixed, 1 integer, 2 real
-        for d in self.symbols.values():
+        for col, d in enumerate(self.symbols.values()):
             wide = big and d.name not in tame
+            template.append(0 if d.value is None else d.value)
             if d.value is not None:
                 plan.append((0, d.value, None))
             elif not d.integer:
                 plan.append((2, d, wide))
             else:
-                plan.append((1, *_integer_range(d, wide)))
+                low, span = _integer_range(d, wide)
+                plan.append((1, low, span))
+                integers.append((col, low, span))
+        if all(kind != 2 for kind, _, _ in plan):
+            def draw_integers(rng: random.Random) -> tuple[Number, ...]:
+                # one rng.random() per free symbol, in order, as below
+                random_ = rng.random
+                row = template.copy()
+                for col, low, span in integers:
+                    row[col] = low + int(random_() * span)
+                return tuple(row)
+
+            return draw_integers
 
         def draw(rng: random.Random) -> tuple[Number, ...]:
             random_ = rng.random
@@ -424,16 +440,16 @@ class Domain:
         for cond, _ in self.conditions:
             if cond.op != "rel" or cond.value not in ("<=", ">="):
                 continue
-            slack_node = N.sub(cond.args[1], cond.args[0]) if cond.value == "<=" \
-                else N.sub(cond.args[0], cond.args[1])
+            slack_node, slack_names = _slack(cond)
             # only the condition's own symbols move
-            movers = [name for name in sorted(slack_node.names())
+            movers = [name for name in slack_names
                       if (d := self.symbols.get(name)) is not None and d.value is None
                       and d.integer]
             n = pts.n
             steps: dict[str, list[Any]] = {}
+            own = _env_of(slack_node, pts)  # the slack's own columns only
             try:  # the slack and every bumped slack in one evaluation
-                env = {k: v * (1 + len(movers)) for k, v in pts.env.items()}
+                env = {k: v * (1 + len(movers)) for k, v in own.items()}
                 for j, name in enumerate(movers):
                     env[name] = env[name][:(j + 1) * n] + [v + 1 for v in pts.env[name]] \
                         + env[name][(j + 2) * n:]
@@ -442,11 +458,11 @@ class Domain:
                 steps = {name: every[(j + 1) * n:(j + 2) * n] for j, name in enumerate(movers)}
             except (InvalidAnswer, ValueError, ArithmeticError):
                 try:  # one of them fails: each on its own, as far as it goes
-                    slack = evaluate(slack_node, pts.env, n)
+                    slack = evaluate(slack_node, own, n)
                 except (InvalidAnswer, ValueError, ArithmeticError):
                     continue
                 for name in movers:
-                    bumped = dict(pts.env)
+                    bumped = dict(own)
                     bumped[name] = [v + 1 for v in pts.env[name]]
                     try:
                         steps[name] = evaluate(slack_node, bumped, n)
@@ -603,6 +619,24 @@ _REAL_PROBES = (Fraction(-7, 3), -1, Fraction(-1, 2), Fraction(-1, 3), 0, Fracti
 _DENOMINATORS = (1, 2, 3, 4, 5, 6, 7, 9, 12)
 
 
+def _all_inside(d: SymbolDomain, column: list[Number]) -> bool:
+    """Whether ``d`` contains every value of ``column`` (``all(map(d.contains, column))``)
+    with the loops in C; False may also mean "not sure" (the caller then asks each)."""
+    if not column:
+        return True
+    if d.value is not None:
+        return column.count(d.value) == len(column)
+    if d.integer and set(map(type, column)) != {int}:
+        return False
+    if not d.integer and not set(map(type, column)) <= {int, Fraction}:
+        return False
+    if d.low is not None:
+        lowest = min(column)
+        if lowest < d.low or (d.open_low and lowest == d.low):
+            return False
+    return d.high is None or max(column) <= d.high
+
+
 def _smallest(d: SymbolDomain) -> Number:
     if d.value is not None:
         return d.value
@@ -679,7 +713,7 @@ def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
     # the points and the bumped points in one evaluation (each point's value is its own)
     n = pts.n
     both = PointSet(pts.names, {k: (v + [x + 1 for x in v]) if k == name else v + v
-                                for k, v in pts.env.items()}, 2 * n)
+                                for k, v in _env_of(arg, pts).items()}, 2 * n)
     values = values_at(arg, both)
     before, after = values[:n], values[n:]
     out: list[int | None] = []
@@ -687,9 +721,27 @@ def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
         if a is UNDEFINED or b is UNDEFINED or not (is_exact(a) and is_exact(b)):
             out.append(None)
             continue
-        step = Fraction(b - a)
+        step = b - a  # an int or a Fraction: both have a numerator and a denominator
         out.append(step.denominator if step > 0 and step.numerator == 1 else None)
     return out
+
+
+def _env_of(node: N.Node, pts: PointSet) -> dict[str, list[Number]]:
+    """The columns of ``pts`` that ``node`` reads: an evaluation looks at the sizes of
+    every column it is given (the values are the same with only its own)."""
+    return {k: v for k, v in pts.env.items() if k in node.names()}
+
+
+def _slack(cond: N.Node) -> tuple[N.Node, list[str]]:
+    """How far an inequality condition is from tight (``right - left`` of ``<=``) and its
+    names, sorted; kept on the condition (the conditions of a formula's tree are shared
+    by its variants, and so are the slack's cached facts)."""
+    found = cond.facts.get("slack")
+    if found is None:
+        node = N.sub(cond.args[1], cond.args[0]) if cond.value == "<=" \
+            else N.sub(cond.args[0], cond.args[1])
+        found = cond.facts["slack"] = (node, sorted(node.names()))
+    return found
 
 
 def _not_as_wanted(arg: N.Node, names: tuple[str, ...], env: dict[str, list[Number]],
