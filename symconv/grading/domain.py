@@ -834,8 +834,12 @@ def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
         if a is UNDEFINED or b is UNDEFINED or not (is_exact(a) and is_exact(b)):
             out.append(None)
             continue
-        step = b - a  # an int or a Fraction: both have a numerator and a denominator
-        out.append(step.denominator if step > 0 and step.numerator == 1 else None)
+        # b - a = top/bottom (ints and Fractions alike have a numerator and a denominator),
+        # whose reduced numerator is 1 when top > 0 divides bottom: then its denominator is
+        # bottom // top (integers only, no Fraction made)
+        top = b.numerator * a.denominator - a.numerator * b.denominator
+        bottom = a.denominator * b.denominator
+        out.append(bottom // top if top > 0 and bottom % top == 0 else None)
     return out
 
 
@@ -907,9 +911,9 @@ def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool,
                 cands.append(0)
             elif step and step.denominator > 1 and x.denominator > 1 and want:
                 m = step.denominator  # x + t*a/m integer: t*a = -x*m (mod m)
-                if m % x.denominator == 0:
-                    t = (-x * m) * pow(step.numerator, -1, m) % m
-                    cands.append(int(t))
+                if m % x.denominator == 0:  # -x*m is the integer -x.numerator*(m/x.den)
+                    t = (-x.numerator * (m // x.denominator)) * pow(step.numerator, -1, m) % m
+                    cands.append(t)
             elif step and step.denominator > 1 and not want:
                 cands.append(1)
         if want and type(top) is int and top != 0 and type(v) is int and abs(top) < 10**12:
