@@ -900,7 +900,7 @@ def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool,
     if before is None:
         before = values_at(arg, pts)
     after = values_at(arg, bumped)
-    tops = _divided_by(arg, name)
+    tops = _divided_by(arg, name) if want else None  # a divisor helps only to be integer
     top_values = values_at(tops, pts) if tops is not None else [UNDEFINED] * n
     tries: list[list[int]] = []
     for x, y, top, v in zip(before, after, top_values, pts.env[name]):
