@@ -31,7 +31,8 @@ from __future__ import annotations
 import functools
 import math
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -125,6 +126,24 @@ def default_symbol(name: str) -> SymbolDomain:
     return SymbolDomain(name, integer=True, low=1 if assumptions.get("positive") else 0)
 
 
+#: Symbol domains by (name, spec) for the specs every variant repeats (none, or a number).
+_SYMBOLS: dict[tuple[str, Any], SymbolDomain] = {}
+
+
+def _symbol(name: str, spec: Any) -> SymbolDomain:
+    """``override(default_symbol(name), spec)``, kept when ``spec`` is None or an int (a
+    student's fixed number): the domains are immutable, so variants can share them."""
+    if spec is not None and type(spec) is not int:
+        return override(default_symbol(name), spec)
+    key = (name, spec)
+    found = _SYMBOLS.get(key)
+    if found is None:
+        if len(_SYMBOLS) > 4096:
+            _SYMBOLS.clear()
+        found = _SYMBOLS[key] = override(default_symbol(name), spec)
+    return found
+
+
 def override(base: SymbolDomain, spec: Any) -> SymbolDomain:
     """Apply one keyword of :func:`symconv.grade` to a symbol's domain.
 
@@ -201,9 +220,16 @@ class PointSet:
 
     @classmethod
     def from_rows(cls, names: Sequence[str], rows: Iterable[Sequence[Number]]) -> PointSet:
-        rows = list(dict.fromkeys(tuple(r) for r in rows))  # de-duplicated, in order
-        env = {name: [r[i] for r in rows] for i, name in enumerate(names)}
-        return cls(tuple(names), env, len(rows))
+        return cls.of_unique(names, list(dict.fromkeys(tuple(r) for r in rows)))
+
+    @classmethod
+    def of_unique(cls, names: Sequence[str], rows: Sequence[Sequence[Number]]) -> PointSet:
+        """The points of ``rows``, already de-duplicated (no second pass over them)."""
+        if not names:
+            return cls((), {}, len(rows))
+        columns = list(zip(*rows)) if rows else [()] * len(names)
+        return cls(tuple(names), {name: list(col) for name, col in zip(names, columns)},
+                   len(rows))
 
     def rows(self) -> list[dict[str, Number]]:
         return [{k: self.env[k][i] for k in self.names} for i in range(self.n)]
@@ -223,6 +249,9 @@ class Domain:
     symbols: dict[str, SymbolDomain]
     conditions: list[tuple[N.Node, str]] = field(default_factory=list)
     seed: int = 0
+    #: :meth:`_all_rounds` of the last base and floors (the key, the result)
+    _rounds_cache: tuple[Any, list[bool]] | None = field(default=None, repr=False,
+                                                         compare=False)
 
     @classmethod
     def build(cls, names: Iterable[str], overrides: Mapping[str, Any] | None = None,
@@ -234,11 +263,12 @@ class Domain:
         all_names = set(names) | set(overrides)
         for c in conds:
             all_names |= c.names()
-        symbols = {n: override(default_symbol(n), overrides.get(n)) for n in sorted(all_names)}
+        symbols = {n: _symbol(n, overrides.get(n)) for n in sorted(all_names)}
         dom = cls(symbols, [], seed)
+        found = []
         if defaults:
-            conds = _kernel_fits(symbols) + _floor_args(reference, symbols) + conds
-        dom.conditions = [(c, N.to_text(c)) for c in conds]
+            found = _kernel_fits(symbols) + _floor_args(reference, symbols)
+        dom.conditions = found + [(c, N.to_text(c)) for c in conds]
         return dom
 
     @property
@@ -249,95 +279,202 @@ class Domain:
     def sample(self, reference: N.Node, extra: Sequence[N.Node] = (), count: int = 14,
                large: int = 4, tight: int = 6) -> PointSet:
         """Valid points (conditions hold, ``reference`` defined), see the module docstring."""
+        return self.sample_values(reference, extra, count, large, tight)[0]
+
+    def sample_values(self, reference: N.Node, extra: Sequence[N.Node] = (), count: int = 14,
+                      large: int = 4, tight: int = 6
+                      ) -> tuple[PointSet, list[Any] | None, dict]:
+        """:meth:`sample`, and the values and memo of ``reference`` at the points when the
+        last judgement evaluated it at exactly them (what ``evaluate`` with a fresh memo
+        gives there), else None and an empty memo.
+
+        Each row is judged on its own (its verdict does not depend on the rows judged with
+        it), so rows are judged in as few evaluations as the draws allow, the same points
+        as judging them one round after another: the boundary rows, the first small
+        draws and the first large ones, drawn ahead (the large round the random stream
+        gives next when the first small round is enough, as it mostly is) in one; the
+        tight rows and the residue rows, with the whole sample, in one at the end."""
         rng = random.Random(self.seed)
         names = tuple(self.symbols)
         tame = _in_exponents(reference)
         seen: dict[tuple, bool] = {}  # rows already checked: each is checked once
-        # Rows are judged in as few evaluations as the draws allow (the boundary rows with
-        # the first small draws, the tight rows with the first large ones): the same
-        # points, each judged on its own, in fewer passes over the tree.
         boundary = self._boundary()
-        small = self._drawn(rng, count, False, frozenset(), reference, seen, boundary)
-        first = _as_rows(small)[:8]
+        draw_small = self._drawer(False, frozenset())
+        round1 = [draw_small(rng) for _ in range(count + count // 2 + 1)]
+        after_round1 = rng.getstate()
+        draw_big = self._drawer(True, tame)
+        ahead: list[tuple[Number, ...]] | None = [draw_big(rng)
+                                                  for _ in range(large + large // 2 + 1)]
+        self._judge(names, round1 + boundary + (ahead or []), reference, seen)
+        if len(self._kept(names, round1, reference, seen)) < count:
+            rng.setstate(after_round1)  # more small rounds first: the large ones come later
+            ahead = None
+        small = self._drawn(rng, count, False, frozenset(), reference, seen, round1)
+        first = small[:8]
         early = self._tight(first) if len(first) == 8 or count < 8 else []
-        big = self._drawn(rng, large, True, tame, reference, seen, early)
-        drawn = _as_rows(small)[:count] + _as_rows(big)[:large]
-        tight_rows = _as_rows(self.accept(names, early if drawn[:8] == first and early
-                                          else self._tight(drawn[:8]), reference, seen))
-        rows = boundary + drawn + tight_rows[:tight]
-        base = self.accept(names, rows, reference, seen)
+        big = self._drawn(rng, large, True, tame, reference, seen, ahead)
+        drawn = small[:count] + big[:large]
+        tight_src = early if drawn[:8] == first and early else self._tight(drawn[:8])
+        # The tight rows are judged at the end: those out of range are known at once, the
+        # others taken as valid (they nearly always are), and if one is not, the residues
+        # are found again from the tight rows it leaves.
+        for r in dict.fromkeys(tight_src):
+            if r not in seen and not self._in_range(r):
+                seen[r] = False  # what valid() says of a row out of range
+        tight_rows = [r for r in dict.fromkeys(tight_src) if seen.get(r, True)]
+        guessed = [r for r in tight_rows[:tight] if r not in seen]
+        base = [r for r in dict.fromkeys(boundary + drawn + tight_rows[:tight])
+                if seen.get(r, True)]
         floors = _floor_nodes(reference) + [f for e in extra for f in _floor_nodes(e)]
-        residues = self.residues(base, floors, rng)
-        return self.accept(names, _as_rows(base) + [tuple(r) for r in residues], reference,
-                           seen)
+        before_residues = rng.getstate()
+        residues = self.residues(PointSet.of_unique(names, base), floors, rng)
+        rows = list(dict.fromkeys(base + [tuple(r) for r in residues]))
+        if all(r in seen for r in rows):
+            return PointSet.of_unique(names, [r for r in rows if seen[r]]), None, {}
+        pts = PointSet.of_unique(names, rows)
+        keep, values, memo = self._valid(pts, reference)
+        good = set(keep)
+        for j, r in enumerate(rows):
+            if r not in seen:
+                seen[r] = j in good
+        if all(seen[r] for r in guessed):
+            if len(keep) == pts.n and values is not None:
+                return pts, values, memo
+            return PointSet.of_unique(names, [r for r in rows if seen[r]]), None, {}
+        # a tight row taken as valid is not: the sample from the tight rows on, as judged
+        rng.setstate(before_residues)
+        tight_rows = self._kept(names, tight_src, reference, seen)
+        base = self._kept(names, boundary + drawn + tight_rows[:tight], reference, seen)
+        residues = self.residues(PointSet.of_unique(names, base), floors, rng)
+        return PointSet.of_unique(names, self._kept(names, base + [tuple(r) for r in residues],
+                                                    reference, seen)), None, {}
+
+    def _in_range(self, row: Sequence[Number]) -> bool:
+        """Whether every value of ``row`` is in its symbol's range."""
+        return all(d.contains(v) for d, v in zip(self.symbols.values(), row))
 
     def _drawn(self, rng: random.Random, count: int, big: bool, tame: frozenset[str],
                reference: N.Node, seen: dict[tuple, bool],
-               also: Sequence[tuple[Number, ...]] = ()) -> PointSet:
-        """``count`` valid random points (or as many as three rounds of draws give);
-        ``also``: rows judged with the first draws (in the same evaluation)."""
+               first: list[tuple[Number, ...]] | None = None) -> list[tuple[Number, ...]]:
+        """``count`` valid random points (or as many as three rounds of draws give), as
+        rows; ``first``: the first round, drawn (and judged) already."""
         names = tuple(self.symbols)
+        draw = self._drawer(big, tame)
         rows: list[tuple[Number, ...]] = []
-        pts = PointSet.from_rows(names, [])
-        for size in (count + count // 2 + 1, count, count):
-            rows += [self._draw(rng, big, tame) for _ in range(size)]
-            if also:
-                self.accept(names, rows + list(also), reference, seen)
-                also = ()
-            pts = self.accept(names, rows, reference, seen)
-            if pts.n >= count:
+        kept: list[tuple[Number, ...]] = []
+        for k, size in enumerate((count + count // 2 + 1, count, count)):
+            rows += first if k == 0 and first is not None else [draw(rng) for _ in range(size)]
+            kept = self._kept(names, rows, reference, seen)
+            if len(kept) >= count:
                 break
-        return pts
+        return kept
 
     def accept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
                reference: N.Node, seen: dict[tuple, bool] | None = None) -> PointSet:
         """The rows at which every condition holds and the reference is defined
         (``seen``: rows already judged, and where the new judgements go)."""
-        pts = PointSet.from_rows(names, rows)
         if seen is None:
+            pts = PointSet.from_rows(names, rows)
             return pts.subset(self.valid(pts, reference))
-        rows_ = _as_rows(pts)
-        new = [i for i, r in enumerate(rows_) if r not in seen]
+        return PointSet.of_unique(names, self._kept(names, rows, reference, seen))
+
+    def _kept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
+              reference: N.Node, seen: dict[tuple, bool]) -> list[tuple[Number, ...]]:
+        """The valid rows among ``rows`` (de-duplicated, in order), judging the new ones."""
+        unique = self._judge(names, rows, reference, seen)
+        return [r for r in unique if seen[r]]
+
+    def _judge(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
+               reference: N.Node, seen: dict[tuple, bool]) -> list[tuple[Number, ...]]:
+        """Judge the rows not in ``seen`` (all in one evaluation) into it; the rows,
+        de-duplicated, in order."""
+        unique = list(dict.fromkeys(tuple(r) for r in rows))
+        new = [r for r in unique if r not in seen]
         if new:
-            fresh = pts.subset(new)
-            good = set(self.valid(fresh, reference))
-            for j, i in enumerate(new):
-                seen[rows_[i]] = j in good
-        return pts.subset([i for i, r in enumerate(rows_) if seen[r]])
+            good = set(self.valid(PointSet.of_unique(names, new), reference))
+            for j, r in enumerate(new):
+                seen[r] = j in good
+        return unique
 
     def valid(self, pts: PointSet, reference: N.Node | None) -> list[int]:
         """The rows in every symbol's range where every condition holds and the reference
         is defined (all evaluated together: their common subtrees once)."""
-        inside = [True] * pts.n
+        return self._valid(pts, reference)[0]
+
+    def _valid(self, pts: PointSet, reference: N.Node | None
+               ) -> tuple[list[int], list[Any] | None, dict]:
+        """:meth:`valid`, and when every row is in range and ``reference`` was evaluated at
+        them all at once, its values and memo (what ``evaluate`` with a fresh memo gives
+        at ``pts``: the reference is evaluated first, into a memo of its own, and the
+        conditions read it without writing to it)."""
+        inside: list[bool] | None = None  # None: every row so far
         for name in pts.names:
-            contains = self.symbols[name].contains
-            inside = [k and contains(v) for k, v in zip(inside, pts.env[name])]
-        keep = [i for i, k in enumerate(inside) if k]
+            d = self.symbols[name]
+            column = pts.env[name]
+            if inside is None:
+                if _all_inside(d, column):  # the common case: drawn in range
+                    continue
+                inside = [True] * pts.n
+            contains = d.contains
+            inside = [k and contains(v) for k, v in zip(inside, column)]
+        if inside is None:
+            keep = list(range(pts.n))
+            sub = pts
+        else:
+            keep = [i for i, k in enumerate(inside) if k]
+            sub = pts.subset(keep)
+        own: dict = {}
         if not keep:
-            return []
-        sub = pts.subset(keep)
+            return [], None, own
+        found = None
+        if reference is not None:
+            found = values_at(reference, sub, own)
         ok = [True] * sub.n
-        memo: dict = {}
+        memo = ChainMap({}, own)
         for node, _ in self.conditions:
             ok = [k and v is not UNDEFINED and bool(v)
                   for k, v in zip(ok, values_at(node, sub, memo))]
-        if reference is not None:
-            ok = [k and v is not UNDEFINED for k, v in zip(ok, values_at(reference, sub, memo))]
-        return [i for i, k in zip(keep, ok) if k]
+        if found is not None:
+            ok = [k and v is not UNDEFINED for k, v in zip(ok, found)]
+            if own.get(reference) is not found or sub is not pts:
+                found = None  # judged point by point, or on some rows only
+        return [i for i, k in zip(keep, ok) if k], found, own
 
-    def _draw(self, rng: random.Random, big: bool, tame: frozenset[str] = frozenset()
-              ) -> tuple[Number, ...]:
-        """A random point; ``tame`` symbols (in exponents) stay in their small range."""
-        return tuple(self._draw_one(d, rng, big and d.name not in tame)
-                     for d in self.symbols.values())
+    def _drawer(self, big: bool, tame: frozenset[str]
+                ) -> Callable[[random.Random], tuple[Number, ...]]:
+        """A function drawing a random point (``tame`` symbols, in exponents, stay in their
+        small range), each symbol's range found once, not at every draw."""
+        template: list[Number] = []  # the fixed values, and a place for each drawn one
+        integers: list[tuple[int, int, int]] = []  # (column, first value, count)
+        plan: list[tuple[int, Any, Any]] = []  # (kind, ...): 0 fixed, 1 integer, 2 real
+        for col, d in enumerate(self.symbols.values()):
+            wide = big and d.name not in tame
+            template.append(0 if d.value is None else d.value)
+            if d.value is not None:
+                plan.append((0, d.value, None))
+            elif not d.integer:
+                plan.append((2, d, wide))
+            else:
+                low, span = _integer_range(d, wide)
+                plan.append((1, low, span))
+                integers.append((col, low, span))
+        if all(kind != 2 for kind, _, _ in plan):
+            def draw_integers(rng: random.Random) -> tuple[Number, ...]:
+                # one rng.random() per free symbol, in order, as below
+                random_ = rng.random
+                row = template.copy()
+                for col, low, span in integers:
+                    row[col] = low + int(random_() * span)
+                return tuple(row)
 
-    def _draw_one(self, d: SymbolDomain, rng: random.Random, big: bool) -> Number:
-        if d.value is not None:
-            return d.value
-        if not d.integer:
-            return _draw_real(d, rng, big)
-        low, span = _integer_range(d, big)
-        return low + int(rng.random() * span)
+            return draw_integers
+
+        def draw(rng: random.Random) -> tuple[Number, ...]:
+            random_ = rng.random
+            return tuple(a if kind == 0 else a + int(random_() * b) if kind == 1
+                         else _draw_real(a, rng, b) for kind, a, b in plan)
+
+        return draw
 
     def _boundary(self) -> list[tuple[Number, ...]]:
         """Smallest values, each free symbol one and two above them; for reals also
@@ -371,16 +508,16 @@ class Domain:
         for cond, _ in self.conditions:
             if cond.op != "rel" or cond.value not in ("<=", ">="):
                 continue
-            slack_node = N.sub(cond.args[1], cond.args[0]) if cond.value == "<=" \
-                else N.sub(cond.args[0], cond.args[1])
+            slack_node, slack_names = _slack(cond)
             # only the condition's own symbols move
-            movers = [name for name in sorted(slack_node.names())
+            movers = [name for name in slack_names
                       if (d := self.symbols.get(name)) is not None and d.value is None
                       and d.integer]
             n = pts.n
             steps: dict[str, list[Any]] = {}
+            own = _env_of(slack_node, pts)  # the slack's own columns only
             try:  # the slack and every bumped slack in one evaluation
-                env = {k: v * (1 + len(movers)) for k, v in pts.env.items()}
+                env = {k: v * (1 + len(movers)) for k, v in own.items()}
                 for j, name in enumerate(movers):
                     env[name] = env[name][:(j + 1) * n] + [v + 1 for v in pts.env[name]] \
                         + env[name][(j + 2) * n:]
@@ -389,11 +526,11 @@ class Domain:
                 steps = {name: every[(j + 1) * n:(j + 2) * n] for j, name in enumerate(movers)}
             except (InvalidAnswer, ValueError, ArithmeticError):
                 try:  # one of them fails: each on its own, as far as it goes
-                    slack = evaluate(slack_node, pts.env, n)
+                    slack = evaluate(slack_node, own, n)
                 except (InvalidAnswer, ValueError, ArithmeticError):
                     continue
                 for name in movers:
-                    bumped = dict(pts.env)
+                    bumped = dict(own)
                     bumped[name] = [v + 1 for v in pts.env[name]]
                     try:
                         steps[name] = evaluate(slack_node, bumped, n)
@@ -469,6 +606,11 @@ class Domain:
         symbol that can make it so (vectorised over the points).  A second pass mends the
         points where a later floor's move (a shared stride) undid an earlier floor's;
         points still wrong after it are left out."""
+        return self.exact_values(base, floors, reference, skip)[0]
+
+    def exact_values(self, base: PointSet, floors: Sequence[N.Node], reference: N.Node,
+                     skip: int | None = None) -> tuple[PointSet, list[Any]]:
+        """:meth:`exact_points` and the values of ``reference`` there."""
         names = list(base.names)
         # and a few points with each divisor symbol at its smallest value (s = 1: every
         # division exact; the sample may have none, and an answer wrong there is wrong
@@ -484,39 +626,72 @@ class Domain:
         # a floor whose argument moves by whole numbers only (every symbol fixed, or
         # floor(p + 93/2) once w and k are a student's numbers) never rounds differently:
         # it is a number or a polynomial, not a division that must be exact
-        wants = [j != skip if self._rounds(f.args[0], base) else None
-                 for j, f in enumerate(floors)]
+        rounds = self._all_rounds(floors, base)
+        wants = [j != skip if rounds[j] else None for j in range(len(floors))]
         todo_all = list(range(base.n))
         failed: set[int] = set()
+        # each floor's argument at every point, while no point has moved since (the check
+        # closing a pass is the next pass's start)
+        known: dict[int, list[Any]] = {}
         for _ in range(2):
             for j, node in enumerate(floors):
                 arg = node.args[0]
                 if wants[j] is None:
                     continue
-                todo = _not_as_wanted(arg, base.names, env, todo_all, bool(wants[j]))
+                want = bool(wants[j])
+                values = known.get(j)
+                if values is None:
+                    values = _arg_values(arg, base.names, env, todo_all)
+                todo = [i for i in todo_all if not _as_wanted(values[i], want)]
                 for name in self._movers(arg, {}):
                     if not todo:
                         break
                     pts = PointSet(base.names, {k: [v[i] for i in todo] for k, v in env.items()},
                                    len(todo))
-                    shifts = _shifts_to_integer(arg, pts, name, bool(wants[j]))
+                    shifts = _shifts_to_integer(arg, pts, name, want, [values[i] for i in todo])
                     left = []
                     for i, shift in zip(todo, shifts):
                         if shift is None:
                             left.append(i)
                         else:
                             env[name][i] += shift
+                            if shift:
+                                known.clear()
                     todo = left
             failed = set()
+            known.clear()
             for j, node in enumerate(floors):
                 if wants[j] is not None:
-                    failed.update(_not_as_wanted(node.args[0], base.names, env, todo_all,
-                                                 bool(wants[j])))
+                    known[j] = _arg_values(node.args[0], base.names, env, todo_all)
+                    failed.update(i for i in todo_all
+                                  if not _as_wanted(known[j][i], bool(wants[j])))
             if not failed:
                 break
         rows = list(zip(*(env[n] for n in names))) if names else [()] * base.n
-        return self.accept(names, [r for i, r in enumerate(rows) if i not in failed],
-                           reference)
+        return self.accept_values(names, [r for i, r in enumerate(rows) if i not in failed],
+                                  reference)
+
+    def accept_values(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
+                      reference: N.Node) -> tuple[PointSet, list[Any]]:
+        """:meth:`accept` (no rows judged before) and the values of ``reference`` at the
+        points, as ``evaluate`` gives them there: when every row is accepted, the values
+        computed to judge them (the same evaluation of the same points)."""
+        pts = PointSet.from_rows(names, rows)
+        keep, values, _ = self._valid(pts, reference)
+        if values is None or len(keep) != pts.n:
+            pts = pts.subset(keep)
+            values = evaluate(reference, pts.env, pts.n, REFERENCE_LIMITS)
+        return pts, values
+
+    def _all_rounds(self, floors: Sequence[N.Node], base: PointSet) -> list[bool]:
+        """:meth:`_rounds` of every floor's argument at ``base``, kept for the base and
+        floors of the last call (the same for every ``skip`` of :meth:`exact_points`)."""
+        key = (tuple(f.key() for f in floors), _as_rows(base), base.names)
+        cached = self._rounds_cache
+        if cached is None or cached[0] != key:
+            cached = self._rounds_cache = (key, [self._rounds(f.args[0], base)
+                                                 for f in floors])
+        return cached[1]
 
     def _rounds(self, arg: N.Node, base: PointSet) -> bool:
         """Whether raising some free symbol by 1 moves ``arg`` by a fraction at some base
@@ -524,12 +699,18 @@ class Domain:
         free = [n for n in arg.names() if n in self.symbols and self.symbols[n].value is None]
         if any(not self.symbols[n].integer for n in free):
             return True
-        before = values_at(arg, base)
-        for name in free:
-            bumped = PointSet(base.names, {**base.env, name: [v + 1 for v in base.env[name]]},
-                              base.n)
-            for a, b in zip(before, values_at(arg, bumped)):
-                if not (is_exact(a) and is_exact(b)) or Fraction(b - a).denominator != 1:
+        # the base and each bumped base in one evaluation (each point's value is its own)
+        n = base.n
+        own = _env_of(arg, base)
+        env = {k: v * (1 + len(free)) for k, v in own.items()}
+        for j, name in enumerate(free):
+            env[name] = env[name][:(j + 1) * n] + [v + 1 for v in own[name]] \
+                + env[name][(j + 2) * n:]
+        every = values_at(arg, PointSet(tuple(env), env, n * (1 + len(free))))
+        before = every[:n]
+        for j in range(len(free)):
+            for a, b in zip(before, every[(j + 1) * n:(j + 2) * n]):
+                if not (is_exact(a) and is_exact(b)) or (b - a).denominator != 1:
                     return True
         return False
 
@@ -548,6 +729,24 @@ def _integer_range(d: SymbolDomain, big: bool) -> tuple[int, int]:
 _REAL_PROBES = (Fraction(-7, 3), -1, Fraction(-1, 2), Fraction(-1, 3), 0, Fraction(1, 3),
                 Fraction(1, 2), 1, Fraction(3, 2), Fraction(7, 3), 3)
 _DENOMINATORS = (1, 2, 3, 4, 5, 6, 7, 9, 12)
+
+
+def _all_inside(d: SymbolDomain, column: list[Number]) -> bool:
+    """Whether ``d`` contains every value of ``column`` (``all(map(d.contains, column))``)
+    with the loops in C; False may also mean "not sure" (the caller then asks each)."""
+    if not column:
+        return True
+    if d.value is not None:
+        return column.count(d.value) == len(column)
+    if d.integer and set(map(type, column)) != {int}:
+        return False
+    if not d.integer and not set(map(type, column)) <= {int, Fraction}:
+        return False
+    if d.low is not None:
+        lowest = min(column)
+        if lowest < d.low or (d.open_low and lowest == d.low):
+            return False
+    return d.high is None or max(column) <= d.high
 
 
 def _smallest(d: SymbolDomain) -> Number:
@@ -579,9 +778,10 @@ def _draw_real(d: SymbolDomain, rng: random.Random, big: bool) -> Number:
     return int(value) if value.denominator == 1 else value
 
 
-def values_at(node: N.Node, pts: PointSet, memo: dict | None = None) -> list[Any]:
+def values_at(node: N.Node, pts: PointSet, memo: Any = None) -> list[Any]:
     """``node`` at every point (reference limits), UNDEFINED at a point where it is too
-    large or cannot be evaluated, instead of failing every point."""
+    large or cannot be evaluated, instead of failing every point (``memo``: a dict, or
+    ``ChainMap({}, shared)`` to read ``shared`` without writing to it)."""
     try:
         return evaluate(node, pts.env, pts.n, REFERENCE_LIMITS, memo=memo)
     except OutOfTime:
@@ -602,13 +802,16 @@ def values_at(node: N.Node, pts: PointSet, memo: dict | None = None) -> list[Any
 def _in_exponents(node: N.Node) -> frozenset[str]:
     """Symbols in an exponent or under ``exp``: large values of them only make gigantic
     numbers (``h^n`` for n = 5000), so they are sampled in their typical range only."""
-    out: set[str] = set()
-    for n in node.walk():
-        if n.op == "pow":
-            out |= n.args[1].names()
-        elif n.op == "exp":
-            out |= n.args[0].names()
-    return frozenset(out)
+    found = node.facts.get("in exponents")
+    if found is None:  # kept on the tree: the variants of a formula share it
+        out: set[str] = set()
+        for n in node.walk():
+            if n.op == "pow":
+                out |= n.args[1].names()
+            elif n.op == "exp":
+                out |= n.args[0].names()
+        found = node.facts["in exponents"] = frozenset(out)
+    return found
 
 
 def _as_rows(pts: PointSet) -> list[tuple[Number, ...]]:
@@ -623,7 +826,7 @@ def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
     # the points and the bumped points in one evaluation (each point's value is its own)
     n = pts.n
     both = PointSet(pts.names, {k: (v + [x + 1 for x in v]) if k == name else v + v
-                                for k, v in pts.env.items()}, 2 * n)
+                                for k, v in _env_of(arg, pts).items()}, 2 * n)
     values = values_at(arg, both)
     before, after = values[:n], values[n:]
     out: list[int | None] = []
@@ -631,21 +834,54 @@ def _periods(arg: N.Node, pts: PointSet, name: str) -> list[int | None]:
         if a is UNDEFINED or b is UNDEFINED or not (is_exact(a) and is_exact(b)):
             out.append(None)
             continue
-        step = Fraction(b - a)
-        out.append(step.denominator if step > 0 and step.numerator == 1 else None)
+        # b - a = top/bottom (ints and Fractions alike have a numerator and a denominator),
+        # whose reduced numerator is 1 when top > 0 divides bottom: then its denominator is
+        # bottom // top (integers only, no Fraction made)
+        top = b.numerator * a.denominator - a.numerator * b.denominator
+        bottom = a.denominator * b.denominator
+        out.append(bottom // top if top > 0 and bottom % top == 0 else None)
     return out
+
+
+def _env_of(node: N.Node, pts: PointSet) -> dict[str, list[Number]]:
+    """The columns of ``pts`` that ``node`` reads: an evaluation looks at the sizes of
+    every column it is given (the values are the same with only its own)."""
+    return {k: v for k, v in pts.env.items() if k in node.names()}
+
+
+def _slack(cond: N.Node) -> tuple[N.Node, list[str]]:
+    """How far an inequality condition is from tight (``right - left`` of ``<=``) and its
+    names, sorted; kept on the condition (the conditions of a formula's tree are shared
+    by its variants, and so are the slack's cached facts)."""
+    found = cond.facts.get("slack")
+    if found is None:
+        node = N.sub(cond.args[1], cond.args[0]) if cond.value == "<=" \
+            else N.sub(cond.args[0], cond.args[1])
+        found = cond.facts["slack"] = (node, sorted(node.names()))
+    return found
+
+
+def _arg_values(arg: N.Node, names: tuple[str, ...], env: dict[str, list[Number]],
+                idx: list[int]) -> list[Any]:
+    """``arg`` at the points ``idx`` of ``env``."""
+    pts = PointSet(names, {k: [v[i] for i in idx] for k, v in env.items()}, len(idx))
+    return values_at(arg, pts)
+
+
+def _as_wanted(v: Any, want: bool) -> bool:
+    """Whether ``v`` is exact and (``want``) an integer or not."""
+    return is_exact(v) and (v.denominator == 1) == want
 
 
 def _not_as_wanted(arg: N.Node, names: tuple[str, ...], env: dict[str, list[Number]],
                    idx: list[int], want: bool) -> list[int]:
     """The points of ``idx`` where ``arg`` is not (``want``) an integer, or is not exact."""
-    pts = PointSet(names, {k: [v[i] for i in idx] for k, v in env.items()}, len(idx))
-    return [i for i, v in zip(idx, values_at(arg, pts))
-            if not (is_exact(v) and (Fraction(v).denominator == 1) == want)]
+    return [i for i, v in zip(idx, _arg_values(arg, names, env, idx))
+            if not _as_wanted(v, want)]
 
 
-def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
-                       ) -> list[int | None]:
+def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool,
+                       before: list[Any] | None = None) -> list[int | None]:
     """How far to raise ``name`` at each point so ``arg`` is (``want``) or is not an
     integer (``None``: no shift found), every point at once.
 
@@ -654,27 +890,30 @@ def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
     the divisor (``212/s``, ``(h - 7)/s``) it is raised to the next divisor of the
     numerator (``s = 4`` for 212, ``151`` for 151: no scan reaches it); where neither
     gives a shift the next few values are tried.  Every shift is checked by evaluating
-    ``arg`` (a point whose candidates all fail gets ``None``)."""
+    ``arg`` (a point whose candidates all fail gets ``None``).  ``before``: ``arg`` at
+    ``pts`` when the caller has it."""
     n = pts.n
     out: list[int | None] = [None] * n
     if n == 0:
         return out
     bumped = PointSet(pts.names, {**pts.env, name: [v + 1 for v in pts.env[name]]}, n)
-    before, after = values_at(arg, pts), values_at(arg, bumped)
-    tops = _divided_by(arg, name)
+    if before is None:
+        before = values_at(arg, pts)
+    after = values_at(arg, bumped)
+    tops = _divided_by(arg, name) if want else None  # a divisor helps only to be integer
     top_values = values_at(tops, pts) if tops is not None else [UNDEFINED] * n
     tries: list[list[int]] = []
     for x, y, top, v in zip(before, after, top_values, pts.env[name]):
         cands: list[int] = []
         if is_exact(x) and is_exact(y):
-            x, step = Fraction(x), Fraction(y) - Fraction(x)
+            step = y - x  # ints and Fractions alike have a numerator and a denominator
             if (x.denominator == 1) == want:
                 cands.append(0)
             elif step and step.denominator > 1 and x.denominator > 1 and want:
                 m = step.denominator  # x + t*a/m integer: t*a = -x*m (mod m)
-                if m % x.denominator == 0:
-                    t = (-x * m) * pow(step.numerator, -1, m) % m
-                    cands.append(int(t))
+                if m % x.denominator == 0:  # -x*m is the integer -x.numerator*(m/x.den)
+                    t = (-x.numerator * (m // x.denominator)) * pow(step.numerator, -1, m) % m
+                    cands.append(t)
             elif step and step.denominator > 1 and not want:
                 cands.append(1)
         if want and type(top) is int and top != 0 and type(v) is int and abs(top) < 10**12:
@@ -689,52 +928,93 @@ def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool
         open_ = [i for i in open_ if rank < len(tries[i])]
         if not open_:
             break
-        moved = PointSet(pts.names, {k: [v[i] for i in open_] for k, v in pts.env.items()},
-                         len(open_))
-        moved.env[name] = [v + tries[i][rank] for v, i in zip(moved.env[name], open_)]
+        # a shift of 0 or 1 was evaluated already (before, after); the others now
+        unknown = [i for i in open_ if tries[i][rank] not in (0, 1)]
+        found = dict(zip(unknown, _moved_values(arg, pts, name, unknown,
+                                                [tries[i][rank] for i in unknown])))
         still = []
-        for i, value in zip(open_, values_at(arg, moved)):
-            if is_exact(value) and (Fraction(value).denominator == 1) == want:
-                out[i] = tries[i][rank]
+        for i in open_:
+            shift = tries[i][rank]
+            value = before[i] if shift == 0 else after[i] if shift == 1 else found[i]
+            if _as_wanted(value, want):
+                out[i] = shift
             else:
                 still.append(i)
         open_ = still
     return out
 
 
+def _moved_values(arg: N.Node, pts: PointSet, name: str, idx: list[int],
+                  shifts: list[int]) -> list[Any]:
+    """``arg`` at the points ``idx`` of ``pts`` with ``name`` raised by ``shifts``."""
+    if not idx:
+        return []
+    moved = PointSet(pts.names, {k: [v[i] for i in idx] for k, v in pts.env.items()},
+                     len(idx))
+    moved.env[name] = [v + t for v, t in zip(moved.env[name], shifts)]
+    return values_at(arg, moved)
+
+
 def _divided_by(arg: N.Node, name: str) -> N.Node | None:
     """``top`` when ``arg`` is ``top/name`` with ``name`` not in ``top``."""
     if arg.op != "mul":
         return None
-    inverse = N.power(N.sym(name), N.num(-1))
-    rest = [f for f in arg.args if f != inverse]
-    if len(rest) != len(arg.args) - 1 or any(name in f.names() for f in rest):
-        return None
-    return N.mul(*rest) if rest else N.num(1)
+    cache = arg.facts.setdefault("divided by", {})  # kept: the same tree for every call
+    if name not in cache:
+        inverse = N.power(N.sym(name), N.num(-1))
+        rest = [f for f in arg.args if f != inverse]
+        if len(rest) != len(arg.args) - 1 or any(name in f.names() for f in rest):
+            cache[name] = None
+        else:
+            cache[name] = N.mul(*rest) if rest else N.num(1)
+    return cache[name]
 
 
 def _next_divisor(top: int, start: int) -> int | None:
     """The smallest divisor ``d >= start`` of ``top`` with ``d > 1`` (the caller keeps
     ``top`` below 10**12, which SymPy factors at once)."""
-    return next((d for d in sp.divisors(top) if d >= start and d > 1), None)
+    return next((d for d in _divisors(top) if d >= start and d > 1), None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _divisors(top: int) -> tuple[int, ...]:
+    """The divisors of ``top``, in increasing order (kept: the same sizes recur)."""
+    return tuple(int(d) for d in sp.divisors(top))
 
 def _floor_nodes(node: N.Node | None) -> list[N.Node]:
     if node is None:
         return []
-    return [n for n in node.walk() if n.op in ("floor", "ceil") and n.args[0].names()]
+    found = node.facts.get("floor nodes")
+    if found is None:  # kept on the tree: the variants of a formula share it
+        found = node.facts["floor nodes"] = tuple(
+            n for n in node.walk() if n.op in ("floor", "ceil") and n.args[0].names())
+    return list(found)
 
 
 def _floor_args(reference: N.Node | None, symbols: Mapping[str, SymbolDomain]
-                ) -> list[N.Node]:
+                ) -> list[tuple[N.Node, str]]:
     """At least one window position: every ``floor(x) + c`` of the reference over integer
     symbols is >= 1 when ``c >= 1`` (a window count, however SymPy arranged it:
     ``floor(-k/2) + 64``), and any other floor/ceil argument is >= 0.  A floor of a
-    declared real may be negative (``x - floor(x)``)."""
+    declared real may be negative (``x - floor(x)``).  With their texts; kept on the
+    reference's tree for the set of its names declared real (all that they depend on), so
+    the variants of one formula share them, and their slacks (:meth:`Domain._tight`)."""
     if reference is None:
         return []
+    real = frozenset(n for n in reference.names() if n in symbols and not symbols[n].integer)
+    cache = reference.facts.setdefault("floor conditions", {})
+    found = cache.get(real)
+    if found is None:
+        if len(cache) > 64:
+            cache.clear()
+        found = cache[real] = tuple((c, N.to_text(c)) for c in _floor_conditions(reference,
+                                                                                 real))
+    return list(found)
 
+
+def _floor_conditions(reference: N.Node, real: frozenset[str]) -> list[N.Node]:
     def integer(f: N.Node) -> bool:
-        return all(n not in symbols or symbols[n].integer for n in f.args[0].names())
+        return not (f.args[0].names() & real)
 
     out: list[N.Node] = []
     counted: set[int] = set()
@@ -752,8 +1032,23 @@ def _floor_args(reference: N.Node | None, symbols: Mapping[str, SymbolDomain]
     return out
 
 
-def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[N.Node]:
-    """``d*(k - 1) + 1 <= n + 2*p`` for each kernel symbol and the size it slides over."""
+#: The kernel conditions (with their texts) by the names of a domain's symbols, in order.
+_KERNEL_FITS: dict[tuple[str, ...], tuple[tuple[N.Node, str], ...]] = {}
+
+
+def _kernel_fits(symbols: Mapping[str, SymbolDomain]) -> list[tuple[N.Node, str]]:
+    """``d*(k - 1) + 1 <= n + 2*p`` for each kernel symbol and the size it slides over (with
+    its text; the same for every domain of the same names)."""
+    key = tuple(symbols)
+    found = _KERNEL_FITS.get(key)
+    if found is None:
+        if len(_KERNEL_FITS) > 1024:
+            _KERNEL_FITS.clear()
+        found = _KERNEL_FITS[key] = tuple((c, N.to_text(c)) for c in _kernel_conditions(key))
+    return list(found)
+
+
+def _kernel_conditions(symbols: Sequence[str]) -> list[N.Node]:
     out = []
     for name in symbols:
         stem, sep, axis = name.partition("_")

@@ -124,22 +124,26 @@ class Reference:
                defaults: bool, seed: int, kind: str) -> Reference:
         whole = N.Node("all", tree.args) if tree.op == "eq" else tree  # every side's floors
         domain = Domain.build(tree.names(), overrides, conditions, whole, defaults, seed)
-        points = domain.sample(whole)
+        points, values, memo = domain.sample_values(whole)
         if points.n == 0:
             shown = "; ".join(text for _, text in domain.conditions) or "none"
             raise ValueError(f"no valid instance of {short(N.to_text(tree), 200)} satisfies "
                              f"the domain (conditions: {shown})")
-        ref = cls.on(tree, domain, points, kind)
+        # the values the sampling computed at exactly these points (the same evaluation)
+        ref = cls.on(tree, domain, points, kind, *((values, memo) if values is not None
+                                                     and whole is tree else ()))
         if tree.op == "eq":
             ref.sides = [cls.on(side, domain, points, kind) for side in tree.args]
         return ref
 
     @classmethod
-    def on(cls, tree: N.Node, domain: Domain, points: PointSet, kind: str = "count"
-           ) -> Reference:
-        """A Reference for ``tree`` on given points (a tuple's component, an equation's side)."""
-        memo: dict = {}
-        values = evaluate(tree, points.env, points.n, REFERENCE_LIMITS, memo=memo)
+    def on(cls, tree: N.Node, domain: Domain, points: PointSet, kind: str = "count",
+           values: list[Any] | None = None, memo: dict | None = None) -> Reference:
+        """A Reference for ``tree`` on given points (a tuple's component, an equation's side);
+        ``values`` and ``memo``: ``tree`` evaluated there already, with a fresh memo."""
+        if values is None or memo is None:
+            memo = {}
+            values = evaluate(tree, points.env, points.n, REFERENCE_LIMITS, memo=memo)
         return cls(tree, domain, points, values, _floor_nodes(tree), frozenset(domain.symbols),
                    memo, kind)
 
@@ -232,8 +236,8 @@ class Reference:
         if key not in self._residues:
             rng = random.Random(self.domain.seed + 1)
             rows = self.domain.residues(self.points, floors, rng)
-            pts = self.domain.accept(self.points.names, [tuple(r) for r in rows], self.tree)
-            self._residues[key] = (pts, evaluate(self.tree, pts.env, pts.n, REFERENCE_LIMITS))
+            self._residues[key] = self.domain.accept_values(
+                self.points.names, [tuple(r) for r in rows], self.tree)
             if len(self._residues) > 512:
                 self._residues.pop(next(iter(self._residues)))
         return self._residues[key]
@@ -241,8 +245,8 @@ class Reference:
     # -- points where the floors' arguments are exact ---------------------------
     def exact(self, skip: int | None = None) -> tuple[PointSet, list[Any]]:
         if skip not in self._exact:
-            pts = self.domain.exact_points(self.points, self.floors, self.tree, skip)
-            self._exact[skip] = (pts, evaluate(self.tree, pts.env, pts.n, REFERENCE_LIMITS))
+            self._exact[skip] = self.domain.exact_values(self.points, self.floors, self.tree,
+                                                         skip)
         return self._exact[skip]
 
 
