@@ -142,15 +142,27 @@ def factor_reason(factor: N.Node) -> str:
     return f"the count grows in proportion to {name}"
 
 
+class _Cache(OrderedDict):
+    """Lists by key, least recently used first, with their total weight (see
+    :data:`MUTANT_CACHE_WEIGHT`) kept up to date as they grow."""
+
+    weight = 0
+
+    def clear(self) -> None:
+        super().clear()
+        self.weight = 0
+
+
 class _Replay(Generic[T]):
     """The items of a generator, kept as they are made and replayed to every later reader:
     a mutant tree (or edit) is built once however many references (students' variants of
     one formula, one reference's answers) read it."""
 
-    def __init__(self, source: Iterator[T], home: OrderedDict, key: Any) -> None:
+    def __init__(self, source: Iterator[T], home: _Cache, key: Any) -> None:
         self._source: Iterator[T] | None = source
         self._seen: list[T] = []
         self._home, self._key = home, key
+        self._size = key[0].size()  # the weight of each item
 
     def __iter__(self) -> Iterator[T]:
         i = 0
@@ -164,12 +176,18 @@ class _Replay(Generic[T]):
             try:
                 m = next(self._source, None)
             except BaseException:
-                self._home.pop(self._key, None)  # a broken list is never replayed
+                _forget(self._home, self._key)  # a broken list is never replayed
                 raise
             if m is None:
                 self._source = None
                 return
             self._seen.append(m)
+            if self._home.get(self._key) is self:
+                self._home.weight += self._size
+
+    @property
+    def weight(self) -> int:
+        return self._size * len(self._seen)
 
 
 #: Mutant lists kept (by tree and kind), each of the two caches (one-edit lists, second-edit
@@ -179,36 +197,29 @@ MUTANT_CACHE = 1024
 #: upper bound of the nodes it keeps alive (mutants share most nodes with their tree).
 #: Random references of a fuzz run must not fill a grading worker's memory.
 MUTANT_CACHE_WEIGHT = 400_000
-_SINGLES: OrderedDict = OrderedDict()
-_SECONDS: OrderedDict = OrderedDict()
+_SINGLES = _Cache()
+_SECONDS = _Cache()
 
 
-def _replayed(home: OrderedDict, key: Any, make: Callable[[], Iterator[T]]
-              ) -> Iterator[T]:
+def _replayed(home: _Cache, key: Any, make: Callable[[], Iterator[T]]) -> Iterator[T]:
     found = home.get(key)
     if found is None:
-        _make_room(home)
+        while len(home) >= MUTANT_CACHE:
+            _forget(home, next(iter(home)))
         found = home[key] = _Replay(make(), home, key)
     else:
         home.move_to_end(key)
+    # forget the least recently used lists while the cache is too heavy (the newest is
+    # kept: it is being read)
+    while home.weight > MUTANT_CACHE_WEIGHT and len(home) > 1:
+        _forget(home, next(iter(home)))
     return iter(found)
 
 
-_INSERTS = [0]
-
-
-def _make_room(home: OrderedDict) -> None:
-    """Forget the least recently used lists until one more fits: by count at once, by
-    weight every 32 insertions (weighing walks the cache)."""
-    while len(home) >= MUTANT_CACHE:
-        home.popitem(last=False)
-    _INSERTS[0] += 1
-    if _INSERTS[0] % 32:
-        return
-    weight = sum(key[0].size() * len(replay._seen) for key, replay in home.items())
-    while home and weight > MUTANT_CACHE_WEIGHT:
-        key, replay = home.popitem(last=False)
-        weight -= key[0].size() * len(replay._seen)
+def _forget(home: _Cache, key: Any) -> None:
+    replay = home.pop(key, None)
+    if replay is not None:
+        home.weight -= replay.weight
 
 
 def single_mutants(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:

@@ -207,3 +207,18 @@ def test_a_double_mutant_value_from_its_first_is_its_trees():
                 assert value == tree_value
                 checked += 1
         assert checked > 50
+
+
+def test_mutant_caches_keep_their_weight_and_stay_within_it(monkeypatch):
+    from symconv.grading import mutants as M
+
+    monkeypatch.setattr(M, "MUTANT_CACHE_WEIGHT", 3000)
+    monkeypatch.setattr(M, "_SINGLES", M._Cache())
+    for k in range(40):
+        tree = parse(f"c*(floor((h - k)/s) + {k + 1})*(floor((w - k)/s) + 1)")
+        assert list(single_mutants(tree)) == list(single_mutants(tree))  # replayed alike
+        cache = M._SINGLES
+        assert cache.weight == sum(r.weight for r in cache.values())
+        newest = next(reversed(cache.values()))  # grown since it was asked for
+        assert cache.weight - newest.weight <= 3000
+    assert 1 < len(M._SINGLES) < 40
