@@ -292,11 +292,17 @@ def _local_edits(node: N.Node, kind: str, path: tuple[tuple[N.Node, int], ...]
                  ) -> Iterator[Edit]:
     """:func:`_local_everywhere`'s edits, the node below ``path`` first, then each child's
     (``path``: the ancestors from the root, each with the index of the child taken)."""
-    root = path[0][0] if path else node
-    for m in _local(node, kind):
-        yield Edit(root, "local", m, path)
+    if node.op in _EDITABLE:
+        root = path[0][0] if path else node
+        for m in _local(node, kind):
+            yield Edit(root, "local", m, path)
     for i, child in enumerate(node.args):
-        yield from _local_edits(child, kind, path + ((node, i),))
+        if child.args:  # a leaf has no edit of its own
+            yield from _local_edits(child, kind, path + ((node, i),))
+
+
+#: The operators :func:`_local` edits.
+_EDITABLE = frozenset(("mul", "add", "floor", "ceil"))
 
 
 def _local(node: N.Node, kind: str = "count") -> Iterator[Mutant]:
@@ -395,20 +401,38 @@ def _whole_edits(ref: N.Node, kind: str = "count") -> Iterator[Edit]:
     for delta in (1, -1):
         yield Edit(ref, "offset", N.num(delta), (), "ATMutant_off_by_one",
                    f"Your answer is off by one ({delta:+d}).")
-    names = ref.names()
+    for how, arg, note, feedback in _name_edits(ref.names()):
+        yield Edit(ref, how, arg, (), note, feedback)
+
+
+#: :func:`_name_edits` by set of names (most mutants of a formula have its names).
+_NAME_EDITS: dict[frozenset[str], tuple[tuple[str, Any, str, str], ...]] = {}
+
+
+def _name_edits(names: frozenset[str]) -> tuple[tuple[str, Any, str, str], ...]:
+    """The swaps and ignored symbols of a formula with these names: (how, arg, note,
+    feedback) of each edit, in order."""
+    found = _NAME_EDITS.get(names)
+    if found is not None:
+        return found
+    out: list[tuple[str, Any, str, str]] = []
     for a, b in _swappable(names):
-        yield Edit(ref, "rename", {a: b, b: a}, (), f"ATMutant_swapped_{a}_{b}",
-                   f"Your answer swaps {a} and {b}.")
+        out.append(("rename", {a: b, b: a}, f"ATMutant_swapped_{a}_{b}",
+                    f"Your answer swaps {a} and {b}."))
     for name in sorted(names):
         kind = role(name)
         if kind in ("stride", "dilation", "groups"):
-            yield Edit(ref, "subst", (name, 1), (), f"ATMutant_ignored_{name}",
-                       f"Your answer ignores the {kind} {name} (it is right only for "
-                       f"{name} = 1).")
+            out.append(("subst", (name, 1), f"ATMutant_ignored_{name}",
+                        f"Your answer ignores the {kind} {name} (it is right only for "
+                        f"{name} = 1)."))
         elif kind == "padding":
-            yield Edit(ref, "subst", (name, 0), (), f"ATMutant_ignored_{name}",
-                       f"Your answer ignores the padding {name} (it is right only for "
-                       f"{name} = 0).")
+            out.append(("subst", (name, 0), f"ATMutant_ignored_{name}",
+                        f"Your answer ignores the padding {name} (it is right only for "
+                        f"{name} = 0)."))
+    if len(_NAME_EDITS) >= 256:
+        _NAME_EDITS.clear()
+    found = _NAME_EDITS[names] = tuple(out)
+    return found
 
 
 def _swappable(names: frozenset[str]) -> list[tuple[str, str]]:
