@@ -733,9 +733,18 @@ def _partial(ref: Reference, answer: N.Node, rel_tol: float | None,
     if pts.n < 2 or not _equal_on(ref, answer, pts, expected, rel_tol, limits):
         return None
     needed = []
-    for j in range(len(ref.floors)):
-        loose, values = ref.exact(skip=j)
-        if loose.n == 0 or not _equal_on(ref, answer, loose, values, rel_tol, limits):
+    # A floor the formula has twice (the same argument) is needed for one copy exactly
+    # when for the other: the points where one copy's argument is not an integer and the
+    # other's is are none (the same argument), or, if that argument never rounds, are
+    # the exact points either way.  So each argument's looser points are found once.
+    need: dict[tuple, bool] = {}
+    for j, f in enumerate(ref.floors):
+        key = f.key()
+        if key not in need:
+            loose, values = ref.exact(skip=j)
+            need[key] = loose.n == 0 or not _equal_on(ref, answer, loose, values, rel_tol,
+                                                      limits)
+        if need[key]:
             needed.append(j)
     if not needed or not all(_divides_somewhere(ref.floors[j].args[0], pts) for j in needed):
         return None  # right only where every division it needs is by 1: not partial
