@@ -45,6 +45,7 @@ from typing import Any
 from symconv.grading import nodes as N
 from symconv.grading.domain import Domain, PointSet, _floor_nodes
 from symconv.grading.evaluate import (
+    EXACT_AT_BITS,
     UNDEFINED,
     Evaluation,
     agree,
@@ -59,9 +60,10 @@ from symconv.grading.limits import (
     InvalidAnswer,
     Limits,
     OutOfTime,
+    check_time,
     time_budget,
 )
-from symconv.grading.mutants import Mutant, double_mutants, single_mutants
+from symconv.grading.mutants import Edit, Mutant, double_edits, single_mutants
 from symconv.grading.reals import Approx, compare, is_exact, magnitude_bits, sign
 from symconv.grading.verdict import GradeResult, number_text, short
 
@@ -267,9 +269,19 @@ class _MutantSearch:
     that is not exact (an interval) or an evaluation that fails at the filter point
     rules nothing out: the key points decide.
 
+    A double mutant's tree is not even built unless it is needed (its filter-point value
+    is the answer's, or unknown): its value there is computed from its first mutant's
+    values (:meth:`_edit_value`: the edited node's, its ancestors' recombined; a swap or
+    an ignored stride as the first mutant at a swapped or changed point).  Such a value is
+    the tree's exact value, so it rules a mutant out exactly when the tree's would.
+
     The search stops at the first mutant whose place in the order costs more than
     :data:`MUTANT_WORK` of cumulated work (nodes evaluated times points, counted over the
-    order, so the same for every answer and any load).
+    order, so the same for every answer and any load).  A double mutant whose tree is not
+    built has no exact count: while the counted work plus every such mutant's bound
+    (:meth:`~symconv.grading.mutants.Edit.bound`) stays within the budget, the budget
+    cannot be what stops the search, and the count is not needed; past that, the trees so
+    far are built and counted in order (:meth:`_count`), and the search goes on counting.
     """
 
     def __init__(self, ref: Reference) -> None:
@@ -280,14 +292,21 @@ class _MutantSearch:
         # one evaluator for each memo, kept for every mutant (not one per evaluation)
         self.at_keys = Evaluation(self.sub.env, self.sub.n, REFERENCE_LIMITS, self.memo)
         self.row0 = self.sub0.row(0)
-        self.mutants: list[Mutant] = []
+        # a mutant, or (first mutant, second edit): a double mutant not built yet
+        self.mutants: list[Mutant | tuple[Mutant, Edit]] = []
         self.first: list[Any] = []   # value at the filter point, or _OPEN
         self.vectors: list[Any] = []  # key-point values; None: none (failed, or the own)
         self.work = 0
         self.singles: list[Mutant] | None = None  # the single ones with values of their own
         self._source: Iterator[Mutant] | None = single_mutants(ref.tree, ref.kind)
+        self._pairs: Iterator[tuple[Mutant, Edit]] | None = None
         self._in_doubles = False
         self._over = False
+        # the doubles' filter-point values computed from their first mutants' (memos by
+        # point: the filter point, or it with symbols swapped or changed); None: counting
+        self._edit_memos: dict[Any, tuple[dict[str, Any], dict]] | None = {}
+        self._bounds = 0  # the bounds of the double mutants whose work is not counted
+        self._doubles_from = 0  # where the double mutants start in the order
 
     def _vector(self, m: Mutant) -> tuple | None:
         """``m`` at the key points (None: it cannot be evaluated, or it is the reference
@@ -304,29 +323,53 @@ class _MutantSearch:
         v = exact_at(m.tree, self.row0, self.memo0)
         return _OPEN if v is None else v
 
+    def _mutant(self, i: int) -> Mutant:
+        """The ``i``-th mutant of the order, its tree built if it was not."""
+        m = self.mutants[i]
+        if type(m) is tuple:
+            first, edit = m
+            m = self.mutants[i] = first.combine(edit.mutant())
+        assert isinstance(m, Mutant)
+        return m
+
     def _grow(self) -> bool:
         """Enter the next mutant of the order (False: the order, or the work, is spent)."""
-        if self._over or self._source is None:
+        if self._over:
             return False
-        m = next(self._source, None)
-        if m is None and not self._in_doubles:
+        if not self._in_doubles:
+            m = next(self._source, None) if self._source is not None else None
+            if m is not None:
+                before = len(self.memo)
+                vec: Any = self._vector(m)
+                self.work += (len(self.memo) - before + 1) * self.sub.n
+                first = _OPEN if vec is None else vec[self.j0]
+                if type(first) is not int and type(first) is not Fraction:
+                    first = _OPEN
+                return self._enter(m, first, vec)
             self._singles_done()
-            m = next(self._source, None)
-        if m is None:
-            self._source = None
+        if self._pairs is None:
             return False
-        if m.order == 1:
-            before = len(self.memo)
-            vec: Any = self._vector(m)
-            self.work += (len(self.memo) - before + 1) * self.sub.n
-            first = _OPEN if vec is None else vec[self.j0]
-            if type(first) is not int and type(first) is not Fraction:
-                first = _OPEN
-        else:
-            before = len(self.memo0)
-            vec = _OPEN  # key-point values computed when needed
-            first = self._first_value(m)
-            self.work += len(self.memo0) - before + 1
+        pair = next(self._pairs, None)
+        if pair is None:
+            self._pairs = None
+            self._edit_memos = None
+            return False
+        if self._edit_memos is not None:
+            bound = pair[1].bound() + 1  # at most this many new values, and the one
+            if self.work + self._bounds + bound <= MUTANT_WORK:
+                self._bounds += bound
+                self.mutants.append(pair)
+                self.first.append(self._edit_value(*pair))
+                self.vectors.append(_OPEN)
+                return True
+            self._count()
+        m = pair[0].combine(pair[1].mutant())
+        before = len(self.memo0)
+        first = self._first_value(m)
+        self.work += len(self.memo0) - before + 1
+        return self._enter(m, first, _OPEN)  # key-point values computed when needed
+
+    def _enter(self, m: Mutant, first: Any, vec: Any) -> bool:
         if self.work > MUTANT_WORK:
             self._over = True
             return False
@@ -335,6 +378,68 @@ class _MutantSearch:
         self.vectors.append(vec)
         return True
 
+    def _count(self) -> None:
+        """Count the work of the double mutants so far, as if each had been evaluated at
+        the filter point when it was entered (in order, into the filter point's memo, which
+        nothing has written to before): from now on every one is counted."""
+        assert not self.memo0
+        work, firsts = self.work, []
+        try:
+            for i in range(self._doubles_from, len(self.mutants)):
+                m = self._mutant(i)
+                before = len(self.memo0)
+                firsts.append(self._first_value(m))
+                work += len(self.memo0) - before + 1
+        except BaseException:  # out of time: counted again, from the start, next time
+            self.memo0.clear()
+            raise
+        assert work <= MUTANT_WORK  # within the bounds, so within the budget
+        self.first[self._doubles_from:] = firsts
+        self.work, self._edit_memos = work, None
+
+    def _edit_value(self, first: Mutant, edit: Edit) -> Any:
+        """The value at the filter point of the double mutant ``edit`` makes of ``first``
+        (whose tree is ``edit.base``), without its tree: _OPEN where that is not a plain
+        exact computation (then the tree is built if the value is needed)."""
+        assert self._edit_memos is not None
+        how, arg, base = edit.how, edit.arg, edit.base
+        row, memo = self._point(None)
+        if how == "rename":  # the first mutant where the swapped symbols' values are swapped
+            row, memo = self._point(("rename", tuple(sorted(arg.items()))))
+        elif how == "subst":  # ... where the ignored symbol has its neutral value
+            row, memo = self._point(("subst", arg))
+        elif how == "local":  # the new node's value, then its ancestors' around it
+            v = exact_at(arg.tree, row, memo)
+            for node, i in reversed(edit.path):
+                if v is None:
+                    break
+                v = _with_child(node, i, v, row, memo)
+            return _OPEN if v is None else v
+        v = exact_at(base, row, memo)
+        if v is None:
+            return _OPEN
+        if how == "scale":
+            v = _exact_number(v * arg.value)
+        elif how == "offset":
+            v = _exact_number(v + arg.value)
+        return _OPEN if v is None else v
+
+    def _point(self, key: Any) -> tuple[dict[str, Any], dict]:
+        """The filter point (``key`` None), with two symbols' values swapped (``("rename",
+        table items)``), or with one symbol's value replaced (``("subst", (name, value))``),
+        and a memo of its own."""
+        assert self._edit_memos is not None
+        found = self._edit_memos.get(key)
+        if found is None:
+            row = dict(self.row0)
+            if key is not None and key[0] == "rename":
+                row.update({a: self.row0[b] for a, b in key[1]})
+            elif key is not None:
+                name, value = key[1]
+                row[name] = value
+            found = self._edit_memos[key] = (row, {})
+        return found
+
     def _singles_done(self) -> None:
         """Every single mutant is in: the double ones follow, built from the first single
         mutant of each key-point vector."""
@@ -342,11 +447,14 @@ class _MutantSearch:
         singles = []
         for m, vec in zip(self.mutants, self.vectors):
             if vec is not None and vec not in seen:
+                assert isinstance(m, Mutant)
                 seen.add(vec)
                 singles.append(m)
         self.singles = singles
         self._in_doubles = True
-        self._source = double_mutants(singles, MUTANT_DOUBLES, kind=self.ref.kind)
+        self._source = None
+        self._doubles_from = len(self.mutants)
+        self._pairs = double_edits(singles, MUTANT_DOUBLES, kind=self.ref.kind)
 
     def find(self, values: tuple, accept: Callable[[Mutant], bool] | None) -> Mutant | None:
         if values == self.own:
@@ -359,9 +467,9 @@ class _MutantSearch:
             if not exact or first is _OPEN or first == v0:
                 vec = self.vectors[i]
                 if vec is _OPEN:
-                    vec = self.vectors[i] = self._vector(self.mutants[i])
+                    vec = self.vectors[i] = self._vector(self._mutant(i))
                 if vec is not None and vec == values:
-                    m = self.mutants[i]
+                    m = self._mutant(i)
                     if accept is None or accept(m):
                         return m
             i += 1
@@ -372,9 +480,49 @@ class _MutantSearch:
             pass
         table: dict[tuple, Mutant] = {}
         for m, vec in zip(self.mutants, self.vectors):
-            if m.order == 1 and vec is not None and vec not in table:
+            if isinstance(m, Mutant) and m.order == 1 and vec is not None and vec not in table:
                 table[vec] = m
         return table
+
+
+def _exact_number(v: Any) -> Any:
+    """``v`` as :func:`~symconv.grading.evaluate.exact_at` gives values (an int when
+    integral), None past its size."""
+    if type(v) is Fraction:
+        if v.denominator == 1:
+            v = v.numerator
+        elif v.numerator.bit_length() > EXACT_AT_BITS or v.denominator.bit_length() > EXACT_AT_BITS:
+            return None
+    return None if type(v) is int and v.bit_length() > EXACT_AT_BITS else v
+
+
+def _with_child(node: N.Node, i: int, v: Any, row: dict[str, Any], memo: dict) -> Any:
+    """The exact value at ``row`` of ``node`` with its ``i``-th child worth ``v`` (the other
+    children's from ``memo``): a sum, a product, an integer power, a floor or a ceiling;
+    None for anything else or a value :func:`exact_at` would not give.  However the
+    rebuilt node is flattened (a product into its parent product), its value is this."""
+    check_time()
+    op = node.op
+    if op == "add" or op == "mul":
+        for j, child in enumerate(node.args):
+            if j != i:
+                x = exact_at(child, row, memo)
+                if x is None:
+                    return None
+                v = v + x if op == "add" else v * x
+        return _exact_number(v)
+    if op == "floor" or op == "ceil":
+        return v if type(v) is int else (v.__floor__() if op == "floor" else v.__ceil__())
+    if op == "pow" and i == 0:
+        exponent = node.args[1]
+        if exponent.op != "num" or type(exponent.value) is not int \
+                or abs(exponent.value) > 64:
+            return None
+        e = exponent.value
+        if _size_bits(v) * max(abs(e), 1) > EXACT_AT_BITS or (v == 0 and e < 0):
+            return None
+        return _exact_number(v**e if e >= 0 else Fraction(1) / v**-e)
+    return None
 
 
 def _lowest(d: Any) -> Any:
@@ -589,9 +737,18 @@ def _partial(ref: Reference, answer: N.Node, rel_tol: float | None,
     if pts.n < 2 or not _equal_on(ref, answer, pts, expected, rel_tol, limits):
         return None
     needed = []
-    for j in range(len(ref.floors)):
-        loose, values = ref.exact(skip=j)
-        if loose.n == 0 or not _equal_on(ref, answer, loose, values, rel_tol, limits):
+    # A floor the formula has twice (the same argument) is needed for one copy exactly
+    # when for the other: the points where one copy's argument is not an integer and the
+    # other's is are none (the same argument), or, if that argument never rounds, are
+    # the exact points either way.  So each argument's looser points are found once.
+    need: dict[tuple, bool] = {}
+    for j, f in enumerate(ref.floors):
+        key = f.key()
+        if key not in need:
+            loose, values = ref.exact(skip=j)
+            need[key] = loose.n == 0 or not _equal_on(ref, answer, loose, values, rel_tol,
+                                                      limits)
+        if need[key]:
             needed.append(j)
     if not needed or not all(_divides_somewhere(ref.floors[j].args[0], pts) for j in needed):
         return None  # right only where every division it needs is by 1: not partial

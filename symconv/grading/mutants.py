@@ -24,11 +24,13 @@ import re
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from symconv.grading import nodes as N
 from symconv.grading.domain import role
 from symconv.grading.verdict import number_text
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,63 @@ class Mutant:
         return Mutant(other.tree, self.note + "+" + other.note.removeprefix("ATMutant_"),
                       f"Two differences from the expected formula. {self.feedback} "
                       f"Also: {_lower_first(other.feedback)}", 2)
+
+
+class Edit:
+    """One edit of a tree (``base``), described before the edited tree is built.
+
+    ``how`` says what it does: ``"scale"`` (times the number ``arg``, a num node),
+    ``"offset"`` (plus ``arg``), ``"rename"`` (the symbols swapped by the table ``arg``),
+    ``"subst"`` (the symbol ``arg[0]`` set to the number ``arg[1]``), or ``"local"`` (the
+    node below ``path`` replaced by the local mutant ``arg``, the ancestors on ``path``
+    rebuilt around it).  :meth:`mutant` builds the edited tree (once); :meth:`bound` is an
+    upper bound of its nodes, known without building it.
+    """
+
+    __slots__ = ("base", "how", "arg", "path", "note", "feedback", "_mutant")
+
+    def __init__(self, base: N.Node, how: str, arg: Any,
+                 path: tuple[tuple[N.Node, int], ...] = (), note: str = "",
+                 feedback: str = "") -> None:
+        self.base, self.how, self.arg, self.path = base, how, arg, path
+        if how == "local":
+            note, feedback = arg.note, arg.feedback
+        self.note, self.feedback = note, feedback
+        self._mutant: Mutant | None = None
+
+    def mutant(self) -> Mutant:
+        m = self._mutant
+        if m is None:
+            m = self._mutant = Mutant(self._tree(), self.note, self.feedback)
+        return m
+
+    def _tree(self) -> N.Node:
+        how, base, arg = self.how, self.base, self.arg
+        if how == "scale":
+            return N.mul(arg, base)
+        if how == "offset":
+            return N.add(base, arg)
+        if how == "rename":
+            return N.rename(base, arg)
+        if how == "subst":
+            return N.substitute(base, {arg[0]: N.num(arg[1])})
+        tree = arg.tree  # "local": rebuilt up the path, as each ancestor would rebuild it
+        for node, i in reversed(self.path):
+            tree = N.rebuild(node, node.args[:i] + (tree,) + node.args[i + 1:])
+        return tree
+
+    def bound(self) -> int:
+        """At most the nodes of the edited tree: a rebuilt node has at most one more
+        than its children (flattening and folding only remove nodes), a renamed or
+        substituted leaf is one leaf."""
+        base = self.base.size()
+        if self.how in ("scale", "offset"):
+            return base + 2
+        if self.how == "local":
+            node, i = self.path[-1] if self.path else (None, 0)
+            edited = node.args[i] if node is not None else self.base
+            return base - edited.size() + self.arg.tree.size()
+        return base
 
 
 def _lower_first(text: str) -> str:
@@ -83,17 +142,29 @@ def factor_reason(factor: N.Node) -> str:
     return f"the count grows in proportion to {name}"
 
 
-class _Replay:
+class _Cache(OrderedDict):
+    """Lists by key, least recently used first, with their total weight (see
+    :data:`MUTANT_CACHE_WEIGHT`) kept up to date as they grow."""
+
+    weight = 0
+
+    def clear(self) -> None:
+        super().clear()
+        self.weight = 0
+
+
+class _Replay(Generic[T]):
     """The items of a generator, kept as they are made and replayed to every later reader:
-    a mutant tree is built once however many references (students' variants of one
-    formula, one reference's answers) read it."""
+    a mutant tree (or edit) is built once however many references (students' variants of
+    one formula, one reference's answers) read it."""
 
-    def __init__(self, source: Iterator[Mutant], home: OrderedDict, key: Any) -> None:
-        self._source: Iterator[Mutant] | None = source
-        self._seen: list[Mutant] = []
+    def __init__(self, source: Iterator[T], home: _Cache, key: Any) -> None:
+        self._source: Iterator[T] | None = source
+        self._seen: list[T] = []
         self._home, self._key = home, key
+        self._size = key[0].size()  # the weight of each item
 
-    def __iter__(self) -> Iterator[Mutant]:
+    def __iter__(self) -> Iterator[T]:
         i = 0
         while True:
             if i < len(self._seen):
@@ -105,12 +176,18 @@ class _Replay:
             try:
                 m = next(self._source, None)
             except BaseException:
-                self._home.pop(self._key, None)  # a broken list is never replayed
+                _forget(self._home, self._key)  # a broken list is never replayed
                 raise
             if m is None:
                 self._source = None
                 return
             self._seen.append(m)
+            if self._home.get(self._key) is self:
+                self._home.weight += self._size
+
+    @property
+    def weight(self) -> int:
+        return self._size * len(self._seen)
 
 
 #: Mutant lists kept (by tree and kind), each of the two caches (one-edit lists, second-edit
@@ -120,36 +197,29 @@ MUTANT_CACHE = 1024
 #: upper bound of the nodes it keeps alive (mutants share most nodes with their tree).
 #: Random references of a fuzz run must not fill a grading worker's memory.
 MUTANT_CACHE_WEIGHT = 400_000
-_SINGLES: OrderedDict = OrderedDict()
-_SECONDS: OrderedDict = OrderedDict()
+_SINGLES = _Cache()
+_SECONDS = _Cache()
 
 
-def _replayed(home: OrderedDict, key: Any, make: Callable[[], Iterator[Mutant]]
-              ) -> Iterator[Mutant]:
+def _replayed(home: _Cache, key: Any, make: Callable[[], Iterator[T]]) -> Iterator[T]:
     found = home.get(key)
     if found is None:
-        _make_room(home)
+        while len(home) >= MUTANT_CACHE:
+            _forget(home, next(iter(home)))
         found = home[key] = _Replay(make(), home, key)
     else:
         home.move_to_end(key)
+    # forget the least recently used lists while the cache is too heavy (the newest is
+    # kept: it is being read)
+    while home.weight > MUTANT_CACHE_WEIGHT and len(home) > 1:
+        _forget(home, next(iter(home)))
     return iter(found)
 
 
-_INSERTS = [0]
-
-
-def _make_room(home: OrderedDict) -> None:
-    """Forget the least recently used lists until one more fits: by count at once, by
-    weight every 32 insertions (weighing walks the cache)."""
-    while len(home) >= MUTANT_CACHE:
-        home.popitem(last=False)
-    _INSERTS[0] += 1
-    if _INSERTS[0] % 32:
-        return
-    weight = sum(key[0].size() * len(replay._seen) for key, replay in home.items())
-    while home and weight > MUTANT_CACHE_WEIGHT:
-        key, replay = home.popitem(last=False)
-        weight -= key[0].size() * len(replay._seen)
+def _forget(home: _Cache, key: Any) -> None:
+    replay = home.pop(key, None)
+    if replay is not None:
+        home.weight -= replay.weight
 
 
 def single_mutants(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:
@@ -176,10 +246,18 @@ def double_mutants(singles: list[Mutant], limit: int = 500, kind: str = "count"
     """Two independent edits: each single mutant's own single mutants, taken in turn (the
     first edit of every single mutant's, then the second of each...), at most ``limit``;
     edits of the whole formula (doubled, swapped, a stride ignored) first."""
-    def seconds(first: Mutant) -> Iterator[Mutant]:
+    for first, second in double_edits(singles, limit, kind):
+        yield first.combine(second.mutant())
+
+
+def double_edits(singles: list[Mutant], limit: int = 500, kind: str = "count"
+                 ) -> Iterator[tuple[Mutant, Edit]]:
+    """:func:`double_mutants` before their trees are built: each one's first mutant and
+    the second edit (of the first one's tree) that makes it, in the same order."""
+    def seconds(first: Mutant) -> Iterator[tuple[Mutant, Edit]]:
         for second in _replayed(_SECONDS, (first.tree, kind),
                                 lambda: _second_edits(first.tree, kind)):
-            yield first.combine(second)
+            yield first, second
 
     turns = [seconds(first) for first in singles]
     count = 0
@@ -197,19 +275,34 @@ def double_mutants(singles: list[Mutant], limit: int = 500, kind: str = "count"
         turns = still
 
 
-def _second_edits(tree: N.Node, kind: str) -> Iterator[Mutant]:
-    """The edits a double mutant makes to a single mutant's ``tree``."""
-    yield from (m for m in _whole(tree, kind) if m.note != "ATMutant_off_by_one")
-    yield from _local_everywhere(tree, kind)
+def _second_edits(tree: N.Node, kind: str) -> Iterator[Edit]:
+    """The edits a double mutant makes to a single mutant's ``tree`` (not yet built: most
+    double mutants are told apart from an answer by their value at one point, which
+    :mod:`~symconv.grading.equivalence` computes from the tree's own values)."""
+    yield from (e for e in _whole_edits(tree, kind) if e.note != "ATMutant_off_by_one")
+    yield from _local_edits(tree, kind, ())
 
 
 def _local_everywhere(node: N.Node, kind: str = "count") -> Iterator[Mutant]:
     """Local edits at this node, and at every node below it (rebuilt into the whole tree)."""
-    yield from _local(node, kind)
+    return (e.mutant() for e in _local_edits(node, kind, ()))
+
+
+def _local_edits(node: N.Node, kind: str, path: tuple[tuple[N.Node, int], ...]
+                 ) -> Iterator[Edit]:
+    """:func:`_local_everywhere`'s edits, the node below ``path`` first, then each child's
+    (``path``: the ancestors from the root, each with the index of the child taken)."""
+    if node.op in _EDITABLE:
+        root = path[0][0] if path else node
+        for m in _local(node, kind):
+            yield Edit(root, "local", m, path)
     for i, child in enumerate(node.args):
-        for m in _local_everywhere(child, kind):
-            args = node.args[:i] + (m.tree,) + node.args[i + 1:]
-            yield Mutant(N.rebuild(node, args), m.note, m.feedback, m.order)
+        if child.args:  # a leaf has no edit of its own
+            yield from _local_edits(child, kind, path + ((node, i),))
+
+
+#: The operators :func:`_local` edits.
+_EDITABLE = frozenset(("mul", "add", "floor", "ceil"))
 
 
 def _local(node: N.Node, kind: str = "count") -> Iterator[Mutant]:
@@ -287,36 +380,59 @@ _PAIRS = (("h", "w"), ("H", "W"), ("i", "o"), ("in", "out"))
 
 def _whole(ref: N.Node, kind: str = "count") -> Iterator[Mutant]:
     """Edits of the whole formula: x2, /2, off by one, swapped or ignored symbols."""
+    return (e.mutant() for e in _whole_edits(ref, kind))
+
+
+def _whole_edits(ref: N.Node, kind: str = "count") -> Iterator[Edit]:
+    """:func:`_whole`'s edits, not yet built."""
     if kind == "shape":
-        yield Mutant(N.mul(N.num(2), ref), "ATMutant_doubled",
-                     "Your answer is twice the expected value.")
-        yield Mutant(N.mul(N.Node("num", value=N.Fraction(1, 2)), ref), "ATMutant_halved",
-                     "Your answer is half the expected value.")
+        yield Edit(ref, "scale", N.num(2), (), "ATMutant_doubled",
+                   "Your answer is twice the expected value.")
+        yield Edit(ref, "scale", N.Node("num", value=N.Fraction(1, 2)), (), "ATMutant_halved",
+                   "Your answer is half the expected value.")
     else:
-        yield Mutant(N.mul(N.num(2), ref), "ATMutant_doubled",
-                     "Your answer is twice the expected value: did you count each multiply-add "
-                     "as two operations (FLOPs instead of MACs), or count something twice?")
-        yield Mutant(N.mul(N.Node("num", value=N.Fraction(1, 2)), ref), "ATMutant_halved",
-                     "Your answer is half the expected value: did you count multiply-adds "
-                     "(MACs) where multiplications plus additions (FLOPs) were asked, or miss a "
-                     "factor 2?")
+        yield Edit(ref, "scale", N.num(2), (), "ATMutant_doubled",
+                   "Your answer is twice the expected value: did you count each multiply-add "
+                   "as two operations (FLOPs instead of MACs), or count something twice?")
+        yield Edit(ref, "scale", N.Node("num", value=N.Fraction(1, 2)), (), "ATMutant_halved",
+                   "Your answer is half the expected value: did you count multiply-adds "
+                   "(MACs) where multiplications plus additions (FLOPs) were asked, or miss a "
+                   "factor 2?")
     for delta in (1, -1):
-        yield Mutant(N.add(ref, N.num(delta)), "ATMutant_off_by_one",
-                     f"Your answer is off by one ({delta:+d}).")
-    names = ref.names()
+        yield Edit(ref, "offset", N.num(delta), (), "ATMutant_off_by_one",
+                   f"Your answer is off by one ({delta:+d}).")
+    for how, arg, note, feedback in _name_edits(ref.names()):
+        yield Edit(ref, how, arg, (), note, feedback)
+
+
+#: :func:`_name_edits` by set of names (most mutants of a formula have its names).
+_NAME_EDITS: dict[frozenset[str], tuple[tuple[str, Any, str, str], ...]] = {}
+
+
+def _name_edits(names: frozenset[str]) -> tuple[tuple[str, Any, str, str], ...]:
+    """The swaps and ignored symbols of a formula with these names: (how, arg, note,
+    feedback) of each edit, in order."""
+    found = _NAME_EDITS.get(names)
+    if found is not None:
+        return found
+    out: list[tuple[str, Any, str, str]] = []
     for a, b in _swappable(names):
-        yield Mutant(N.rename(ref, {a: b, b: a}), f"ATMutant_swapped_{a}_{b}",
-                     f"Your answer swaps {a} and {b}.")
+        out.append(("rename", {a: b, b: a}, f"ATMutant_swapped_{a}_{b}",
+                    f"Your answer swaps {a} and {b}."))
     for name in sorted(names):
         kind = role(name)
         if kind in ("stride", "dilation", "groups"):
-            yield Mutant(N.substitute(ref, {name: N.num(1)}), f"ATMutant_ignored_{name}",
-                         f"Your answer ignores the {kind} {name} (it is right only for "
-                         f"{name} = 1).")
+            out.append(("subst", (name, 1), f"ATMutant_ignored_{name}",
+                        f"Your answer ignores the {kind} {name} (it is right only for "
+                        f"{name} = 1)."))
         elif kind == "padding":
-            yield Mutant(N.substitute(ref, {name: N.num(0)}), f"ATMutant_ignored_{name}",
-                         f"Your answer ignores the padding {name} (it is right only for "
-                         f"{name} = 0).")
+            out.append(("subst", (name, 0), f"ATMutant_ignored_{name}",
+                        f"Your answer ignores the padding {name} (it is right only for "
+                        f"{name} = 0)."))
+    if len(_NAME_EDITS) >= 256:
+        _NAME_EDITS.clear()
+    found = _NAME_EDITS[names] = tuple(out)
+    return found
 
 
 def _swappable(names: frozenset[str]) -> list[tuple[str, str]]:

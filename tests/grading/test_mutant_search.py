@@ -145,3 +145,80 @@ def test_exact_at_agrees_with_evaluate_on_every_mutant():
     assert checked > 100
     assert exact_at(parse("1/(h - 2)"), {"h": 2}, {}) is None  # undefined: left to evaluate
     assert exact_at(parse("sqrt(h)"), {"h": 2}, {}) is None  # irrational: left to evaluate
+
+
+def _counted(ref: E.Reference) -> E._MutantSearch:
+    """A search that counts every double mutant's work from the start (builds every tree)."""
+    search = E._MutantSearch(ref)
+    search._edit_memos = None
+    return search
+
+
+def _grown(search: E._MutantSearch) -> list[str]:
+    while search._grow():
+        pass
+    return [search._mutant(i).note for i in range(len(search.mutants))]
+
+
+def _same_values(a: E._MutantSearch, b: E._MutantSearch) -> bool:
+    """Equal filter-point values wherever both are known."""
+    return all(x is E._OPEN or y is E._OPEN or x == y for x, y in zip(a.first, b.first))
+
+
+@pytest.mark.parametrize("expected, domain", [(CONV, {}), (CONV, {"c_i": 17, "k_w": 3}),
+                                              (POOL, {"c": 3}),
+                                              ("c*(h/s)^2 - 1/(k + 1) + floor(h/(k+1))", {})])
+def test_uncounted_doubles_stop_where_counted_ones_do(monkeypatch, expected, domain):
+    """Double mutants whose trees are not built (values from their first mutant's) give
+    the same order, values and stopping point as counting each one, for budgets that stop
+    the search among the single ones, among the double ones or not at all."""
+    full = _counted(E.Reference.build(parse(expected), domain, ()))
+    order = _grown(full)
+    singles_work = None
+    probe = _counted(E.Reference.build(parse(expected), domain, ()))
+    while probe._grow() and not probe._in_doubles:
+        singles_work = probe.work
+    budgets = [singles_work, singles_work + 1, (singles_work + full.work) // 2,
+               full.work - 1, full.work, E.MUTANT_WORK]
+    for budget in budgets:
+        monkeypatch.setattr(E, "MUTANT_WORK", budget)
+        want = _counted(E.Reference.build(parse(expected), domain, ()))
+        got = E._MutantSearch(E.Reference.build(parse(expected), domain, ()))
+        assert _grown(got) == _grown(want) and _same_values(got, want)
+        assert got.work <= want.work
+        if budget < full.work:  # counted from where the bounds could reach the budget
+            assert got.work == want.work and got._over and got.first == want.first
+    assert len(order) > 100
+
+
+def test_a_double_mutant_value_from_its_first_is_its_trees():
+    """The filter-point value computed from the first mutant's values is the built tree's
+    (where both are exact)."""
+    for text in (CONV, POOL, "floor((h + 2*p - d*(k - 1) - 1)/s) + 1", "c*(h/s)^2 - 1/(k + 1)"):
+        search = E._MutantSearch(E.Reference.build(parse(text), {}, ()))
+        while not search._in_doubles and search._grow():
+            pass
+        checked = 0
+        while search._grow():
+            i = len(search.mutants) - 1
+            value = search.first[i]
+            tree_value = exact_at(search._mutant(i).tree, search.row0, {})
+            if value is not E._OPEN:
+                assert value == tree_value
+                checked += 1
+        assert checked > 50
+
+
+def test_mutant_caches_keep_their_weight_and_stay_within_it(monkeypatch):
+    from symconv.grading import mutants as M
+
+    monkeypatch.setattr(M, "MUTANT_CACHE_WEIGHT", 3000)
+    monkeypatch.setattr(M, "_SINGLES", M._Cache())
+    for k in range(40):
+        tree = parse(f"c*(floor((h - k)/s) + {k + 1})*(floor((w - k)/s) + 1)")
+        assert list(single_mutants(tree)) == list(single_mutants(tree))  # replayed alike
+        cache = M._SINGLES
+        assert cache.weight == sum(r.weight for r in cache.values())
+        newest = next(reversed(cache.values()))  # grown since it was asked for
+        assert cache.weight - newest.weight <= 3000
+    assert 1 < len(M._SINGLES) < 40

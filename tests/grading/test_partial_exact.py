@@ -96,3 +96,24 @@ def test_wrong_where_every_division_is_exact_is_not_partial_without_a_search():
     assert E._partial(ref, answer, None, ref.needs()) is None  # what the search would say
     dropped = E.judge(ref, parse("(h - k)/s + 1", known=ref.known))
     assert dropped.verdict == "partial"
+
+
+def test_a_floor_the_formula_has_twice_is_looked_at_once(monkeypatch):
+    """A max pool's comparisons have each floor twice: both copies are kept, both
+    assumptions named, and each argument's looser points are found once (not per copy)."""
+    from symconv.grading import equivalence as E
+
+    skips: list = []
+    exact = E.Reference.exact
+
+    def counted(self, skip=None):
+        skips.append(skip)
+        return exact(self, skip)
+
+    monkeypatch.setattr(E.Reference, "exact", counted)
+    result = grade(POOL_CMP, "c*(k**2 - 1)*((h - k)/s + 1)*((w - k)/s + 1)", c=48)
+    assert result.verdict == "partial", result
+    assert result.assumption == "s divides h - k exactly and s divides -k + w exactly"
+    assert result.feedback.endswith("keep floor((h - k)/s), floor((-k + w)/s), "
+                                    "floor((h - k)/s), floor((-k + w)/s).")
+    assert sorted(s for s in set(skips) if s is not None) == [0, 1]
