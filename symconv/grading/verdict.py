@@ -134,15 +134,23 @@ def number_text(v: Any) -> str:
 
     >>> number_text(12345), number_text(Fraction(-1, 3)), number_text(2**300)[:12]
     ('12,345', '-1/3', '203703597633')
+
+    A whole number is shown as one, whatever type the evaluation left it in (a
+    student reads "5,544,720", not "5544720/1"):
+
+    >>> number_text(Fraction(5544720, 1)), number_text(Fraction(45302656, 3))
+    ('5,544,720', '45,302,656/3')
     """
     if isinstance(v, bool) or v is None:
         return str(v)
+    if isinstance(v, Fraction) and v.denominator == 1:
+        v = v.numerator
     if isinstance(v, int):
         if abs(v) >= 10_000 and v.bit_length() < 200:
             return f"{v:,}"
         return int_text(v, NUMBER_DIGITS)
     if isinstance(v, Fraction):
-        return f"{int_text(v.numerator, NUMBER_DIGITS)}/{int_text(v.denominator, NUMBER_DIGITS)}"
+        return f"{number_text(v.numerator)}/{number_text(v.denominator)}"
     if hasattr(v, "text"):
         return v.text()
     return short(str(v), 40)
@@ -157,6 +165,8 @@ def json_number(v: Any) -> Any:
     """
     if isinstance(v, bool) or v is None:
         return v
+    if isinstance(v, Fraction) and v.denominator == 1:  # a whole number is a JSON integer
+        v = v.numerator
     if isinstance(v, int):
         return v if v.bit_length() < 200 else int_text(v, NUMBER_DIGITS)
     if isinstance(v, str):
