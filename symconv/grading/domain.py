@@ -369,15 +369,6 @@ class Domain:
                 break
         return kept
 
-    def accept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
-               reference: N.Node, seen: dict[tuple, bool] | None = None) -> PointSet:
-        """The rows at which every condition holds and the reference is defined
-        (``seen``: rows already judged, and where the new judgements go)."""
-        if seen is None:
-            pts = PointSet.from_rows(names, rows)
-            return pts.subset(self.valid(pts, reference))
-        return PointSet.of_unique(names, self._kept(names, rows, reference, seen))
-
     def _kept(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
               reference: N.Node, seen: dict[tuple, bool]) -> list[tuple[Number, ...]]:
         """The valid rows among ``rows`` (de-duplicated, in order), judging the new ones."""
@@ -673,9 +664,10 @@ class Domain:
 
     def accept_values(self, names: Sequence[str], rows: Sequence[Sequence[Number]],
                       reference: N.Node) -> tuple[PointSet, list[Any]]:
-        """:meth:`accept` (no rows judged before) and the values of ``reference`` at the
-        points, as ``evaluate`` gives them there: when every row is accepted, the values
-        computed to judge them (the same evaluation of the same points)."""
+        """The points of ``rows`` at which every condition holds and the reference is
+        defined, and the values of ``reference`` there, as ``evaluate`` gives them: when
+        every row is kept, the values computed to judge them (the same evaluation of the
+        same points)."""
         pts = PointSet.from_rows(names, rows)
         keep, values, _ = self._valid(pts, reference)
         if values is None or len(keep) != pts.n:
@@ -871,13 +863,6 @@ def _arg_values(arg: N.Node, names: tuple[str, ...], env: dict[str, list[Number]
 def _as_wanted(v: Any, want: bool) -> bool:
     """Whether ``v`` is exact and (``want``) an integer or not."""
     return is_exact(v) and (v.denominator == 1) == want
-
-
-def _not_as_wanted(arg: N.Node, names: tuple[str, ...], env: dict[str, list[Number]],
-                   idx: list[int], want: bool) -> list[int]:
-    """The points of ``idx`` where ``arg`` is not (``want``) an integer, or is not exact."""
-    return [i for i, v in zip(idx, _arg_values(arg, names, env, idx))
-            if not _as_wanted(v, want)]
 
 
 def _shifts_to_integer(arg: N.Node, pts: PointSet, name: str, want: bool,
