@@ -52,8 +52,12 @@ _LAZY = {
     "summary": "symconv.display.summary",
 }
 
-__all__ = ["analyze", "LayerReport", "sym", "symbols", *_layer_names, "grade",
-           "InvalidLayer", "LayerError", "UnknownSymbol", *_LAZY]
+__all__ = ["analyze", "LayerReport", "sym", "symbols", *_layer_names,
+           "Sequential", "Residual", "Concat", "from_torch", "NetworkReport", "grade",
+           "conv_backward", "pool_backward", "gradient_variance", "compose", "compose_kernels",
+           "decompose", "mlp_symmetry", "solve_filter_1d", "transposed_conv_scatter",
+           "padded_convolution", "stack_receptive_field", "InvalidLayer", "LayerError",
+           "UnknownSymbol", "summary"]
 
 
 def __getattr__(name: str) -> Any:
